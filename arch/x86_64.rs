@@ -1,0 +1,65 @@
+//! x86_64: the clone trampoline.
+//!
+//! Raw `clone` takes `(flags, stack, parent_tid, child_tid, tls)` in
+//! `rdi, rsi, rdx, r10, r8`, the number in `rax`; `syscall` clobbers `rcx` and
+//! `r11` and returns in `rax`. The C caller passes `clone(fn, stack, flags,
+//! arg, ptid, tls, ctid)` in `rdi, rsi, edx, rcx, r8, r9` and `[rsp + 8]`.
+
+use linux_raw_sys::general::{__NR_clone, __NR_exit};
+
+/// Creates a child with the raw `clone` syscall; the child runs `f(arg)` on
+/// `stack` and exits with its return value.
+///
+/// Returns the raw syscall result in the parent: the child's TID, or
+/// `-errno` in -4095..=-1.
+///
+/// # Safety
+///
+/// `f` must be callable in the child with `arg`, and `stack` must point just
+/// past at least 32 writable bytes (more for whatever `f` needs) that stay
+/// valid for the child's whole life. The flags must be ones the caller's
+/// memory, signal and thread state can survive (`CLONE_VM` shares this stack
+/// frame's memory with the child).
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone(
+    f: crate::CloneFn,
+    stack: *mut u8,
+    flags: core::ffi::c_int,
+    arg: *mut core::ffi::c_void,
+    ptid: *mut crate::pid_t,
+    tls: *mut core::ffi::c_void,
+    ctid: *mut crate::pid_t,
+) -> isize {
+    core::arch::naked_asm!(
+        ".cfi_startproc",           // unwind info: the caller's frame, untouched
+        "and rsi, -16",             // rsi = child stack top, aligned down to 16
+        "sub rsi, 16",              // rsi = child's first sp, two slots below the top
+        "mov [rsi], rdi",           // child's [sp] = fn
+        "mov [rsi + 8], rcx",       // child's [sp + 8] = arg
+        "mov edi, edx",             // rdi = flags, zero-extended (exit signal in the low byte)
+        "mov rdx, r8",              // rdx = parent_tid
+        "mov r10, [rsp + 8]",       // r10 = child_tid, the caller's seventh argument
+        "mov r8, r9",               // r8 = tls
+        "mov eax, {nr_clone}",      // rax = clone's number
+        "syscall",                  // rax = child's tid (parent), 0 (child) or -errno
+        "test rax, rax",            // which side of the clone are we on?
+        "jz 2f",                    // 0: the child, now running on rsi
+        "ret",                      // parent: return the tid or -errno
+        "2:",
+        ".cfi_undefined rip",       // unwinders stop here: the child has no caller
+        "xor ebp, ebp",             // rbp = 0, the outermost frame
+        "pop rax",                  // rax = fn, from the child's own stack
+        "pop rdi",                  // rdi = arg, fn's argument; sp = the aligned top
+        "push rbp",                 // [sp] = 0, the outermost frame's return address
+        "push rbp",                 // [sp] = 0, its saved frame pointer; sp 16-aligned
+        "mov rbp, rsp",             // rbp = that zero frame record, where walks end
+        "call rax",                 // eax = fn(arg); sp + 8 is 16-aligned at entry
+        "mov edi, eax",             // rdi = exit status = fn's return value
+        "mov eax, {nr_exit}",       // rax = exit's number: this thread only, not the group
+        "syscall",                  // does not return
+        "ud2",                      // unreachable: trap if it ever does
+        ".cfi_endproc",
+        nr_clone = const __NR_clone,
+        nr_exit = const __NR_exit,
+    )
+}

@@ -1,0 +1,301 @@
+//! `CloneFlags::check`: the kernel's flag validation for clone, clone3,
+//! unshare and setns, rule by rule and in the kernel's order, without a syscall.
+//!
+//! Only rules that depend on the flags (and the clone3 exit signal) alone are
+//! here. Rules that depend on the caller's state are left to the kernel:
+//! threads sharing the memory or signal handlers (unshare, setns), privilege
+//! (`EPERM`), namespace and process limits (`ENOSPC`, `EAGAIN`), chroot, LSMs,
+//! `CLONE_PARENT` from an init process, and `CLONE_THREAD` after the caller's
+//! `pid_for_children` changed.
+
+use crate::errno::Errno;
+use crate::flags::CloneFlags;
+use core::fmt;
+
+/// The syscall whose rules [`CloneFlags::check`] applies.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Syscall {
+    /// Legacy `clone`: flags are the low 32 bits, the low byte being the exit signal.
+    Clone,
+    /// `clone3`: all 64 bits are flags; the exit signal is a separate field.
+    Clone3,
+    /// `unshare`.
+    Unshare,
+    /// `setns`, whose `nstype` is a set of namespace flags (or 0).
+    Setns,
+}
+
+/// A rule the flags break, and the errno the kernel (or this crate) answers.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
+pub enum Rule {
+    /// The exit signal is above 64 or not a byte (clone3; spawn for legacy clone too).
+    ExitSignalInvalid,
+    /// clone3: bits no kernel defines for clone3.
+    Clone3UnknownFlags,
+    /// clone3: `CLONE_DETACHED`, or exit-signal bits in `flags`.
+    Clone3SignalBitsOrDetached,
+    /// clone3: `CLONE_SIGHAND` together with `CLONE_CLEAR_SIGHAND`.
+    SighandWithClearSighand,
+    /// clone3: `CLONE_THREAD` or `CLONE_PARENT` with a nonzero exit signal.
+    ThreadOrParentWithExitSignal,
+    /// Legacy clone writes the pidfd to `parent_tid`, so both cannot be asked for.
+    PidfdWithParentSettid,
+    /// `CLONE_NEWNS` with `CLONE_FS`.
+    NewnsWithFs,
+    /// `CLONE_NEWUSER` with `CLONE_FS`.
+    NewuserWithFs,
+    /// `CLONE_THREAD` without `CLONE_SIGHAND`.
+    ThreadWithoutSighand,
+    /// `CLONE_SIGHAND` without `CLONE_VM`.
+    SighandWithoutVm,
+    /// `CLONE_THREAD` with `CLONE_NEWUSER` or `CLONE_NEWPID`.
+    ThreadWithNewuserOrNewpid,
+    /// `CLONE_PIDFD` with `CLONE_DETACHED`.
+    PidfdWithDetached,
+    /// `CLONE_NEWIPC` with `CLONE_SYSVSEM`.
+    NewipcWithSysvsem,
+    /// unshare: a bit outside the flags unshare knows.
+    UnshareUnknownFlags,
+    /// setns: a bit that is not a namespace type.
+    SetnsNotANamespace,
+    /// spawn: `CLONE_VM` without `CLONE_VFORK`.
+    SpawnSharesMemory,
+    /// spawn: `CLONE_THREAD` or `CLONE_SIGHAND`.
+    SpawnMakesThreads,
+    /// spawn: `CLONE_SETTLS`.
+    SpawnSetsTls,
+    /// spawn: `CLONE_FILES`.
+    SpawnSharesFiles,
+    /// spawn: `CLONE_PARENT_SETTID`, `CLONE_CHILD_SETTID` or `CLONE_CHILD_CLEARTID`.
+    SpawnHasNoTidPointers,
+    /// spawn: `CLONE_PIDFD` in the flags.
+    SpawnHasNoPidfdPlace,
+    /// spawn: exit-signal bits in the flags.
+    SpawnExitSignalInFlags,
+    /// Legacy clone cannot carry the flag (`CLONE_NEWTIME`, bits above 31).
+    NeedsClone3,
+}
+
+impl Rule {
+    /// What the rule says, in the kernel's flag names.
+    pub const fn message(self) -> &'static str {
+        match self {
+            Rule::ExitSignalInvalid => "the exit signal must be a signal number from 0 to 64",
+            Rule::Clone3UnknownFlags => "clone3 accepts no flag bits above CLONE_INTO_CGROUP",
+            Rule::Clone3SignalBitsOrDetached => {
+                "clone3 accepts neither CLONE_DETACHED nor exit-signal bits in flags (use exit_signal)"
+            }
+            Rule::SighandWithClearSighand => "CLONE_SIGHAND cannot be combined with CLONE_CLEAR_SIGHAND",
+            Rule::ThreadOrParentWithExitSignal => {
+                "CLONE_THREAD and CLONE_PARENT need a zero exit signal in clone3"
+            }
+            Rule::PidfdWithParentSettid => {
+                "CLONE_PIDFD cannot be combined with CLONE_PARENT_SETTID in legacy clone (both use parent_tid)"
+            }
+            Rule::NewnsWithFs => "CLONE_NEWNS cannot be combined with CLONE_FS",
+            Rule::NewuserWithFs => "CLONE_NEWUSER cannot be combined with CLONE_FS",
+            Rule::ThreadWithoutSighand => "CLONE_THREAD requires CLONE_SIGHAND",
+            Rule::SighandWithoutVm => "CLONE_SIGHAND requires CLONE_VM",
+            Rule::ThreadWithNewuserOrNewpid => {
+                "CLONE_THREAD cannot be combined with CLONE_NEWUSER or CLONE_NEWPID"
+            }
+            Rule::PidfdWithDetached => "CLONE_PIDFD cannot be combined with CLONE_DETACHED",
+            Rule::NewipcWithSysvsem => "CLONE_NEWIPC cannot be combined with CLONE_SYSVSEM",
+            Rule::UnshareUnknownFlags => {
+                "unshare accepts only CLONE_NEW*, CLONE_FS, CLONE_FILES, CLONE_SYSVSEM, CLONE_VM, CLONE_SIGHAND and CLONE_THREAD"
+            }
+            Rule::SetnsNotANamespace => "setns accepts only CLONE_NEW* namespace types",
+            Rule::SpawnSharesMemory => {
+                "spawn takes CLONE_VM only with CLONE_VFORK: the child would run on memory the parent keeps using"
+            }
+            Rule::SpawnMakesThreads => "spawn creates processes, not threads (CLONE_THREAD, CLONE_SIGHAND)",
+            Rule::SpawnSetsTls => "spawn cannot give the child a TLS area (CLONE_SETTLS)",
+            Rule::SpawnSharesFiles => "spawn cannot share the fd table with the child (CLONE_FILES)",
+            Rule::SpawnHasNoTidPointers => {
+                "spawn has no tid pointers (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID)"
+            }
+            Rule::SpawnHasNoPidfdPlace => "spawn has nowhere to return a pidfd (CLONE_PIDFD)",
+            Rule::SpawnExitSignalInFlags => "the exit signal belongs in Spawn::exit_signal, not in the flags",
+            Rule::NeedsClone3 => {
+                "legacy clone cannot carry CLONE_NEWTIME, CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP or higher bits (clone3 can)"
+            }
+        }
+    }
+
+    /// The errno the kernel answers for this rule.
+    pub const fn errno(self) -> Errno {
+        Errno::EINVAL
+    }
+}
+
+/// Flags a syscall rejects: the [`Rule`] broken, the flags that break it and
+/// the errno the kernel would return. Displays as the rule, e.g.
+/// `CLONE_NEWNS cannot be combined with CLONE_FS`.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct FlagError {
+    rule: Rule,
+    call: Syscall,
+    flags: CloneFlags,
+}
+
+impl FlagError {
+    pub(crate) const fn new(rule: Rule, call: Syscall, flags: CloneFlags) -> FlagError {
+        FlagError { rule, call, flags }
+    }
+
+    /// The rule broken.
+    pub const fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    /// The syscall whose rule it is.
+    pub const fn syscall(&self) -> Syscall {
+        self.call
+    }
+
+    /// The flags that were checked.
+    pub const fn flags(&self) -> CloneFlags {
+        self.flags
+    }
+
+    /// What the kernel would return for these flags.
+    pub const fn errno(&self) -> Errno {
+        self.rule.errno()
+    }
+}
+
+impl fmt::Display for FlagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rule.message())
+    }
+}
+
+impl From<FlagError> for Errno {
+    fn from(err: FlagError) -> Errno {
+        err.errno()
+    }
+}
+
+/// The flags unshare knows (`0x7e070f80`), everything else is `EINVAL`.
+const UNSHARE_KNOWN: CloneFlags = CloneFlags::ALL_NAMESPACES
+    .union(CloneFlags::THREAD)
+    .union(CloneFlags::FS)
+    .union(CloneFlags::SIGHAND)
+    .union(CloneFlags::VM)
+    .union(CloneFlags::FILES)
+    .union(CloneFlags::SYSVSEM);
+
+/// The flags clone3 knows: the low 32 bits, `CLEAR_SIGHAND` and `INTO_CGROUP`.
+const CLONE3_KNOWN: u64 =
+    0xffff_ffff | CloneFlags::CLEAR_SIGHAND.bits() | CloneFlags::INTO_CGROUP.bits();
+
+/// The clone3 `flags` bits that must be zero: `CLONE_DETACHED` and the exit-signal byte but `CLONE_NEWTIME`.
+const CLONE3_FORBIDDEN: u64 =
+    CloneFlags::DETACHED.bits() | (CloneFlags::CSIGNAL & !CloneFlags::NEWTIME.bits());
+
+/// The largest exit signal clone3 takes (`_NSIG` on x86 and arm).
+const MAX_EXIT_SIGNAL: u64 = 64;
+
+impl CloneFlags {
+    /// Checks the flags against the kernel's rules for `call`, in the kernel's
+    /// order, and names the first rule broken.
+    ///
+    /// For [`Syscall::Clone`] the flags are what the kernel sees of a legacy
+    /// flags word: the low 32 bits, without the exit-signal byte (which is
+    /// why `CLONE_NEWTIME` cannot be asked for there). For [`Syscall::Clone3`]
+    /// the exit signal is taken as 0; see
+    /// [`check_with_exit_signal`](Self::check_with_exit_signal).
+    ///
+    /// Follows kernels 6.9 and later, where `CLONE_PIDFD` with `CLONE_THREAD`
+    /// is accepted (5.2 to 6.8 answer `EINVAL`). Rules that depend on the
+    /// caller's state are left to the kernel (see the module docs).
+    pub fn check(self, call: Syscall) -> Result<(), FlagError> {
+        self.check_with_exit_signal(call, 0)
+    }
+
+    /// [`check`](Self::check) with the exit signal clone3 would be given
+    /// (ignored for the other syscalls).
+    pub fn check_with_exit_signal(self, call: Syscall, exit_signal: u64) -> Result<(), FlagError> {
+        let fail = |rule| Err(FlagError::new(rule, call, self));
+        let first_broken = match call {
+            Syscall::Clone => self.clone_rule(),
+            Syscall::Clone3 => self.clone3_rule(exit_signal),
+            Syscall::Unshare => self.unshare_rule(),
+            Syscall::Setns => self.setns_rule(),
+        };
+        match first_broken {
+            Some(rule) => fail(rule),
+            None => Ok(()),
+        }
+    }
+
+    /// Legacy clone: no unknown-flag check; bits above 31 and the exit-signal
+    /// byte are not flags. PIDFD and PARENT_SETTID share `parent_tid`.
+    fn clone_rule(self) -> Option<Rule> {
+        let seen = CloneFlags::from_bits_retain(self.bits() & 0xffff_ff00);
+        if seen.contains(CloneFlags::PIDFD | CloneFlags::PARENT_SETTID) {
+            return Some(Rule::PidfdWithParentSettid);
+        }
+        seen.copy_process_rule()
+    }
+
+    /// clone3: `clone3_args_valid`, then the shared `copy_process` rules.
+    fn clone3_rule(self, exit_signal: u64) -> Option<Rule> {
+        if exit_signal & !0xff != 0 || exit_signal > MAX_EXIT_SIGNAL {
+            return Some(Rule::ExitSignalInvalid);
+        }
+        if self.bits() & !CLONE3_KNOWN != 0 {
+            return Some(Rule::Clone3UnknownFlags);
+        }
+        if self.bits() & CLONE3_FORBIDDEN != 0 {
+            return Some(Rule::Clone3SignalBitsOrDetached);
+        }
+        if self.contains(CloneFlags::SIGHAND | CloneFlags::CLEAR_SIGHAND) {
+            return Some(Rule::SighandWithClearSighand);
+        }
+        if self.intersects(CloneFlags::THREAD | CloneFlags::PARENT) && exit_signal != 0 {
+            return Some(Rule::ThreadOrParentWithExitSignal);
+        }
+        self.copy_process_rule()
+    }
+
+    /// The flag rules of `copy_process`, shared by clone and clone3.
+    fn copy_process_rule(self) -> Option<Rule> {
+        let has = |flags| self.contains(flags);
+        if has(CloneFlags::NEWNS | CloneFlags::FS) {
+            Some(Rule::NewnsWithFs)
+        } else if has(CloneFlags::NEWUSER | CloneFlags::FS) {
+            Some(Rule::NewuserWithFs)
+        } else if has(CloneFlags::THREAD) && !has(CloneFlags::SIGHAND) {
+            Some(Rule::ThreadWithoutSighand)
+        } else if has(CloneFlags::SIGHAND) && !has(CloneFlags::VM) {
+            Some(Rule::SighandWithoutVm)
+        } else if has(CloneFlags::THREAD)
+            && self.intersects(CloneFlags::NEWUSER | CloneFlags::NEWPID)
+        {
+            Some(Rule::ThreadWithNewuserOrNewpid)
+        } else if has(CloneFlags::PIDFD | CloneFlags::DETACHED) {
+            Some(Rule::PidfdWithDetached)
+        } else if has(CloneFlags::NEWIPC | CloneFlags::SYSVSEM) {
+            Some(Rule::NewipcWithSysvsem)
+        } else {
+            None
+        }
+    }
+
+    /// unshare: only the known-flags mask depends on the flags alone; the
+    /// implied flags (NEWUSER adds THREAD|FS, VM adds SIGHAND, SIGHAND adds
+    /// THREAD, NEWNS adds FS) all lie inside it and matter only to a caller
+    /// that shares its threads, memory or signal handlers.
+    fn unshare_rule(self) -> Option<Rule> {
+        (self.bits() & !UNSHARE_KNOWN.bits() != 0).then_some(Rule::UnshareUnknownFlags)
+    }
+
+    /// setns: `nstype` must be namespace types. Whether it may be 0 or name
+    /// several types depends on the fd (an nsfs fd takes 0 or exactly its own
+    /// type, a pidfd one or more types), which only the kernel sees.
+    fn setns_rule(self) -> Option<Rule> {
+        (self.bits() & !CloneFlags::ALL_NAMESPACES.bits() != 0).then_some(Rule::SetnsNotANamespace)
+    }
+}

@@ -1,0 +1,61 @@
+//! `clone`: the glibc/musl-compatible wrapper around the assembly trampoline.
+
+use crate::errno::{Errno, Result};
+use crate::{arch, pid_t};
+use core::ffi::{c_int, c_void};
+
+/// The function a [`clone`] child runs; its return value is the child's exit status.
+pub type CloneFn = extern "C" fn(arg: *mut c_void) -> c_int;
+
+/// Creates a child process or thread that runs `f(arg)` on `stack`, like
+/// glibc's and musl's `clone(3)`.
+///
+/// `stack` is the *top* of the child's stack (the highest address, any
+/// alignment: it is aligned down to 16 first). `flags` is the legacy clone
+/// flags word: its low byte is the signal the parent gets when the child
+/// exits (usually `SIGCHLD`), the rest are `CLONE_*` bits of the low 32
+/// (`CloneFlags::bits() as c_int`). `ptid`, `tls` and `ctid` are passed to
+/// the kernel for `CLONE_PARENT_SETTID`/`CLONE_PIDFD`, `CLONE_SETTLS` and
+/// `CLONE_CHILD_SETTID`/`CLONE_CHILD_CLEARTID`; pass null when unused.
+///
+/// The child ends with the `exit` syscall (its own thread only), with `f`'s
+/// return value as status. `f` is an `Option` because C callers may pass a
+/// null pointer; `None` is rejected like a null stack.
+///
+/// See clone(2). Errors: `EINVAL` for a null `f` or `stack` (before any
+/// syscall) and for combinations [`CloneFlags::check`](crate::CloneFlags::check)
+/// names; `EAGAIN` (process limits), `ENOMEM`, `ENOSPC` (namespace limits),
+/// `EPERM` (privilege), `EUSERS`, `EEXIST`, `ERESTARTNOINTR` never (restarted).
+///
+/// # Safety
+///
+/// Everything glibc's `clone` asks of its caller:
+/// - `[stack - n, stack)` must be writable memory, large enough for `f`, that
+///   nothing else uses while the child runs (with `CLONE_VM` the parent must not
+///   free or reuse it until the child has exited or exec'd);
+/// - `f` must be safe to run in the child with `arg`. Without `CLONE_VM` the
+///   child has a copy of the parent's memory at the time of the call, in which
+///   other threads' locks may be held: it must only use async-signal-safe
+///   operations (this crate's syscalls are) until it exits or execs;
+/// - with `CLONE_VM`, `CLONE_THREAD`, `CLONE_SETTLS` or `CLONE_FILES`, the
+///   caller is responsible for every aliasing, TLS and fd-table consequence;
+/// - `ptid`, `tls` and `ctid` must be valid for the flags that use them.
+pub unsafe fn clone(
+    f: Option<CloneFn>,
+    stack: *mut u8,
+    flags: c_int,
+    arg: *mut c_void,
+    ptid: *mut pid_t,
+    tls: *mut c_void,
+    ctid: *mut pid_t,
+) -> Result<pid_t> {
+    let Some(f) = f else {
+        return Err(Errno::EINVAL);
+    };
+    if stack.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: the caller upholds the contract above, which is the trampoline's.
+    let ret = unsafe { arch::clone(f, stack, flags, arg, ptid, tls, ctid) };
+    Errno::from_syscall(ret as usize).map(|tid| tid as pid_t)
+}

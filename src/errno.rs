@@ -1,0 +1,259 @@
+//! `Errno`: the kernel's error numbers, printed by their symbolic names.
+
+use core::fmt;
+use linux_raw_sys::errno;
+
+/// An error number returned by the kernel (or by this crate in the kernel's words).
+///
+/// Prints as `EINVAL: invalid argument`; compares and hashes by value.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct Errno(i32);
+
+/// `core::result::Result` with [`Errno`] as the error.
+pub type Result<T> = core::result::Result<T, Errno>;
+
+/// Declares one associated constant per errno and the name/description lookup.
+macro_rules! errnos {
+    ($($name:ident = $text:literal;)*) => {
+        impl Errno {
+            $(
+                #[doc = concat!("`", stringify!($name), "`: ", $text, ".")]
+                pub const $name: Errno = Errno(errno::$name as i32);
+            )*
+
+            /// The symbolic name (`"EINVAL"`), or `"EUNKNOWN"` for a number Linux does not define.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Errno::$name => stringify!($name),)*
+                    _ => "EUNKNOWN",
+                }
+            }
+
+            /// The description glibc's `strerror` gives (`"invalid argument"`).
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $(Errno::$name => $text,)*
+                    _ => "unknown error",
+                }
+            }
+        }
+    };
+}
+
+errnos! {
+EPERM = "operation not permitted";
+ENOENT = "no such file or directory";
+ESRCH = "no such process";
+EINTR = "interrupted system call";
+EIO = "input/output error";
+ENXIO = "no such device or address";
+E2BIG = "argument list too long";
+ENOEXEC = "exec format error";
+EBADF = "bad file descriptor";
+ECHILD = "no child processes";
+EAGAIN = "resource temporarily unavailable";
+ENOMEM = "cannot allocate memory";
+EACCES = "permission denied";
+EFAULT = "bad address";
+ENOTBLK = "block device required";
+EBUSY = "device or resource busy";
+EEXIST = "file exists";
+EXDEV = "invalid cross-device link";
+ENODEV = "no such device";
+ENOTDIR = "not a directory";
+EISDIR = "is a directory";
+EINVAL = "invalid argument";
+ENFILE = "too many open files in system";
+EMFILE = "too many open files";
+ENOTTY = "inappropriate ioctl for device";
+ETXTBSY = "text file busy";
+EFBIG = "file too large";
+ENOSPC = "no space left on device";
+ESPIPE = "illegal seek";
+EROFS = "read-only file system";
+EMLINK = "too many links";
+EPIPE = "broken pipe";
+EDOM = "numerical argument out of domain";
+ERANGE = "numerical result out of range";
+EDEADLK = "resource deadlock avoided";
+ENAMETOOLONG = "file name too long";
+ENOLCK = "no locks available";
+ENOSYS = "function not implemented";
+ENOTEMPTY = "directory not empty";
+ELOOP = "too many levels of symbolic links";
+ENOMSG = "no message of desired type";
+EIDRM = "identifier removed";
+ECHRNG = "channel number out of range";
+EL2NSYNC = "level 2 not synchronized";
+EL3HLT = "level 3 halted";
+EL3RST = "level 3 reset";
+ELNRNG = "link number out of range";
+EUNATCH = "protocol driver not attached";
+ENOCSI = "no CSI structure available";
+EL2HLT = "level 2 halted";
+EBADE = "invalid exchange";
+EBADR = "invalid request descriptor";
+EXFULL = "exchange full";
+ENOANO = "no anode";
+EBADRQC = "invalid request code";
+EBADSLT = "invalid slot";
+EBFONT = "bad font file format";
+ENOSTR = "device not a stream";
+ENODATA = "no data available";
+ETIME = "timer expired";
+ENOSR = "out of streams resources";
+ENONET = "machine is not on the network";
+ENOPKG = "package not installed";
+EREMOTE = "object is remote";
+ENOLINK = "link has been severed";
+EADV = "advertise error";
+ESRMNT = "srmount error";
+ECOMM = "communication error on send";
+EPROTO = "protocol error";
+EMULTIHOP = "multihop attempted";
+EDOTDOT = "RFS specific error";
+EBADMSG = "bad message";
+EOVERFLOW = "value too large for defined data type";
+ENOTUNIQ = "name not unique on network";
+EBADFD = "file descriptor in bad state";
+EREMCHG = "remote address changed";
+ELIBACC = "can not access a needed shared library";
+ELIBBAD = "accessing a corrupted shared library";
+ELIBSCN = ".lib section in a.out corrupted";
+ELIBMAX = "attempting to link in too many shared libraries";
+ELIBEXEC = "cannot exec a shared library directly";
+EILSEQ = "invalid or incomplete multibyte or wide character";
+ERESTART = "interrupted system call should be restarted";
+ESTRPIPE = "streams pipe error";
+EUSERS = "too many users";
+ENOTSOCK = "socket operation on non-socket";
+EDESTADDRREQ = "destination address required";
+EMSGSIZE = "message too long";
+EPROTOTYPE = "protocol wrong type for socket";
+ENOPROTOOPT = "protocol not available";
+EPROTONOSUPPORT = "protocol not supported";
+ESOCKTNOSUPPORT = "socket type not supported";
+EOPNOTSUPP = "operation not supported";
+EPFNOSUPPORT = "protocol family not supported";
+EAFNOSUPPORT = "address family not supported by protocol";
+EADDRINUSE = "address already in use";
+EADDRNOTAVAIL = "cannot assign requested address";
+ENETDOWN = "network is down";
+ENETUNREACH = "network is unreachable";
+ENETRESET = "network dropped connection on reset";
+ECONNABORTED = "software caused connection abort";
+ECONNRESET = "connection reset by peer";
+ENOBUFS = "no buffer space available";
+EISCONN = "transport endpoint is already connected";
+ENOTCONN = "transport endpoint is not connected";
+ESHUTDOWN = "cannot send after transport endpoint shutdown";
+ETOOMANYREFS = "too many references: cannot splice";
+ETIMEDOUT = "connection timed out";
+ECONNREFUSED = "connection refused";
+EHOSTDOWN = "host is down";
+EHOSTUNREACH = "no route to host";
+EALREADY = "operation already in progress";
+EINPROGRESS = "operation now in progress";
+ESTALE = "stale file handle";
+EUCLEAN = "structure needs cleaning";
+ENOTNAM = "not a XENIX named type file";
+ENAVAIL = "no XENIX semaphores available";
+EISNAM = "is a named type file";
+EREMOTEIO = "remote I/O error";
+EDQUOT = "disk quota exceeded";
+ENOMEDIUM = "no medium found";
+EMEDIUMTYPE = "wrong medium type";
+ECANCELED = "operation canceled";
+ENOKEY = "required key not available";
+EKEYEXPIRED = "key has expired";
+EKEYREVOKED = "key has been revoked";
+EKEYREJECTED = "key was rejected by service";
+EOWNERDEAD = "owner died";
+ENOTRECOVERABLE = "state not recoverable";
+ERFKILL = "operation not possible due to RF-kill";
+EHWPOISON = "memory page has hardware error";
+}
+
+impl Errno {
+    /// `EWOULDBLOCK` is the same number as `EAGAIN`.
+    pub const EWOULDBLOCK: Errno = Errno::EAGAIN;
+    /// `EDEADLOCK` is the same number as `EDEADLK`.
+    pub const EDEADLOCK: Errno = Errno::EDEADLK;
+
+    /// The error number as the kernel gives it (positive).
+    pub const fn raw(self) -> i32 {
+        self.0
+    }
+
+    /// Wraps a positive error number.
+    pub const fn from_raw(raw: i32) -> Errno {
+        Errno(raw)
+    }
+
+    /// Decodes a raw syscall return: -4095..=-1 is an error, anything else a value.
+    pub(crate) fn from_syscall(ret: usize) -> Result<usize> {
+        if ret > (-4096isize) as usize {
+            Err(Errno(-(ret as isize) as i32))
+        } else {
+            Ok(ret)
+        }
+    }
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            "EUNKNOWN" => write!(f, "Errno({})", self.0),
+            name => write!(f, "Errno({name})"),
+        }
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            "EUNKNOWN" => write!(f, "errno {}: unknown error", self.0),
+            name => write!(f, "{name}: {}", self.description()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_prints_its_name_and_description() {
+        extern crate std;
+        use std::string::ToString;
+        assert_eq!(Errno::EINVAL.to_string(), "EINVAL: invalid argument");
+        assert_eq!(Errno::from_raw(1).name(), "EPERM");
+        assert_eq!(
+            Errno::from_raw(4000).to_string(),
+            "errno 4000: unknown error"
+        );
+        assert_eq!(std::format!("{:?}", Errno::ENOSYS), "Errno(ENOSYS)");
+    }
+
+    #[test]
+    fn every_number_linux_defines_has_a_name() {
+        // 41 and 58 are the two holes in Linux's numbering.
+        for raw in (1..=133).filter(|raw| ![41, 58].contains(raw)) {
+            assert_ne!(Errno::from_raw(raw).name(), "EUNKNOWN", "errno {raw}");
+        }
+    }
+
+    #[test]
+    fn syscall_returns_in_the_error_window_decode_as_errno() {
+        assert_eq!(Errno::from_syscall(-22isize as usize), Err(Errno::EINVAL));
+        assert_eq!(
+            Errno::from_syscall(-4095isize as usize),
+            Err(Errno::from_raw(4095))
+        );
+        assert_eq!(
+            Errno::from_syscall(-4096isize as usize),
+            Ok(-4096isize as usize)
+        );
+        assert_eq!(Errno::from_syscall(7), Ok(7));
+    }
+}

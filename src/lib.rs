@@ -1,0 +1,48 @@
+//! Linux namespaces through an assembly `clone` path: `no_std`, no allocation, no libc.
+//!
+//! ```
+//! use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack};
+//!
+//! let mut stack = MmapStack::new(64 * 1024)?;
+//! let answer = 42;
+//! let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || answer)?;
+//! assert_eq!(child.wait()?, ExitStatus::Exited(42));
+//! # Ok::<(), nsclone::Errno>(())
+//! ```
+//!
+//! The data path reads top-down: [`CloneFlags`] → [`CloneFlags::check`] →
+//! the closure placed on the child stack ([`Spawn`]) → the per-architecture
+//! trampoline behind [`clone`] → the child runs and exits → [`Child::wait`].
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod abi;
+mod arch;
+mod check;
+mod child;
+mod clone;
+mod errno;
+mod flags;
+mod namespace;
+mod parse;
+mod spawn;
+mod stack;
+mod syscall;
+
+pub use check::{FlagError, Rule, Syscall};
+pub use child::{Child, ExitStatus};
+pub use clone::{clone, CloneFn};
+pub use errno::{Errno, Result};
+pub use flags::CloneFlags;
+pub use namespace::{Namespace, Namespaces};
+pub use parse::ParseFlagsError;
+pub use spawn::{spawn, Spawn};
+pub use stack::{MmapStack, StaticStack};
+
+/// A process or thread ID, as the kernel's `pid_t`.
+#[allow(non_camel_case_types)]
+pub type pid_t = core::ffi::c_int;
