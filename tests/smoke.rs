@@ -26,3 +26,15 @@ fn smoke() {
     assert_eq!(child.wait().unwrap(), ExitStatus::Exited(3));
     assert_eq!(v, 5);
 }
+mod common;
+#[test]
+fn helpers() {
+    let page = common::SharedPage::new(0u64);
+    let st = common::in_child(|| {
+        page.set(common::ns_inode(b"/proc/self/ns/uts\0"));
+        0
+    });
+    assert!(st.success());
+    assert_eq!(page.get(), common::ns_inode(b"/proc/self/ns/uts\0"));
+    assert!(page.get() > 4026531800, "{}", page.get());
+}

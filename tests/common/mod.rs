@@ -1,0 +1,178 @@
+//! Helpers shared by the integration tests: raw syscalls usable in a child of
+//! a multithreaded test process (no allocation, no libc locks), running code
+//! in a sacrificial child, dropping privileges, and visible skips.
+#![allow(dead_code)]
+
+use core::ffi::c_int;
+use linux_raw_sys::general as k;
+use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack};
+
+/// The unprivileged uid and gid the tests drop to.
+pub const NOBODY: u32 = 65534;
+
+/// Whether the tests run under qemu-user (the cargo runner sets this), which
+/// rejects every CLONE_NEW* flag with EINVAL and turns vfork into fork.
+pub fn under_qemu_user() -> bool {
+    std::env::var_os("NSCLONE_QEMU_USER").is_some()
+}
+
+/// Prints a visible skip line and returns from the test when `$cond` holds.
+#[macro_export]
+macro_rules! skip_if {
+    ($cond:expr, $why:expr) => {
+        if $cond {
+            eprintln!("SKIPPED {}: {}", module_path!(), $why);
+            return;
+        }
+    };
+}
+
+/// Skips a test that needs namespaces when running under qemu-user.
+#[macro_export]
+macro_rules! skip_under_qemu_user {
+    () => {
+        $crate::skip_if!(
+            $crate::common::under_qemu_user(),
+            "qemu-user rejects CLONE_NEW* flags with EINVAL; the VM tier covers this"
+        )
+    };
+}
+
+/// Decodes a raw syscall return.
+pub fn check(ret: usize) -> Result<usize, Errno> {
+    if ret > (-4096isize) as usize {
+        Err(Errno::from_raw(-(ret as isize) as i32))
+    } else {
+        Ok(ret)
+    }
+}
+
+pub fn getpid() -> i32 {
+    // SAFETY: getpid has no arguments.
+    unsafe { sc::syscall0(k::__NR_getpid as usize) as i32 }
+}
+
+pub fn geteuid() -> u32 {
+    // SAFETY: geteuid has no arguments.
+    unsafe { sc::syscall0(k::__NR_geteuid as usize) as u32 }
+}
+
+pub fn is_root() -> bool {
+    geteuid() == 0
+}
+
+/// Ends the calling process (all its threads) at once.
+pub fn exit_group(status: c_int) -> ! {
+    // SAFETY: exit_group does not return.
+    unsafe { sc::syscall1(k::__NR_exit_group as usize, status as usize) };
+    unreachable!()
+}
+
+pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: the kernel reads `name.len()` bytes of `name`.
+    check(unsafe {
+        sc::syscall2(
+            k::__NR_sethostname as usize,
+            name.as_ptr() as usize,
+            name.len(),
+        )
+    })
+    .map(drop)
+}
+
+/// The nodename from uname(2), NUL-padded.
+pub fn hostname() -> [u8; 65] {
+    let mut uts = [0u8; 6 * 65];
+    // SAFETY: struct new_utsname is six 65-byte fields.
+    unsafe { sc::syscall1(k::__NR_uname as usize, uts.as_mut_ptr() as usize) };
+    let mut name = [0; 65];
+    name.copy_from_slice(&uts[65..130]);
+    name
+}
+
+/// The inode number in the `/proc/self/ns/<kind>` link ("uts:[4026531838]").
+/// `path` must end with a NUL byte.
+pub fn ns_inode(path: &[u8]) -> u64 {
+    assert_eq!(path.last(), Some(&0));
+    let mut buf = [0u8; 64];
+    // SAFETY: `path` is NUL-terminated and `buf` has room for 64 bytes.
+    let len = check(unsafe {
+        sc::syscall4(
+            k::__NR_readlinkat as usize,
+            k::AT_FDCWD as isize as usize,
+            path.as_ptr() as usize,
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+        )
+    })
+    .unwrap_or(0);
+    buf[..len]
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .fold(0, |n, &b| n * 10 + u64::from(b - b'0'))
+}
+
+/// Drops to uid and gid 65534 with no supplementary groups.
+pub fn become_nobody() -> Result<(), Errno> {
+    // SAFETY: a null list with size 0 clears the supplementary groups.
+    check(unsafe { sc::syscall2(k::__NR_setgroups as usize, 0, 0) })?;
+    // SAFETY: setgid and setuid take plain ids.
+    check(unsafe { sc::syscall1(k::__NR_setgid as usize, NOBODY as usize) })?;
+    // SAFETY: as above.
+    check(unsafe { sc::syscall1(k::__NR_setuid as usize, NOBODY as usize) })?;
+    Ok(())
+}
+
+/// Runs `f` in a fork-like child on a fresh 256 KiB stack and returns how it ended.
+pub fn in_child(f: impl FnOnce() -> c_int) -> ExitStatus {
+    let mut stack = MmapStack::new(256 * 1024).expect("mmap a child stack");
+    spawn(CloneFlags::empty(), stack.as_mut_slice(), f)
+        .expect("spawn a helper child")
+        .wait()
+        .expect("wait for the helper child")
+}
+
+/// A page of memory shared with children (MAP_SHARED), for results bigger
+/// than an exit status.
+pub struct SharedPage<T: Copy> {
+    ptr: *mut T,
+}
+
+impl<T: Copy> SharedPage<T> {
+    pub fn new(init: T) -> Self {
+        assert!(core::mem::size_of::<T>() <= 4096);
+        // SAFETY: a fresh anonymous shared mapping of one page.
+        let ret = unsafe {
+            sc::syscall6(
+                k::__NR_mmap as usize,
+                0,
+                4096,
+                (k::PROT_READ | k::PROT_WRITE) as usize,
+                (k::MAP_SHARED | k::MAP_ANONYMOUS) as usize,
+                -1isize as usize,
+                0,
+            )
+        };
+        let ptr = check(ret).expect("mmap a shared page") as *mut T;
+        // SAFETY: the page is ours, writable and big enough.
+        unsafe { ptr.write(init) };
+        SharedPage { ptr }
+    }
+
+    pub fn get(&self) -> T {
+        // SAFETY: initialized in `new`; volatile because a child wrote it.
+        unsafe { self.ptr.read_volatile() }
+    }
+
+    pub fn set(&self, value: T) {
+        // SAFETY: the page is writable for as long as `self` lives.
+        unsafe { self.ptr.write_volatile(value) }
+    }
+}
+
+impl<T: Copy> Drop for SharedPage<T> {
+    fn drop(&mut self) {
+        // SAFETY: our own mapping, no longer used.
+        unsafe { sc::syscall2(k::__NR_munmap as usize, self.ptr as usize, 4096) };
+    }
+}
