@@ -3,9 +3,14 @@
 //! in a sacrificial child, dropping privileges, and visible skips.
 #![allow(dead_code)]
 
+pub mod proc;
+
 use core::ffi::c_int;
 use linux_raw_sys::general as k;
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack};
+
+/// prctl(2) option: whether the process may dump core and owns its /proc files.
+const PR_SET_DUMPABLE: usize = 4;
 
 /// The unprivileged uid and gid the tests drop to.
 pub const NOBODY: u32 = 65534;
@@ -112,7 +117,8 @@ pub fn ns_inode(path: &[u8]) -> u64 {
         .fold(0, |n, &b| n * 10 + u64::from(b - b'0'))
 }
 
-/// Drops to uid and gid 65534 with no supplementary groups.
+/// Drops to uid and gid 65534 with no supplementary groups, and stays
+/// dumpable so that uid 65534 still owns its (and its children's) /proc files.
 pub fn become_nobody() -> Result<(), Errno> {
     // SAFETY: a null list with size 0 clears the supplementary groups.
     check(unsafe { sc::syscall2(k::__NR_setgroups as usize, 0, 0) })?;
@@ -120,6 +126,8 @@ pub fn become_nobody() -> Result<(), Errno> {
     check(unsafe { sc::syscall1(k::__NR_setgid as usize, NOBODY as usize) })?;
     // SAFETY: as above.
     check(unsafe { sc::syscall1(k::__NR_setuid as usize, NOBODY as usize) })?;
+    // SAFETY: PR_SET_DUMPABLE takes a plain value.
+    check(unsafe { sc::syscall2(k::__NR_prctl as usize, PR_SET_DUMPABLE, 1) })?;
     Ok(())
 }
 
