@@ -1,0 +1,235 @@
+//! The safe path: closures moved onto the child stack, refused flags, drops,
+//! panics and stack overflows, on the running kernel.
+
+mod common;
+
+use common::SharedPage;
+use core::ffi::c_int;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack, Rule, Spawn, StaticStack};
+
+#[test]
+fn a_captured_array_reaches_the_child_intact() {
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let data: [u8; 3000] = core::array::from_fn(|i| (i * 7 % 251) as u8);
+    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
+        let intact = data
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b == (i * 7 % 251) as u8);
+        if intact {
+            0
+        } else {
+            1
+        }
+    })
+    .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+}
+
+#[test]
+fn the_exit_status_is_the_closures_return_value_modulo_256() {
+    let mut stack = StaticStack::<16384>::new();
+    for (ret, status) in [(0, 0), (7, 7), (255, 255), (300, 44)] {
+        let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || ret).unwrap();
+        assert_eq!(child.wait(), Ok(ExitStatus::Exited(status)));
+    }
+}
+
+#[test]
+fn each_unsafe_flag_is_refused_by_name_before_any_child_runs() {
+    let cases = [
+        (CloneFlags::VM, Rule::SpawnSharesMemory),
+        (CloneFlags::THREAD, Rule::SpawnMakesThreads),
+        (
+            CloneFlags::SIGHAND | CloneFlags::VM | CloneFlags::VFORK,
+            Rule::SpawnMakesThreads,
+        ),
+        (CloneFlags::SETTLS, Rule::SpawnSetsTls),
+        (CloneFlags::FILES, Rule::SpawnSharesFiles),
+        (CloneFlags::PARENT_SETTID, Rule::SpawnHasNoTidPointers),
+        (CloneFlags::CHILD_SETTID, Rule::SpawnHasNoTidPointers),
+        (CloneFlags::CHILD_CLEARTID, Rule::SpawnHasNoTidPointers),
+        (CloneFlags::PIDFD, Rule::SpawnHasNoPidfdPlace),
+        (CloneFlags::NEWTIME, Rule::NeedsClone3),
+        (CloneFlags::CLEAR_SIGHAND, Rule::NeedsClone3),
+        (CloneFlags::INTO_CGROUP, Rule::NeedsClone3),
+        (CloneFlags::from_bits_retain(1 << 40), Rule::NeedsClone3),
+        (
+            CloneFlags::from_bits_retain(0x11),
+            Rule::SpawnExitSignalInFlags,
+        ),
+        (CloneFlags::NEWNS | CloneFlags::FS, Rule::NewnsWithFs),
+        (
+            CloneFlags::NEWIPC | CloneFlags::SYSVSEM,
+            Rule::NewipcWithSysvsem,
+        ),
+    ];
+    let ran = SharedPage::new(0u32);
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    for (flags, rule) in cases {
+        let err = Spawn::new(flags).check().unwrap_err();
+        assert_eq!(err.rule(), rule, "{flags}");
+        assert!(!err.to_string().is_empty());
+        let result = spawn(flags, stack.as_mut_slice(), || {
+            ran.set(1);
+            0
+        });
+        assert_eq!(result.unwrap_err(), Errno::EINVAL, "{flags}");
+    }
+    assert_eq!(ran.get(), 0, "a refused child ran");
+}
+
+#[test]
+fn an_exit_signal_above_64_is_refused() {
+    let err = Spawn::new(CloneFlags::empty())
+        .exit_signal(65)
+        .check()
+        .unwrap_err();
+    assert_eq!(err.rule(), Rule::ExitSignalInvalid);
+    assert_eq!(
+        err.to_string(),
+        "the exit signal must be a signal number from 0 to 64"
+    );
+}
+
+#[test]
+fn a_closure_that_does_not_fit_the_stack_is_enomem() {
+    let mut stack = StaticStack::<4096>::new();
+    let big = [1u8; 4096];
+    let result = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
+        big[0] as c_int
+    });
+    assert_eq!(result.unwrap_err(), Errno::ENOMEM);
+    let mut tiny = [0u8; Spawn::MIN_FREE_STACK - 1];
+    let result = spawn(CloneFlags::empty(), &mut tiny, || 0);
+    assert_eq!(result.unwrap_err(), Errno::ENOMEM);
+}
+
+/// Counts drops of the values the closures capture, in this address space.
+static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+struct CountsDrops;
+
+impl Drop for CountsDrops {
+    fn drop(&mut self) {
+        DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn the_closure_is_dropped_once_in_each_address_space() {
+    skip_under_qemu_user!();
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let before = DROPS.load(Ordering::SeqCst);
+    // Fork-like: the child drops its copy in its own memory; the parent drops ours.
+    let guard = CountsDrops;
+    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
+        drop(guard);
+        0
+    })
+    .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+    assert_eq!(DROPS.load(Ordering::SeqCst), before + 1);
+    // VM|VFORK: one address space, so the child's drop is the only one.
+    let guard = CountsDrops;
+    let child = spawn(
+        CloneFlags::VM | CloneFlags::VFORK,
+        stack.as_mut_slice(),
+        move || {
+            drop(guard);
+            0
+        },
+    )
+    .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+    assert_eq!(DROPS.load(Ordering::SeqCst), before + 2);
+    // A refused spawn drops the closure it never ran.
+    let guard = CountsDrops;
+    let refused = spawn(CloneFlags::VM, stack.as_mut_slice(), move || {
+        drop(guard);
+        0
+    });
+    assert!(refused.is_err());
+    assert_eq!(DROPS.load(Ordering::SeqCst), before + 3);
+}
+
+#[test]
+fn a_vm_vfork_closure_writes_through_its_captured_reference() {
+    skip_under_qemu_user!();
+    let mut stack = StaticStack::<16384>::new();
+    let mut seen = 0u32;
+    let child = spawn(
+        CloneFlags::VM | CloneFlags::VFORK,
+        stack.as_mut_slice(),
+        || {
+            seen = 99;
+            0
+        },
+    )
+    .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+    assert_eq!(seen, 99);
+}
+
+#[test]
+fn a_panic_in_the_child_aborts_the_child_only() {
+    let mut stack = MmapStack::new(256 * 1024).unwrap();
+    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+        std::panic::set_hook(Box::new(|_| {}));
+        panic!("in the child")
+    })
+    .unwrap();
+    assert_eq!(
+        child.wait(),
+        Ok(ExitStatus::Signaled(linux_raw_sys::general::SIGABRT as i32))
+    );
+}
+
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let frame = core::hint::black_box([depth; 64]);
+    if depth == u64::MAX {
+        return 0;
+    }
+    recurse(depth + 1) + frame[3]
+}
+
+#[test]
+fn a_child_that_overflows_an_mmap_stack_dies_with_sigsegv_and_the_parent_goes_on() {
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+        recurse(0) as c_int
+    })
+    .unwrap();
+    assert_eq!(
+        child.wait(),
+        Ok(ExitStatus::Signaled(linux_raw_sys::general::SIGSEGV as i32))
+    );
+    // The stack is still ours to use.
+    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || 5).unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(5)));
+}
+
+#[test]
+fn kill_delivers_a_signal_the_wait_reports() {
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || loop {
+        common::proc::sched_yield();
+    })
+    .unwrap();
+    child
+        .kill(linux_raw_sys::general::SIGKILL as c_int)
+        .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Signaled(9)));
+}
+
+#[test]
+fn a_static_stack_in_a_static_is_handed_out_once() {
+    static STACK: StaticStack<16384> = StaticStack::new();
+    let stack = STACK.take().expect("first take");
+    assert!(STACK.take().is_none());
+    assert_eq!(stack.as_ptr() as usize % 16, 0);
+    let child = spawn(CloneFlags::empty(), stack, || 11).unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(11)));
+}
