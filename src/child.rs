@@ -63,3 +63,20 @@ impl Child {
         syscall::kill(self.pid, sig)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ExitStatus;
+
+    #[test]
+    fn wait_status_words_decode_as_exit_codes_or_signals() {
+        assert_eq!(ExitStatus::from_wait_status(0), ExitStatus::Exited(0));
+        assert_eq!(ExitStatus::from_wait_status(7 << 8), ExitStatus::Exited(7));
+        assert_eq!(ExitStatus::from_wait_status(9), ExitStatus::Signaled(9));
+        assert_eq!(
+            ExitStatus::from_wait_status(0x80 | 11),
+            ExitStatus::Signaled(11)
+        );
+        assert!(ExitStatus::Exited(0).success() && !ExitStatus::Signaled(9).success());
+    }
+}
