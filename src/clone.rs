@@ -23,9 +23,10 @@ pub type CloneFn = extern "C" fn(arg: *mut c_void) -> c_int;
 /// null pointer; `None` is rejected like a null stack.
 ///
 /// See clone(2). Errors: `EINVAL` for a null `f` or `stack` (before any
-/// syscall) and for combinations [`CloneFlags::check`](crate::CloneFlags::check)
-/// names; `EAGAIN` (process limits), `ENOMEM`, `ENOSPC` (namespace limits),
-/// `EPERM` (privilege), `EUSERS`, `EEXIST`, `ERESTARTNOINTR` never (restarted).
+/// syscall) and for the combinations [`CloneFlags::check`](crate::CloneFlags::check)
+/// names; `EPERM` (privilege, chroot, LSM), `ENOSPC` (namespace limits),
+/// `EAGAIN` (process limits), `ENOMEM`, `EUSERS` (old kernels' user
+/// namespace nesting limit).
 ///
 /// # Safety
 ///
