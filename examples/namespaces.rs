@@ -70,7 +70,7 @@ fn main() -> Result<(), nsclone::Errno> {
     let mut stack = MmapStack::new(1024 * 1024)?;
     // The example is single-threaded, so the child may use std freely.
     let child = spawn(flags, stack.as_mut_slice(), || {
-        let _ = fs::write("/proc/sys/kernel/hostname", "nsclone-demo");
+        sethostname(b"nsclone-demo");
         describe("inside");
         println!(
             "{:>8}: a fresh /proc lists pids {}",
@@ -83,6 +83,19 @@ fn main() -> Result<(), nsclone::Errno> {
     describe("outside");
     println!("\nthe child ended: {status:?}");
     Ok(())
+}
+
+/// sethostname(2): needs CAP_SYS_ADMIN in the UTS namespace's user namespace
+/// (which the child has), unlike writing /proc/sys/kernel/hostname.
+fn sethostname(name: &[u8]) {
+    // SAFETY: the kernel reads `name.len()` bytes of `name`.
+    unsafe {
+        sc::syscall2(
+            linux_raw_sys::general::__NR_sethostname as usize,
+            name.as_ptr() as usize,
+            name.len(),
+        )
+    };
 }
 
 /// The effective uid, straight from the kernel.
