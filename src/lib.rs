@@ -26,22 +26,28 @@ mod check;
 mod child;
 mod clone;
 mod errno;
+mod fd;
 mod flags;
 mod namespace;
+mod ns_file;
 mod parse;
 mod spawn;
 mod stack;
 mod syscall;
+mod unshare;
 
 pub use check::{FlagError, Rule, Syscall};
 pub use child::{Child, ExitStatus};
 pub use clone::{clone, CloneFn};
 pub use errno::{Errno, Result};
+pub use fd::{BorrowedFd, OwnedFd};
 pub use flags::CloneFlags;
 pub use namespace::{Namespace, Namespaces};
+pub use ns_file::{ns_id, open_ns};
 pub use parse::ParseFlagsError;
 pub use spawn::{spawn, Spawn};
 pub use stack::{MmapStack, StaticStack};
+pub use unshare::{check_unshare, setns, unshare, unshare_unchecked};
 
 /// A process or thread ID, as the kernel's `pid_t`.
 #[allow(non_camel_case_types)]

@@ -2,10 +2,12 @@
 //! typed wrappers over `sc`'s raw syscalls that decode `-errno` into [`Errno`].
 
 use crate::errno::{Errno, Result};
+use crate::fd::{BorrowedFd, OwnedFd};
 use crate::pid_t;
 use core::ffi::c_int;
+use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
-use sc::{syscall2, syscall3, syscall4, syscall6};
+use sc::{syscall1, syscall2, syscall3, syscall4, syscall6};
 
 /// `mmap(NULL, len, prot, flags, -1, 0)` for anonymous memory.
 pub(crate) fn mmap_anonymous(len: usize, prot: u32, flags: u32) -> Result<*mut u8> {
@@ -76,6 +78,72 @@ pub(crate) fn kill(pid: pid_t, sig: c_int) -> Result<()> {
             k::__NR_kill as usize,
             pid as isize as usize,
             sig as isize as usize,
+        )
+    };
+    Errno::from_syscall(ret).map(drop)
+}
+
+/// `close(fd)`; errors are ignored, as the fd is gone either way.
+pub(crate) fn close(fd: c_int) {
+    // SAFETY: closing a descriptor touches no memory; the caller owned it.
+    unsafe { syscall1(k::__NR_close as usize, fd as usize) };
+}
+
+/// `openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC)`; `path` holds a NUL.
+pub(crate) fn open_readonly(path: &[u8]) -> Result<OwnedFd> {
+    if !path.contains(&0) {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: `path` is NUL-terminated within its bounds.
+    let ret = unsafe {
+        syscall4(
+            k::__NR_openat as usize,
+            k::AT_FDCWD as isize as usize,
+            path.as_ptr() as usize,
+            (k::O_RDONLY | k::O_CLOEXEC) as usize,
+            0,
+        )
+    };
+    // SAFETY: a fresh descriptor that nothing else owns.
+    Errno::from_syscall(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as c_int) })
+}
+
+/// The inode number of the file `fd` refers to (fstat(2)).
+pub(crate) fn inode(fd: BorrowedFd<'_>) -> Result<u64> {
+    let mut stat = MaybeUninit::<k::stat>::uninit();
+    // SAFETY: the kernel fills the whole `struct stat` on success.
+    let ret = unsafe {
+        syscall2(
+            k::__NR_fstat as usize,
+            fd.as_raw_fd() as usize,
+            stat.as_mut_ptr() as usize,
+        )
+    };
+    Errno::from_syscall(ret)?;
+    // SAFETY: fstat succeeded, so `stat` is initialized.
+    Ok(unsafe { stat.assume_init() }.st_ino as u64)
+}
+
+/// `unshare(flags)`.
+///
+/// # Safety
+///
+/// Unsharing `CLONE_FILES`, `CLONE_FS`, `CLONE_VM`, `CLONE_SIGHAND` or
+/// `CLONE_THREAD` changes what the calling thread shares with others.
+pub(crate) unsafe fn unshare(flags: u64) -> Result<()> {
+    // SAFETY: the caller answers for the flags.
+    let ret = unsafe { syscall1(k::__NR_unshare as usize, flags as usize) };
+    Errno::from_syscall(ret).map(drop)
+}
+
+/// `setns(fd, nstype)`.
+pub(crate) fn setns(fd: BorrowedFd<'_>, nstype: c_int) -> Result<()> {
+    // SAFETY: setns reads no memory; it moves only the calling thread.
+    let ret = unsafe {
+        syscall2(
+            k::__NR_setns as usize,
+            fd.as_raw_fd() as usize,
+            nstype as isize as usize,
         )
     };
     Errno::from_syscall(ret).map(drop)
