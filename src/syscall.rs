@@ -121,7 +121,7 @@ pub(crate) fn inode(fd: BorrowedFd<'_>) -> Result<u64> {
     };
     Errno::from_syscall(ret)?;
     // SAFETY: fstat succeeded, so `stat` is initialized.
-    Ok(unsafe { stat.assume_init() }.st_ino as u64)
+    Ok(unsafe { stat.assume_init() }.st_ino)
 }
 
 /// `unshare(flags)`.
