@@ -1,11 +1,13 @@
-//! x86_64: the clone trampoline.
+//! x86_64: the clone trampolines.
 //!
 //! Raw `clone` takes `(flags, stack, parent_tid, child_tid, tls)` in
-//! `rdi, rsi, rdx, r10, r8`, the number in `rax`; `syscall` clobbers `rcx` and
-//! `r11` and returns in `rax`. The C caller passes `clone(fn, stack, flags,
-//! arg, ptid, tls, ctid)` in `rdi, rsi, edx, rcx, r8, r9` and `[rsp + 8]`.
+//! `rdi, rsi, rdx, r10, r8`, `clone3` takes `(args, size)` in `rdi, rsi`; the
+//! number goes in `rax`, `syscall` clobbers `rcx` and `r11` and returns in
+//! `rax`. The C caller passes `clone(fn, stack, flags, arg, ptid, tls, ctid)`
+//! in `rdi, rsi, edx, rcx, r8, r9` and `[rsp + 8]`. Both calls start the
+//! child in `child_start` with `[sp] = fn` and `[sp + 8] = arg`.
 
-use linux_raw_sys::general::{__NR_clone, __NR_exit};
+use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
 /// Creates a child with the raw `clone` syscall; the child runs `f(arg)` on
 /// `stack` and exits with its return value.
@@ -31,7 +33,6 @@ pub(crate) unsafe extern "C" fn clone(
     ctid: *mut crate::pid_t,
 ) -> isize {
     core::arch::naked_asm!(
-        ".cfi_startproc",           // unwind info: the caller's frame, untouched
         "and rsi, -16",             // rsi = child stack top, aligned down to 16
         "sub rsi, 16",              // rsi = child's first sp, two slots below the top
         "mov [rsi], rdi",           // child's [sp] = fn
@@ -43,9 +44,49 @@ pub(crate) unsafe extern "C" fn clone(
         "mov eax, {nr_clone}",      // rax = clone's number
         "syscall",                  // rax = child's tid (parent), 0 (child) or -errno
         "test rax, rax",            // which side of the clone are we on?
-        "jz 2f",                    // 0: the child, now running on rsi
+        "jz {child_start}",         // 0: the child, now running on rsi
         "ret",                      // parent: return the tid or -errno
-        "2:",
+        nr_clone = const __NR_clone,
+        child_start = sym child_start,
+    )
+}
+
+/// Creates a child with `clone3(args, size)`; the child runs `fn(arg)`, read
+/// from the two slots at `args.stack + args.stack_size`, and exits.
+///
+/// Returns the raw syscall result in the parent, as [`clone`] does.
+///
+/// # Safety
+///
+/// `args` must be a valid `clone_args` of `size` bytes whose stack ends (its
+/// `stack + stack_size`, 16-aligned) right below `fn` and `arg`, stored as
+/// two words; everything else as for [`clone`].
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn clone3(
+    args: *mut linux_raw_sys::general::clone_args,
+    size: usize,
+) -> isize {
+    core::arch::naked_asm!(
+        "mov eax, {nr_clone3}",     // rax = clone3's number; rdi = args, rsi = size already
+        "syscall",                  // rax = child's tid (parent), 0 (child) or -errno
+        "test rax, rax",            // which side of the clone are we on?
+        "jz {child_start}",         // 0: the child, sp = stack + stack_size
+        "ret",                      // parent: return the tid or -errno
+        nr_clone3 = const __NR_clone3,
+        child_start = sym child_start,
+    )
+}
+
+/// The child's first instructions, with `[sp] = fn`, `[sp + 8] = arg` and sp
+/// 16-aligned: calls `fn(arg)` and exits with its return value.
+///
+/// # Safety
+///
+/// Only the trampolines above jump here, in a new child.
+#[unsafe(naked)]
+unsafe extern "C" fn child_start() -> ! {
+    core::arch::naked_asm!(
+        ".cfi_startproc",
         ".cfi_undefined rip",       // unwinders stop here: the child has no caller
         "xor ebp, ebp",             // rbp = 0, the outermost frame
         "pop rax",                  // rax = fn, from the child's own stack
@@ -59,7 +100,6 @@ pub(crate) unsafe extern "C" fn clone(
         "syscall",                  // does not return
         "ud2",                      // unreachable: trap if it ever does
         ".cfi_endproc",
-        nr_clone = const __NR_clone,
         nr_exit = const __NR_exit,
     )
 }

@@ -8,4 +8,4 @@ mod imp;
 #[path = "../arch/aarch64.rs"]
 mod imp;
 
-pub(crate) use imp::clone;
+pub(crate) use imp::{clone, clone3};

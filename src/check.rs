@@ -71,12 +71,14 @@ pub enum Rule {
     SpawnSharesFiles,
     /// spawn: `CLONE_PARENT_SETTID`, `CLONE_CHILD_SETTID` or `CLONE_CHILD_CLEARTID`.
     SpawnHasNoTidPointers,
-    /// spawn: `CLONE_PIDFD` in the flags.
-    SpawnHasNoPidfdPlace,
+    /// spawn: `CLONE_PIDFD` in the flags instead of `Spawn::pidfd`.
+    SpawnPidfdIsAnOption,
+    /// spawn: `CLONE_INTO_CGROUP` in the flags instead of `Spawn::into_cgroup`.
+    SpawnCgroupIsAnOption,
+    /// spawn: more `set_tid` PIDs than PID-namespace levels (32).
+    SetTidTooLong,
     /// spawn: exit-signal bits in the flags.
     SpawnExitSignalInFlags,
-    /// Legacy clone cannot carry the flag (`CLONE_NEWTIME`, bits above 31).
-    NeedsClone3,
 }
 
 impl Rule {
@@ -120,11 +122,12 @@ impl Rule {
             Rule::SpawnHasNoTidPointers => {
                 "spawn has no tid pointers (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID)"
             }
-            Rule::SpawnHasNoPidfdPlace => "spawn has nowhere to return a pidfd (CLONE_PIDFD)",
-            Rule::SpawnExitSignalInFlags => "the exit signal belongs in Spawn::exit_signal, not in the flags",
-            Rule::NeedsClone3 => {
-                "legacy clone cannot carry CLONE_NEWTIME, CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP or higher bits (clone3 can)"
+            Rule::SpawnPidfdIsAnOption => "spawn asks for a pidfd with Spawn::pidfd, not CLONE_PIDFD",
+            Rule::SpawnCgroupIsAnOption => {
+                "spawn takes a cgroup with Spawn::into_cgroup, not CLONE_INTO_CGROUP"
             }
+            Rule::SetTidTooLong => "set_tid takes at most 32 PIDs, one per PID namespace level",
+            Rule::SpawnExitSignalInFlags => "the exit signal belongs in Spawn::exit_signal, not in the flags",
         }
     }
 

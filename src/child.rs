@@ -1,9 +1,10 @@
 //! `Child` and `ExitStatus`: waiting for and signalling a spawned process.
 
 use crate::errno::Result;
+use crate::fd::{BorrowedFd, OwnedFd};
 use crate::{pid_t, syscall};
 use core::ffi::c_int;
-use linux_raw_sys::general::__WALL;
+use linux_raw_sys::general::{__WALL, CLD_EXITED, P_PIDFD};
 
 /// How a child ended.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
@@ -23,6 +24,15 @@ impl ExitStatus {
         }
     }
 
+    /// Decodes waitid(2)'s `si_code` and `si_status` of a child that ended.
+    pub(crate) fn from_siginfo(code: c_int, status: c_int) -> ExitStatus {
+        if code == CLD_EXITED as c_int {
+            ExitStatus::Exited(status & 0xff)
+        } else {
+            ExitStatus::Signaled(status)
+        }
+    }
+
     /// Whether it exited with status 0.
     pub fn success(self) -> bool {
         self == ExitStatus::Exited(0)
@@ -35,11 +45,17 @@ impl ExitStatus {
 #[derive(Debug)]
 pub struct Child {
     pid: pid_t,
+    pidfd: Option<OwnedFd>,
 }
 
 impl Child {
-    pub(crate) fn new(pid: pid_t) -> Child {
-        Child { pid }
+    pub(crate) fn new(pid: pid_t, pidfd: Option<OwnedFd>) -> Child {
+        Child { pid, pidfd }
+    }
+
+    /// The child's pidfd, if [`crate::Spawn::pidfd`] asked for one.
+    pub fn pidfd(&self) -> Option<BorrowedFd<'_>> {
+        self.pidfd.as_ref().map(OwnedFd::as_fd)
     }
 
     /// The child's process ID, as seen from the caller's PID namespace.
@@ -47,20 +63,33 @@ impl Child {
         self.pid
     }
 
-    /// Waits for the child to end and reaps it (wait4(2) with `__WALL`, so
-    /// children with any exit signal are seen; `EINTR` is retried).
+    /// Waits for the child to end and reaps it, with `__WALL` so children
+    /// with any exit signal are seen (`EINTR` is retried): waitid(2) with
+    /// `P_PIDFD` when the child has a pidfd, wait4(2) otherwise.
     ///
     /// Errors: `ECHILD` if it is not (or no longer) a child of this process,
     /// e.g. when created with `CLONE_PARENT`.
     pub fn wait(self) -> Result<ExitStatus> {
-        let (_, status) = syscall::wait4(self.pid, __WALL)?;
-        Ok(ExitStatus::from_wait_status(status))
+        match &self.pidfd {
+            Some(pidfd) => {
+                let (code, status) = syscall::waitid(P_PIDFD, pidfd.as_raw_fd(), __WALL)?;
+                Ok(ExitStatus::from_siginfo(code, status))
+            }
+            None => {
+                let (_, status) = syscall::wait4(self.pid, __WALL)?;
+                Ok(ExitStatus::from_wait_status(status))
+            }
+        }
     }
 
-    /// Sends signal `sig` to the child (kill(2)). Errors: `EINVAL` (bad
-    /// signal), `EPERM`, `ESRCH`.
+    /// Sends signal `sig` to the child: pidfd_send_signal(2) when it has a
+    /// pidfd (which cannot reach a recycled PID), kill(2) otherwise.
+    /// Errors: `EINVAL` (bad signal), `EPERM`, `ESRCH` (it has exited).
     pub fn kill(&self, sig: c_int) -> Result<()> {
-        syscall::kill(self.pid, sig)
+        match &self.pidfd {
+            Some(pidfd) => syscall::pidfd_send_signal(pidfd.as_fd(), sig),
+            None => syscall::kill(self.pid, sig),
+        }
     }
 }
 

@@ -25,6 +25,7 @@ mod arch;
 mod check;
 mod child;
 mod clone;
+mod clone3;
 mod errno;
 mod fd;
 mod flags;

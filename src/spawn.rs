@@ -3,12 +3,15 @@
 
 use crate::check::{FlagError, Rule, Syscall};
 use crate::child::Child;
+use crate::clone3::{clone3, clone3_available};
 use crate::errno::{Errno, Result};
+use crate::fd::{BorrowedFd, OwnedFd};
 use crate::flags::CloneFlags;
+use crate::pid_t;
 use core::ffi::{c_int, c_void};
 use core::mem::{align_of, size_of};
 use core::ptr;
-use linux_raw_sys::general::SIGCHLD;
+use linux_raw_sys::general::{clone_args, SIGCHLD};
 
 /// Runs `f` in a new child process created with `flags`, using `stack` as the
 /// child's stack, and returns the child; its exit status is `f`'s return value.
@@ -18,11 +21,23 @@ pub fn spawn<F: FnOnce() -> c_int>(flags: CloneFlags, stack: &mut [u8], f: F) ->
     Spawn::new(flags).spawn(stack, f)
 }
 
-/// A builder for a child: flags and exit signal, then [`spawn`](Spawn::spawn).
+/// A builder for a child: flags, exit signal, pidfd, cgroup and PIDs, then
+/// [`spawn`](Spawn::spawn).
+///
+/// Uses clone3 when the request needs it (`CLONE_NEWTIME`,
+/// `CLONE_CLEAR_SIGHAND`, a cgroup, `set_tid`) or asks for a pidfd, legacy
+/// clone otherwise. When clone3 answers `ENOSYS` (kernels before 5.3, and
+/// seccomp filters that hide it) a request legacy clone can express is made
+/// there, and later ones go there directly; one it cannot express fails
+/// with `ENOSYS`. `EPERM` from clone3 is the kernel's answer about privilege
+/// and is returned as is, as glibc does.
 #[derive(Copy, Clone, Debug)]
-pub struct Spawn {
+pub struct Spawn<'a> {
     flags: CloneFlags,
     exit_signal: c_int,
+    pidfd: bool,
+    cgroup: Option<BorrowedFd<'a>>,
+    set_tid: &'a [pid_t],
 }
 
 /// The flags the safe path refuses, each with the rule it names.
@@ -34,46 +49,109 @@ const UNSAFE_FOR_SPAWN: &[(CloneFlags, Rule)] = &[
     (CloneFlags::PARENT_SETTID, Rule::SpawnHasNoTidPointers),
     (CloneFlags::CHILD_SETTID, Rule::SpawnHasNoTidPointers),
     (CloneFlags::CHILD_CLEARTID, Rule::SpawnHasNoTidPointers),
-    (CloneFlags::PIDFD, Rule::SpawnHasNoPidfdPlace),
-    (CloneFlags::NEWTIME, Rule::NeedsClone3),
-    (CloneFlags::CLEAR_SIGHAND, Rule::NeedsClone3),
-    (CloneFlags::INTO_CGROUP, Rule::NeedsClone3),
+    (CloneFlags::PIDFD, Rule::SpawnPidfdIsAnOption),
+    (CloneFlags::INTO_CGROUP, Rule::SpawnCgroupIsAnOption),
 ];
 
-impl Spawn {
+/// The flags only clone3 can carry.
+const CLONE3_ONLY: CloneFlags = CloneFlags::NEWTIME.union(CloneFlags::CLEAR_SIGHAND);
+
+/// The most PIDs `set_tid` takes: one per PID-namespace level (`MAX_PID_NS_LEVEL`).
+const MAX_SET_TID: usize = 32;
+
+impl<'a> Spawn<'a> {
     /// The stack the child keeps free below the closure for its own frames.
     /// A stack that cannot hold the closure and this much is refused (`ENOMEM`).
     pub const MIN_FREE_STACK: usize = 2048;
 
     /// A child created with `flags` that signals `SIGCHLD` when it exits.
-    pub const fn new(flags: CloneFlags) -> Spawn {
+    pub const fn new(flags: CloneFlags) -> Spawn<'a> {
         Spawn {
             flags,
             exit_signal: SIGCHLD as c_int,
+            pidfd: false,
+            cgroup: None,
+            set_tid: &[],
         }
     }
 
     /// The signal the parent gets when the child exits (0 for none; 1..=64).
-    /// [`crate::Child::wait`] reaps children with any exit signal.
-    pub const fn exit_signal(mut self, signal: c_int) -> Spawn {
+    /// [`Child::wait`] reaps children with any exit signal.
+    pub const fn exit_signal(mut self, signal: c_int) -> Spawn<'a> {
         self.exit_signal = signal;
         self
     }
 
+    /// Whether the [`Child`] gets a pidfd (`CLONE_PIDFD`, close-on-exec,
+    /// Linux 5.2+): its `wait` and `kill` then go through the pidfd, which
+    /// cannot hit a recycled PID.
+    pub const fn pidfd(mut self, pidfd: bool) -> Spawn<'a> {
+        self.pidfd = pidfd;
+        self
+    }
+
+    /// Starts the child in the cgroup2 directory `cgroup` refers to
+    /// (`CLONE_INTO_CGROUP`, clone3, Linux 5.7+).
+    pub const fn into_cgroup(mut self, cgroup: BorrowedFd<'a>) -> Spawn<'a> {
+        self.cgroup = Some(cgroup);
+        self
+    }
+
+    /// Asks for these PIDs (clone3, Linux 5.5+): `pids[0]` in the child's own
+    /// PID namespace, each next one a level further out. Needs
+    /// `CAP_SYS_ADMIN` or `CAP_CHECKPOINT_RESTORE` over each level.
+    pub const fn set_tid(mut self, pids: &'a [pid_t]) -> Spawn<'a> {
+        self.set_tid = pids;
+        self
+    }
+
+    /// Resets every signal handler of the child to the default
+    /// (`CLONE_CLEAR_SIGHAND`, clone3, Linux 5.5+).
+    pub const fn clear_sighand(mut self) -> Spawn<'a> {
+        self.flags = self.flags.union(CloneFlags::CLEAR_SIGHAND);
+        self
+    }
+
+    /// The syscall [`spawn`](Self::spawn) will make first.
+    pub fn syscall(&self) -> Syscall {
+        if self.needs_clone3() || (self.pidfd && clone3_available()) {
+            Syscall::Clone3
+        } else {
+            Syscall::Clone
+        }
+    }
+
+    fn needs_clone3(&self) -> bool {
+        self.flags.intersects(CLONE3_ONLY)
+            || self.flags.bits() > u64::from(u32::MAX)
+            || self.cgroup.is_some()
+            || !self.set_tid.is_empty()
+    }
+
+    /// The flags as the kernel gets them, with those the options add.
+    fn kernel_flags(&self) -> CloneFlags {
+        let mut flags = self.flags;
+        if self.pidfd {
+            flags |= CloneFlags::PIDFD;
+        }
+        if self.cgroup.is_some() {
+            flags |= CloneFlags::INTO_CGROUP;
+        }
+        flags
+    }
+
     /// Checks what [`spawn`](Self::spawn) checks before its syscall: the flags
     /// that keep the parent's memory, threads and fds safe, then the kernel's
-    /// rules for clone ([`CloneFlags::check`]). Names the first rule broken.
+    /// rules for the syscall it will use ([`CloneFlags::check`]). Names the
+    /// first rule broken.
     pub fn check(&self) -> core::result::Result<(), FlagError> {
         let flags = self.flags;
-        let refuse = |rule| Err(FlagError::new(rule, Syscall::Clone, flags));
+        let refuse = |rule| Err(FlagError::new(rule, self.syscall(), flags));
         if !(0..=64).contains(&self.exit_signal) {
             return refuse(Rule::ExitSignalInvalid);
         }
         if flags.bits() & CloneFlags::CSIGNAL & !CloneFlags::NEWTIME.bits() != 0 {
             return refuse(Rule::SpawnExitSignalInFlags);
-        }
-        if flags.unknown_bits() != 0 {
-            return refuse(Rule::NeedsClone3);
         }
         if flags.contains(CloneFlags::VM) && !flags.contains(CloneFlags::VFORK) {
             return refuse(Rule::SpawnSharesMemory);
@@ -84,18 +162,24 @@ impl Spawn {
         {
             return refuse(rule);
         }
-        flags.check(Syscall::Clone)
+        if self.set_tid.len() > MAX_SET_TID {
+            return refuse(Rule::SetTidTooLong);
+        }
+        self.kernel_flags()
+            .check_with_exit_signal(self.syscall(), self.exit_signal as u64)
     }
 
     /// Moves `f` onto the top of `stack` and runs it in a new child created
-    /// with this builder's flags; the child exits with `f`'s return value.
+    /// with this builder's request; the child exits with `f`'s return value.
     ///
-    /// Accepted: namespace flags (`CLONE_NEW*` but `CLONE_NEWTIME`, which
-    /// needs clone3), `CLONE_VM` only together with `CLONE_VFORK` (the parent
-    /// waits until the child exits or execs), and `CLONE_FS`, `CLONE_VFORK`,
-    /// `CLONE_PARENT`, `CLONE_PTRACE`, `CLONE_UNTRACED`, `CLONE_SYSVSEM`,
-    /// `CLONE_IO`, `CLONE_DETACHED`. Everything else is refused before any
-    /// syscall with `EINVAL`; [`check`](Self::check) names the rule.
+    /// Accepted: namespace flags, `CLONE_VM` only together with `CLONE_VFORK`
+    /// (the parent waits until the child exits or execs), and `CLONE_FS`,
+    /// `CLONE_VFORK`, `CLONE_PARENT`, `CLONE_PTRACE`, `CLONE_UNTRACED`,
+    /// `CLONE_SYSVSEM`, `CLONE_IO`, `CLONE_DETACHED`, `CLONE_CLEAR_SIGHAND`.
+    /// `CLONE_PIDFD` and `CLONE_INTO_CGROUP` are options
+    /// ([`pidfd`](Self::pidfd), [`into_cgroup`](Self::into_cgroup)).
+    /// Everything else is refused before any syscall with `EINVAL`;
+    /// [`check`](Self::check) names the rule.
     ///
     /// Without `CLONE_VM` the child runs on a copy of the parent's memory, so
     /// `f` and what it captured exist twice: the child consumes its copy and
@@ -107,7 +191,10 @@ impl Spawn {
     ///
     /// Errors: `EINVAL` (refused flags), `ENOMEM` (the stack cannot hold `f`
     /// plus [`MIN_FREE_STACK`](Self::MIN_FREE_STACK) bytes, or the kernel is
-    /// out of memory), and clone(2)'s: `EPERM`, `ENOSPC`, `EAGAIN`, `EUSERS`.
+    /// out of memory), `ENOSYS` (the request needs clone3 and the kernel or a
+    /// seccomp filter does not offer it), and clone(2)'s: `EPERM`, `ENOSPC`,
+    /// `EAGAIN`, `EUSERS`, `EBADF`/`EACCES`/`EBUSY` for a cgroup, `EEXIST`
+    /// for a taken PID.
     pub fn spawn<F: FnOnce() -> c_int>(&self, stack: &mut [u8], f: F) -> Result<Child> {
         self.check()?;
         // SAFETY: `check` refused every flag that would let the child share
@@ -123,9 +210,9 @@ impl Spawn {
     /// `CLONE_VM` but not `CLONE_VFORK`, `stack` and everything `f` touches
     /// must stay valid and unaliased until the child exits (the borrow of
     /// `stack` ends when this returns); `CLONE_THREAD`, `CLONE_SIGHAND`,
-    /// `CLONE_FILES` and `CLONE_SETTLS` are the caller's to make sound; tid
-    /// and pidfd flags have no pointers here (the kernel writes to none or
-    /// faults the child).
+    /// `CLONE_FILES` and `CLONE_SETTLS` are the caller's to make sound; the
+    /// tid flags have no pointers here (the kernel writes to none, or faults
+    /// the child).
     pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(
         &self,
         stack: &mut [u8],
@@ -135,28 +222,87 @@ impl Spawn {
         // SAFETY: `slot` is aligned for `F` and lies inside `stack`, which we
         // borrow mutably.
         unsafe { slot.write(f) };
-        let word = (self.flags.bits() as u32 | (self.exit_signal as u32 & 0xff)) as c_int;
-        // SAFETY: the child's stack ends at `slot`, below the closure, with at
+        let mut pidfd: c_int = -1;
+        let below = (stack.as_mut_ptr(), slot as usize - stack.as_ptr() as usize);
+        // SAFETY: the child's stack is `below`, under the closure, with at
         // least MIN_FREE_STACK bytes; `run_closure::<F>` reads the `F` at
-        // `slot` once. The flags are the caller's responsibility.
-        let result = unsafe {
-            crate::clone(
-                Some(run_closure::<F>),
-                slot.cast::<u8>(),
-                word,
-                slot.cast::<c_void>(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
+        // `slot` once; `pidfd` outlives the call. The flags are the caller's
+        // responsibility.
+        let result = unsafe { self.create(below, run_closure::<F>, slot.cast(), &mut pidfd) };
         let child_consumed_ours = result.is_ok() && self.flags.contains(CloneFlags::VM);
         if !child_consumed_ours {
             // SAFETY: the `F` at `slot` is initialized and, in this address
             // space, was never read: the clone failed or the child had a copy.
             unsafe { ptr::drop_in_place(slot) };
         }
-        result.map(Child::new)
+        let pid = result?;
+        // SAFETY: with CLONE_PIDFD the kernel stored a new descriptor that
+        // nothing else owns.
+        let pidfd = self.pidfd.then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
+        Ok(Child::new(pid, pidfd))
+    }
+
+    /// Makes the syscall: clone3 when [`Self::syscall`] says so, falling back
+    /// to legacy clone on `ENOSYS` when the request allows.
+    ///
+    /// # Safety
+    ///
+    /// As for [`crate::clone`], with `(low, len)` the child's stack.
+    unsafe fn create(
+        &self,
+        (low, len): (*mut u8, usize),
+        f: crate::CloneFn,
+        arg: *mut c_void,
+        pidfd: &mut c_int,
+    ) -> Result<pid_t> {
+        if self.syscall() == Syscall::Clone3 {
+            let mut args = self.clone_args(low, len, pidfd);
+            // SAFETY: `args` points at the stack, pidfd, cgroup and PIDs of this request.
+            match unsafe { clone3(&mut args, f, arg) } {
+                Err(Errno::ENOSYS) if !self.needs_clone3() => {}
+                result => return result,
+            }
+        }
+        let word = self.kernel_flags().bits() as u32 | (self.exit_signal as u32 & 0xff);
+        let ptid = if self.pidfd {
+            pidfd as *mut c_int
+        } else {
+            ptr::null_mut()
+        };
+        let top = low.wrapping_add(len);
+        // SAFETY: forwarded from the caller; legacy clone writes the pidfd to `ptid`.
+        unsafe {
+            crate::clone(
+                Some(f),
+                top,
+                word as c_int,
+                arg,
+                ptid,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        }
+    }
+
+    fn clone_args(&self, low: *mut u8, len: usize, pidfd: &mut c_int) -> clone_args {
+        clone_args {
+            flags: self.kernel_flags().bits(),
+            pidfd: pidfd as *mut c_int as u64,
+            child_tid: 0,
+            parent_tid: 0,
+            exit_signal: self.exit_signal as u64,
+            stack: low as u64,
+            stack_size: len as u64,
+            tls: 0,
+            // clone3 refuses a non-null set_tid with size 0 (an empty slice's pointer).
+            set_tid: if self.set_tid.is_empty() {
+                0
+            } else {
+                self.set_tid.as_ptr() as u64
+            },
+            set_tid_size: self.set_tid.len() as u64,
+            cgroup: self.cgroup.map_or(0, |fd| fd.as_raw_fd() as u64),
+        }
     }
 }
 

@@ -148,3 +148,42 @@ pub(crate) fn setns(fd: BorrowedFd<'_>, nstype: c_int) -> Result<()> {
     };
     Errno::from_syscall(ret).map(drop)
 }
+
+/// `waitid(idtype, id, &info, WEXITED | options, NULL)` for a child that
+/// ended: returns its `si_code` and `si_status`.
+pub(crate) fn waitid(idtype: u32, id: c_int, options: u32) -> Result<(c_int, c_int)> {
+    // siginfo_t is 128 bytes; for SIGCHLD, si_code is at byte 8 and si_status at byte 24.
+    let mut info = [0 as c_int; 32];
+    loop {
+        // SAFETY: `info` has room for the kernel's 128-byte siginfo_t.
+        let ret = unsafe {
+            sc::syscall5(
+                k::__NR_waitid as usize,
+                idtype as usize,
+                id as usize,
+                info.as_mut_ptr() as usize,
+                (k::WEXITED | options) as usize,
+                0,
+            )
+        };
+        match Errno::from_syscall(ret) {
+            Err(Errno::EINTR) => continue,
+            result => return result.map(|_| (info[2], info[6])),
+        }
+    }
+}
+
+/// `pidfd_send_signal(pidfd, sig, NULL, 0)`.
+pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: c_int) -> Result<()> {
+    // SAFETY: a null siginfo makes the kernel build one; no memory is read.
+    let ret = unsafe {
+        syscall4(
+            k::__NR_pidfd_send_signal as usize,
+            pidfd.as_raw_fd() as usize,
+            sig as isize as usize,
+            0,
+            0,
+        )
+    };
+    Errno::from_syscall(ret).map(drop)
+}

@@ -1,6 +1,7 @@
 //! Each namespace kind created by `spawn`, checked by what the child observes
 //! on the running kernel: as root, and again unprivileged (uid 65534 creating
-//! a user namespace together with the kind).
+//! a user namespace together with the kind); each through legacy clone and
+//! through clone3.
 
 mod common;
 
@@ -9,7 +10,7 @@ use common::{
     become_nobody, geteuid, getpid, hostname, in_child, is_root, ns_inode, sethostname, NOBODY,
 };
 use core::ffi::c_int;
-use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack, Namespace};
+use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack, Namespace, Spawn, Syscall};
 
 /// What the parent sees before the child starts.
 #[derive(Copy, Clone)]
@@ -50,21 +51,46 @@ fn in_new(kind: Namespace, before: &Before) -> c_int {
     }
 }
 
+/// Both ways `spawn` creates children: legacy clone, and clone3 (which a
+/// pidfd request selects), each checked to be the syscall used.
+fn both_syscalls(flags: CloneFlags) -> [Spawn<'static>; 2] {
+    let legacy = Spawn::new(flags);
+    let clone3 = Spawn::new(flags).pidfd(true);
+    assert_eq!(legacy.syscall(), Syscall::Clone);
+    assert_eq!(clone3.syscall(), Syscall::Clone3);
+    [legacy, clone3]
+}
+
 /// Runs `fact` in a child created with `flags` by the test process (root).
 fn as_root(flags: CloneFlags, fact: fn(&Before) -> c_int) {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root (CI runs as root)");
-    let before = Before::now();
-    let mut stack = MmapStack::new(256 * 1024).unwrap();
-    let child = spawn(flags, stack.as_mut_slice(), move || fact(&before)).unwrap();
-    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{flags}");
-    assert_eq!(hostname(), before.hostname, "the parent's hostname changed");
+    for request in both_syscalls(flags) {
+        let before = Before::now();
+        let mut stack = MmapStack::new(256 * 1024).unwrap();
+        let child = request
+            .spawn(stack.as_mut_slice(), move || fact(&before))
+            .unwrap();
+        assert_eq!(
+            child.wait(),
+            Ok(ExitStatus::Exited(0)),
+            "{flags} via {:?}",
+            request.syscall()
+        );
+        assert_eq!(hostname(), before.hostname, "the parent's hostname changed");
+    }
 }
 
 /// Runs `fact` in a child that uid 65534 creates with `NEWUSER | flags`.
 fn as_nobody(flags: CloneFlags, fact: fn(&Before) -> c_int) {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
+    for request in both_syscalls(CloneFlags::NEWUSER | flags) {
+        as_nobody_through(request, fact);
+    }
+}
+
+fn as_nobody_through(request: Spawn<'static>, fact: fn(&Before) -> c_int) {
     let before = Before::now();
     let refused = common::SharedPage::new(0i32);
     let status = in_child(|| {
@@ -72,11 +98,7 @@ fn as_nobody(flags: CloneFlags, fact: fn(&Before) -> c_int) {
             return 90;
         }
         let mut stack = MmapStack::new(256 * 1024).unwrap();
-        match spawn(
-            CloneFlags::NEWUSER | flags,
-            stack.as_mut_slice(),
-            move || fact(&before),
-        ) {
+        match request.spawn(stack.as_mut_slice(), move || fact(&before)) {
             Ok(child) => match child.wait() {
                 Ok(ExitStatus::Exited(code)) => code,
                 _ => 91,
@@ -92,11 +114,7 @@ fn as_nobody(flags: CloneFlags, fact: fn(&Before) -> c_int) {
         matches!(refused, Errno::EPERM | Errno::ENOSPC | Errno::EACCES),
         "this kernel refuses unprivileged user namespaces (user.max_user_namespaces, an LSM or a distro sysctl)"
     );
-    assert_eq!(
-        status,
-        ExitStatus::Exited(0),
-        "NEWUSER|{flags}: {refused:?}"
-    );
+    assert_eq!(status, ExitStatus::Exited(0), "{:?}: {refused:?}", request);
     assert_eq!(hostname(), before.hostname, "the parent's hostname changed");
 }
 

@@ -50,11 +50,16 @@ fn each_unsafe_flag_is_refused_by_name_before_any_child_runs() {
         (CloneFlags::PARENT_SETTID, Rule::SpawnHasNoTidPointers),
         (CloneFlags::CHILD_SETTID, Rule::SpawnHasNoTidPointers),
         (CloneFlags::CHILD_CLEARTID, Rule::SpawnHasNoTidPointers),
-        (CloneFlags::PIDFD, Rule::SpawnHasNoPidfdPlace),
-        (CloneFlags::NEWTIME, Rule::NeedsClone3),
-        (CloneFlags::CLEAR_SIGHAND, Rule::NeedsClone3),
-        (CloneFlags::INTO_CGROUP, Rule::NeedsClone3),
-        (CloneFlags::from_bits_retain(1 << 40), Rule::NeedsClone3),
+        (CloneFlags::PIDFD, Rule::SpawnPidfdIsAnOption),
+        (CloneFlags::INTO_CGROUP, Rule::SpawnCgroupIsAnOption),
+        (
+            CloneFlags::from_bits_retain(1 << 40),
+            Rule::Clone3UnknownFlags,
+        ),
+        (
+            CloneFlags::SIGHAND | CloneFlags::CLEAR_SIGHAND,
+            Rule::SpawnMakesThreads,
+        ),
         (
             CloneFlags::from_bits_retain(0x11),
             Rule::SpawnExitSignalInFlags,

@@ -484,9 +484,10 @@ fn every_rule_has_a_message_and_answers_einval() {
         Rule::SpawnSetsTls,
         Rule::SpawnSharesFiles,
         Rule::SpawnHasNoTidPointers,
-        Rule::SpawnHasNoPidfdPlace,
+        Rule::SpawnPidfdIsAnOption,
+        Rule::SpawnCgroupIsAnOption,
+        Rule::SetTidTooLong,
         Rule::SpawnExitSignalInFlags,
-        Rule::NeedsClone3,
     ];
     for rule in rules {
         assert!(!rule.message().is_empty(), "{rule:?}");

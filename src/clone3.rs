@@ -1,0 +1,52 @@
+//! clone3 through the shared child trampoline, and whether the kernel has it.
+
+use crate::errno::{Errno, Result};
+use crate::{arch, pid_t, CloneFn};
+use core::ffi::c_void;
+use core::mem::size_of;
+use core::sync::atomic::{AtomicBool, Ordering};
+use linux_raw_sys::general::clone_args;
+
+/// Set once clone3 answered `ENOSYS` (an old kernel, or a seccomp filter that
+/// hides it), so later requests go to legacy clone directly.
+static CLONE3_MISSING: AtomicBool = AtomicBool::new(false);
+
+/// Whether clone3 is worth trying: not known to answer `ENOSYS`.
+pub(crate) fn clone3_available() -> bool {
+    !CLONE3_MISSING.load(Ordering::Relaxed)
+}
+
+/// Creates a child with clone3(2) that runs `f(arg)` on the stack
+/// `[args.stack, args.stack + args.stack_size)` and exits with its return
+/// value. Shrinks `args.stack_size` by the two words that carry `f` and `arg`
+/// (and the alignment), so the kernel starts the child right below them.
+/// Remembers an `ENOSYS` answer for [`clone3_available`].
+///
+/// # Safety
+///
+/// As for [`crate::clone`], with `args` holding valid pointers for its flags
+/// and a stack of at least 32 bytes that the child owns for its whole life.
+pub(crate) unsafe fn clone3(args: &mut clone_args, f: CloneFn, arg: *mut c_void) -> Result<pid_t> {
+    let low = args.stack as usize;
+    let top = (low + args.stack_size as usize) & !15;
+    let slots = top
+        .checked_sub(16)
+        .filter(|&slots| slots >= low && args.stack != 0);
+    let Some(slots) = slots else {
+        return Err(Errno::EINVAL);
+    };
+    let slots = slots as *mut usize;
+    // SAFETY: `slots` is 16-aligned inside the caller's stack.
+    unsafe {
+        slots.write(f as usize);
+        slots.add(1).write(arg as usize);
+    }
+    args.stack_size = (slots as usize - low) as u64;
+    // SAFETY: the stack ends right below `f` and `arg`; the rest is the caller's.
+    let ret = unsafe { arch::clone3(args, size_of::<clone_args>()) };
+    let result = Errno::from_syscall(ret as usize).map(|tid| tid as pid_t);
+    if result == Err(Errno::ENOSYS) {
+        CLONE3_MISSING.store(true, Ordering::Relaxed);
+    }
+    result
+}
