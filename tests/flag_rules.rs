@@ -13,7 +13,9 @@
 
 mod common;
 
-use common::{become_nobody, check as decode, clone3_exit_child, clone_exit_child, exit_group};
+use common::{
+    become_nobody, cgroup2_dir, check as decode, clone3_exit_child, clone_exit_child, exit_group,
+};
 use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use core::ptr;
@@ -375,20 +377,6 @@ fn has_cap_sys_admin() -> bool {
         .find_map(|line| line.strip_prefix("CapEff:"))
         .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
         .is_some_and(|caps| caps & (1 << 21) != 0)
-}
-
-/// The mount point of the cgroup2 hierarchy (NUL-terminated), or
-/// /sys/fs/cgroup if there is none (the kernel then answers EBADF).
-fn cgroup2_dir() -> Vec<u8> {
-    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
-    let dir = mounts
-        .lines()
-        .map(|line| line.split(' ').collect::<Vec<_>>())
-        .find(|fields| fields.len() > 2 && fields[2] == "cgroup2")
-        .map_or("/sys/fs/cgroup".to_string(), |fields| fields[1].to_string());
-    let mut path = dir.into_bytes();
-    path.push(0);
-    path
 }
 
 /// The kernel's answer to one word, decoded.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod proc;
+pub mod seccomp;
 
 use core::ffi::c_int;
 use linux_raw_sys::general as k;
@@ -303,4 +304,18 @@ pub unsafe fn clone_exit_child(
         );
     }
     ret
+}
+
+/// The mount point of the cgroup2 hierarchy (NUL-terminated), or
+/// /sys/fs/cgroup if there is none (the kernel then answers EBADF).
+pub fn cgroup2_dir() -> Vec<u8> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let dir = mounts
+        .lines()
+        .map(|line| line.split(' ').collect::<Vec<_>>())
+        .find(|fields| fields.len() > 2 && fields[2] == "cgroup2")
+        .map_or("/sys/fs/cgroup".to_string(), |fields| fields[1].to_string());
+    let mut path = dir.into_bytes();
+    path.push(0);
+    path
 }

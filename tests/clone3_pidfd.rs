@@ -1,0 +1,356 @@
+//! clone3 and its options through `Spawn`: pidfds, the ENOSYS fallback,
+//! cgroups, set_tid, clear_sighand, and setns through a pidfd.
+
+mod common;
+
+use common::proc::{read_file, sched_yield};
+use common::seccomp::make_clone3_enosys;
+use common::{check, getpid, in_child, is_root, SharedPage};
+use core::ffi::{c_int, c_void};
+use linux_raw_sys::general as k;
+use nsclone::{
+    ns_id, setns, BorrowedFd, CloneFlags, Errno, ExitStatus, MmapStack, Namespace, Spawn, Syscall,
+};
+use std::os::fd::AsRawFd;
+
+const SIGKILL: c_int = k::SIGKILL as c_int;
+
+/// The default action, as a handler address.
+const SIG_DFL: usize = 0;
+
+/// fcntl(2) with an int argument.
+fn fcntl(fd: c_int, cmd: u32, arg: usize) -> Result<usize, Errno> {
+    // SAFETY: these commands read and write no memory.
+    check(unsafe { sc::syscall3(k::__NR_fcntl as usize, fd as usize, cmd as usize, arg) })
+}
+
+#[test]
+fn a_pidfd_child_is_waited_and_killed_through_its_pidfd() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user has no clone3 and no pidfd wait"
+    );
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let request = Spawn::new(CloneFlags::empty()).pidfd(true);
+    let child = request.spawn(stack.as_mut_slice(), || 9).unwrap();
+    assert!(child.pidfd().is_some());
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(9)));
+
+    let child = request
+        .spawn(stack.as_mut_slice(), || loop {
+            sched_yield()
+        })
+        .unwrap();
+    child.kill(SIGKILL).unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Signaled(SIGKILL)));
+}
+
+#[test]
+fn the_pidfd_is_close_on_exec() {
+    skip_if!(common::under_qemu_user(), "qemu-user has no pidfds");
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let child = Spawn::new(CloneFlags::empty())
+        .pidfd(true)
+        .spawn(stack.as_mut_slice(), || 0)
+        .unwrap();
+    let fd_flags = fcntl(child.pidfd().unwrap().as_raw_fd(), k::F_GETFD, 0).unwrap();
+    assert_eq!(fd_flags & k::FD_CLOEXEC as usize, k::FD_CLOEXEC as usize);
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+}
+
+#[test]
+fn ten_thousand_pidfd_spawns_leak_no_fd_and_leave_no_zombie() {
+    skip_if!(common::under_qemu_user(), "qemu-user has no pidfds");
+    // In a child: no other thread opens fds meanwhile, so fd numbers are exact.
+    let status = in_child(|| {
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let request = Spawn::new(CloneFlags::empty()).pidfd(true);
+        let first = request.spawn(stack.as_mut_slice(), || 0).unwrap();
+        let first_fd = first.pidfd().unwrap().as_raw_fd();
+        if first.wait() != Ok(ExitStatus::Exited(0)) {
+            return 1;
+        }
+        for i in 0..10_000 {
+            match request
+                .spawn(stack.as_mut_slice(), move || i % 100)
+                .map(|c| c.wait())
+            {
+                Ok(Ok(ExitStatus::Exited(code))) if code == i % 100 => {}
+                _ => return 2,
+            }
+        }
+        let last = request.spawn(stack.as_mut_slice(), || 0).unwrap();
+        if last.pidfd().unwrap().as_raw_fd() != first_fd {
+            return 3;
+        }
+        let _ = last.wait();
+        let mut status = 0;
+        // SAFETY: `status` is a valid int; WNOHANG never blocks.
+        let zombies = unsafe {
+            sc::syscall4(
+                k::__NR_wait4 as usize,
+                -1isize as usize,
+                &mut status as *mut i32 as usize,
+                (k::WNOHANG | k::__WALL) as usize,
+                0,
+            )
+        };
+        match check(zombies) {
+            Err(Errno::ECHILD) => 0,
+            _ => 4,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn clone3_answering_enosys_falls_back_to_legacy_clone_and_is_remembered() {
+    let status = in_child(|| {
+        // qemu-user answers clone3 with ENOSYS already.
+        if !common::under_qemu_user() && make_clone3_enosys().is_err() {
+            return 1;
+        }
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let request = Spawn::new(CloneFlags::empty()).pidfd(true);
+        if request.syscall() != Syscall::Clone3 {
+            return 2;
+        }
+        let child = request.spawn(stack.as_mut_slice(), || 6).unwrap();
+        let had_pidfd = child.pidfd().is_some();
+        if child.wait() != Ok(ExitStatus::Exited(6)) || !had_pidfd {
+            return 3;
+        }
+        if request.syscall() != Syscall::Clone {
+            return 4;
+        }
+        // A request only clone3 can express fails, saying ENOSYS.
+        let clear = Spawn::new(CloneFlags::empty()).clear_sighand();
+        match clear.spawn(stack.as_mut_slice(), || 0) {
+            Err(Errno::ENOSYS) => 0,
+            _ => 5,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// A fresh cgroup2 directory, removed on drop.
+struct TempCgroup {
+    path: String,
+    dir: std::fs::File,
+}
+
+impl TempCgroup {
+    fn new(name: &str) -> Option<TempCgroup> {
+        let root = common::cgroup2_dir();
+        let root = std::str::from_utf8(&root[..root.len() - 1])
+            .unwrap()
+            .to_string();
+        let path = format!("{root}/{name}-{}", std::process::id());
+        std::fs::create_dir(&path).ok()?;
+        let dir = std::fs::File::open(&path).ok()?;
+        Some(TempCgroup { path, dir })
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the directory stays open as long as `self`.
+        unsafe { BorrowedFd::borrow_raw(self.dir.as_raw_fd()) }
+    }
+}
+
+impl Drop for TempCgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
+
+#[test]
+fn into_cgroup_starts_the_child_in_that_cgroup() {
+    skip_if!(common::under_qemu_user(), "qemu-user has no clone3");
+    skip_if!(!is_root(), "needs root to create a cgroup");
+    let Some(cgroup) = TempCgroup::new("nsclone-into") else {
+        eprintln!("SKIPPED: no writable cgroup2 hierarchy here");
+        return;
+    };
+    let name = format!("0::/{}\n", cgroup.path.rsplit('/').next().unwrap());
+    let mut expected = [0u8; 64];
+    expected[..name.len()].copy_from_slice(name.as_bytes());
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let request = Spawn::new(CloneFlags::empty()).into_cgroup(cgroup.fd());
+    assert_eq!(request.syscall(), Syscall::Clone3);
+    let child = request
+        .spawn(stack.as_mut_slice(), move || {
+            let mut cgroups = [0u8; 4096];
+            let len = read_file(b"/proc/self/cgroup\0", &mut cgroups).unwrap_or(0);
+            let wanted = &expected[..name.len()];
+            let found = cgroups[..len]
+                .split_inclusive(|&b| b == b'\n')
+                .any(|line| line == wanted);
+            if found {
+                0
+            } else {
+                1
+            }
+        })
+        .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+}
+
+#[test]
+fn into_cgroup_with_a_closed_fd_or_a_regular_file_is_ebadf() {
+    skip_if!(common::under_qemu_user(), "qemu-user has no clone3");
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    // SAFETY: a descriptor number no test opens; the kernel only looks it up.
+    let closed = unsafe { BorrowedFd::borrow_raw(1_000_000) };
+    let result = Spawn::new(CloneFlags::empty())
+        .into_cgroup(closed)
+        .spawn(stack.as_mut_slice(), || 0);
+    assert_eq!(result.unwrap_err(), Errno::EBADF);
+    let file = std::fs::File::open("/proc/self/status").unwrap();
+    // SAFETY: `file` stays open for the call.
+    let file_fd = unsafe { BorrowedFd::borrow_raw(file.as_raw_fd()) };
+    let result = Spawn::new(CloneFlags::empty())
+        .into_cgroup(file_fd)
+        .spawn(stack.as_mut_slice(), || 0);
+    assert_eq!(result.unwrap_err(), Errno::EBADF);
+}
+
+#[test]
+fn set_tid_gives_the_child_the_pid_asked_for_and_eexist_for_a_taken_one() {
+    skip_if!(common::under_qemu_user(), "qemu-user has no clone3");
+    skip_if!(
+        !is_root(),
+        "set_tid needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE"
+    );
+    let pid_max: i32 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let wanted = (pid_max / 2..pid_max)
+        .step_by(7919)
+        .find(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+        .expect("a free pid");
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let pids = [wanted];
+    let child = Spawn::new(CloneFlags::empty())
+        .set_tid(&pids)
+        .spawn(stack.as_mut_slice(), || 0)
+        .unwrap();
+    assert_eq!(child.pid(), wanted);
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+
+    let taken = [getpid()];
+    let result = Spawn::new(CloneFlags::empty())
+        .set_tid(&taken)
+        .spawn(stack.as_mut_slice(), || 0);
+    assert_eq!(result.unwrap_err(), Errno::EEXIST);
+}
+
+/// A signal handler that never runs: only its address matters.
+extern "C" fn never_called(_: c_int) {}
+
+/// The handler installed for `signal` in the calling process.
+fn handler_of(signal: u32) -> usize {
+    let mut old = [0usize; 4];
+    // SAFETY: a null new action only reads the old one into `old`, which has
+    // room for the kernel's struct sigaction.
+    unsafe {
+        sc::syscall4(
+            k::__NR_rt_sigaction as usize,
+            signal as usize,
+            0,
+            old.as_mut_ptr() as usize,
+            8,
+        )
+    };
+    old[0]
+}
+
+#[test]
+fn clear_sighand_gives_the_child_default_handlers() {
+    skip_if!(common::under_qemu_user(), "qemu-user has no clone3");
+    let status = in_child(|| {
+        let action = [never_called as *const c_void as usize, 0, 0, 0];
+        // SAFETY: installs a handler in this helper child only; SIGURG is never sent.
+        let set = unsafe {
+            sc::syscall4(
+                k::__NR_rt_sigaction as usize,
+                k::SIGURG as usize,
+                action.as_ptr() as usize,
+                0,
+                8,
+            )
+        };
+        if check(set).is_err() {
+            return 1;
+        }
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let inherited = Spawn::new(CloneFlags::empty())
+            .spawn(stack.as_mut_slice(), || {
+                (handler_of(k::SIGURG) == SIG_DFL) as c_int
+            })
+            .map(|c| c.wait());
+        let cleared = Spawn::new(CloneFlags::empty())
+            .clear_sighand()
+            .spawn(stack.as_mut_slice(), || {
+                (handler_of(k::SIGURG) != SIG_DFL) as c_int
+            })
+            .map(|c| c.wait());
+        match (inherited, cleared) {
+            (Ok(Ok(ExitStatus::Exited(0))), Ok(Ok(ExitStatus::Exited(0)))) => 0,
+            (Ok(Ok(ExitStatus::Exited(0))), _) => 2,
+            _ => 3,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn setns_through_a_pidfd_joins_exactly_the_kinds_asked_for() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root (CI runs as root)");
+    let done = SharedPage::new(0u32);
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let holder = Spawn::new(CloneFlags::NEWUTS | CloneFlags::NEWIPC | CloneFlags::NEWNET)
+        .pidfd(true)
+        .spawn(stack.as_mut_slice(), || {
+            while done.get() == 0 {
+                sched_yield();
+            }
+            0
+        })
+        .unwrap();
+    let ids = |pid| Namespace::ALL.map(|ns| ns_id(pid, ns).unwrap_or(0));
+    let (ours, theirs) = (ids(0), ids(holder.pid()));
+    let pidfd = holder.pidfd().unwrap();
+    let status = in_child(|| {
+        if setns(pidfd, CloneFlags::empty()) != Err(Errno::EINVAL) {
+            return 1;
+        }
+        if setns(pidfd, CloneFlags::NEWUTS | CloneFlags::NEWNET).is_err() {
+            return 2;
+        }
+        let now = ids(0);
+        for (i, ns) in Namespace::ALL.iter().enumerate() {
+            let wanted = if matches!(ns, Namespace::Uts | Namespace::Net) {
+                theirs[i]
+            } else {
+                ours[i]
+            };
+            if now[i] != wanted {
+                return 10 + i as c_int;
+            }
+        }
+        0
+    });
+    done.set(1);
+    assert_eq!(status, ExitStatus::Exited(0));
+    // A pidfd whose process was reaped names no namespaces any more.
+    let kept = fcntl(pidfd.as_raw_fd(), k::F_DUPFD_CLOEXEC, 0).unwrap() as c_int;
+    assert_eq!(holder.wait(), Ok(ExitStatus::Exited(0)));
+    // SAFETY: `kept` is our own duplicate, open until closed below.
+    let reaped = unsafe { BorrowedFd::borrow_raw(kept) };
+    assert_eq!(setns(reaped, CloneFlags::NEWUTS), Err(Errno::ESRCH));
+    // SAFETY: closing our own duplicate.
+    unsafe { sc::syscall1(k::__NR_close as usize, kept as usize) };
+}

@@ -1,0 +1,79 @@
+//! A seccomp filter that makes clone3 answer ENOSYS, as container sandboxes
+//! do, to exercise the fallback to legacy clone. Install it only in a child.
+
+use super::check;
+use linux_raw_sys::general as k;
+use nsclone::Errno;
+
+/// One classic-BPF instruction (`struct sock_filter`).
+#[repr(C)]
+struct SockFilter {
+    code: u16,
+    jt: u8,
+    jf: u8,
+    k: u32,
+}
+
+/// `struct sock_fprog`.
+#[repr(C)]
+struct SockFprog {
+    len: u16,
+    filter: *const SockFilter,
+}
+
+const BPF_LD_W_ABS: u16 = 0x20;
+const BPF_JMP_JEQ_K: u16 = 0x15;
+const BPF_RET_K: u16 = 0x06;
+const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+const PR_SET_NO_NEW_PRIVS: usize = 38;
+const PR_SET_SECCOMP: usize = 22;
+const SECCOMP_MODE_FILTER: usize = 2;
+
+/// From now on, clone3 in this process (and its children) fails with ENOSYS.
+pub fn make_clone3_enosys() -> Result<(), Errno> {
+    // seccomp_data.nr is the first word; the filter runs on one arch only, so
+    // it need not check seccomp_data.arch.
+    let filter = [
+        SockFilter {
+            code: BPF_LD_W_ABS,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        },
+        SockFilter {
+            code: BPF_JMP_JEQ_K,
+            jt: 0,
+            jf: 1,
+            k: k::__NR_clone3,
+        },
+        SockFilter {
+            code: BPF_RET_K,
+            jt: 0,
+            jf: 0,
+            k: SECCOMP_RET_ERRNO | linux_raw_sys::errno::ENOSYS,
+        },
+        SockFilter {
+            code: BPF_RET_K,
+            jt: 0,
+            jf: 0,
+            k: SECCOMP_RET_ALLOW,
+        },
+    ];
+    let program = SockFprog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr(),
+    };
+    // SAFETY: PR_SET_NO_NEW_PRIVS takes plain values.
+    check(unsafe { sc::syscall5(k::__NR_prctl as usize, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) })?;
+    // SAFETY: `program` and `filter` live across the call; the kernel copies them.
+    check(unsafe {
+        sc::syscall3(
+            k::__NR_prctl as usize,
+            PR_SET_SECCOMP,
+            SECCOMP_MODE_FILTER,
+            &program as *const SockFprog as usize,
+        )
+    })
+    .map(drop)
+}
