@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Tiers 1 and 2: unit, integration and doc tests on this machine's kernel
+# (x86_64). Namespace tests need root for their privileged half; run as a
+# normal user they report the privileged parts as skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "--- cargo test (default features, the no_std library)"
+cargo test --no-fail-fast
+
+echo "--- cargo test --all-features (std conversions): lib and doc tests"
+cargo test --no-fail-fast --all-features --lib
+cargo test --no-fail-fast --all-features --doc

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test tier in order: native (x86_64, the real kernel), aarch64
+# under qemu-user, and a fuzzing smoke run. As root it first installs what the
+# tiers need (scripts/install-deps.sh); as another user, a tier whose tools
+# are missing is reported as skipped.
+# Usage: scripts/test.sh [native|aarch64|fuzz]...   (default: all three)
+set -euo pipefail
+here="$(dirname "$0")"
+
+tiers=("$@")
+((${#tiers[@]})) || tiers=(native aarch64 fuzz)
+
+if ((EUID == 0)); then
+    bash "$here/install-deps.sh"
+fi
+
+# have TOOL...: whether every tool is on PATH.
+have() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || return 1
+    done
+}
+
+for tier in "${tiers[@]}"; do
+    echo "=== test tier: $tier"
+    case "$tier" in
+        native) bash "$here/test-native.sh" ;;
+        aarch64)
+            if have aarch64-linux-gnu-gcc qemu-aarch64-static; then
+                bash "$here/test-aarch64.sh"
+            else
+                echo "SKIPPED aarch64 tier: needs gcc-aarch64-linux-gnu and qemu-user-static (run as root to install)"
+            fi
+            ;;
+        fuzz)
+            if have cargo-fuzz || ((EUID == 0)); then
+                bash "$here/fuzz-smoke.sh"
+            else
+                echo "SKIPPED fuzz tier: needs cargo-fuzz and a nightly toolchain (run as root to install)"
+            fi
+            ;;
+        *)
+            echo "unknown tier '$tier' (native, aarch64, fuzz)" >&2
+            exit 2
+            ;;
+    esac
+done
