@@ -77,6 +77,10 @@ pub enum Rule {
     SpawnCgroupIsAnOption,
     /// spawn: more `set_tid` PIDs than PID-namespace levels (32).
     SetTidTooLong,
+    /// spawn: ID maps without `CLONE_NEWUSER`.
+    IdMapsNeedNewuser,
+    /// spawn: ID maps with `CLONE_VFORK`, which would wait for each other.
+    IdMapsWithVfork,
     /// spawn: exit-signal bits in the flags.
     SpawnExitSignalInFlags,
 }
@@ -125,6 +129,10 @@ impl Rule {
             Rule::SpawnPidfdIsAnOption => "spawn asks for a pidfd with Spawn::pidfd, not CLONE_PIDFD",
             Rule::SpawnCgroupIsAnOption => {
                 "spawn takes a cgroup with Spawn::into_cgroup, not CLONE_INTO_CGROUP"
+            }
+            Rule::IdMapsNeedNewuser => "ID maps need CLONE_NEWUSER: they map IDs of a new user namespace",
+            Rule::IdMapsWithVfork => {
+                "ID maps cannot be combined with CLONE_VFORK: the child waits for the maps, the parent for the child"
             }
             Rule::SetTidTooLong => "set_tid takes at most 32 PIDs, one per PID namespace level",
             Rule::SpawnExitSignalInFlags => "the exit signal belongs in Spawn::exit_signal, not in the flags",

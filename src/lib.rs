@@ -29,13 +29,17 @@ mod clone3;
 mod errno;
 mod fd;
 mod flags;
+mod go_ahead;
+mod id_map;
 mod namespace;
 mod ns_file;
 mod parse;
+mod proc_path;
 mod spawn;
 mod stack;
 mod syscall;
 mod unshare;
+mod userns_refusal;
 
 pub use check::{FlagError, Rule, Syscall};
 pub use child::{Child, ExitStatus};
@@ -43,12 +47,14 @@ pub use clone::{clone, CloneFn};
 pub use errno::{Errno, Result};
 pub use fd::{BorrowedFd, OwnedFd};
 pub use flags::CloneFlags;
+pub use id_map::{write_id_maps, IdMap, SetGroups, MAX_ID_MAP_LINES};
 pub use namespace::{Namespace, Namespaces};
 pub use ns_file::{ns_id, open_ns};
 pub use parse::ParseFlagsError;
 pub use spawn::{spawn, Spawn};
 pub use stack::{MmapStack, StaticStack};
 pub use unshare::{check_unshare, setns, unshare, unshare_unchecked};
+pub use userns_refusal::user_namespace_refusal_cause;
 
 /// A process or thread ID, as the kernel's `pid_t`.
 #[allow(non_camel_case_types)]

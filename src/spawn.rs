@@ -7,11 +7,13 @@ use crate::clone3::{clone3, clone3_available};
 use crate::errno::{Errno, Result};
 use crate::fd::{BorrowedFd, OwnedFd};
 use crate::flags::CloneFlags;
-use crate::pid_t;
+use crate::go_ahead::GoAhead;
+use crate::id_map::{write_id_maps, IdMap, SetGroups};
+use crate::{pid_t, syscall};
 use core::ffi::{c_int, c_void};
 use core::mem::{align_of, size_of};
 use core::ptr;
-use linux_raw_sys::general::{clone_args, SIGCHLD};
+use linux_raw_sys::general::{clone_args, SIGCHLD, SIGKILL};
 
 /// Runs `f` in a new child process created with `flags`, using `stack` as the
 /// child's stack, and returns the child; its exit status is `f`'s return value.
@@ -38,6 +40,49 @@ pub struct Spawn<'a> {
     pidfd: bool,
     cgroup: Option<BorrowedFd<'a>>,
     set_tid: &'a [pid_t],
+    maps: UserMaps<'a>,
+}
+
+/// The ID maps the parent writes before the child's closure runs.
+#[derive(Copy, Clone, Debug)]
+enum UserMaps<'a> {
+    None,
+    Given {
+        uid: &'a [IdMap],
+        gid: &'a [IdMap],
+        setgroups: SetGroups,
+    },
+    /// uid and gid 0 inside are the caller's effective IDs (`unshare -r`).
+    RootToCaller,
+    /// The caller's effective IDs map to themselves (`unshare -c`).
+    CallerToCaller,
+}
+
+impl UserMaps<'_> {
+    fn write(&self, pid: pid_t) -> Result<()> {
+        let (euid, egid) = syscall::effective_ids();
+        let one = |inside, outside| {
+            [IdMap {
+                inside,
+                outside,
+                count: 1,
+            }]
+        };
+        match *self {
+            UserMaps::None => Ok(()),
+            UserMaps::Given {
+                uid,
+                gid,
+                setgroups,
+            } => write_id_maps(pid, uid, gid, setgroups),
+            UserMaps::RootToCaller => {
+                write_id_maps(pid, &one(0, euid), &one(0, egid), SetGroups::Deny)
+            }
+            UserMaps::CallerToCaller => {
+                write_id_maps(pid, &one(euid, euid), &one(egid, egid), SetGroups::Deny)
+            }
+        }
+    }
 }
 
 /// The flags the safe path refuses, each with the rule it names.
@@ -56,6 +101,10 @@ const UNSAFE_FOR_SPAWN: &[(CloneFlags, Rule)] = &[
 /// The flags only clone3 can carry.
 const CLONE3_ONLY: CloneFlags = CloneFlags::NEWTIME.union(CloneFlags::CLEAR_SIGHAND);
 
+/// The exit status of a child whose parent could not prepare it (it is
+/// killed and reaped before anyone sees this).
+const GO_AHEAD_REFUSED: c_int = 127;
+
 /// The most PIDs `set_tid` takes: one per PID-namespace level (`MAX_PID_NS_LEVEL`).
 const MAX_SET_TID: usize = 32;
 
@@ -72,6 +121,7 @@ impl<'a> Spawn<'a> {
             pidfd: false,
             cgroup: None,
             set_tid: &[],
+            maps: UserMaps::None,
         }
     }
 
@@ -109,6 +159,38 @@ impl<'a> Spawn<'a> {
     /// (`CLONE_CLEAR_SIGHAND`, clone3, Linux 5.5+).
     pub const fn clear_sighand(mut self) -> Spawn<'a> {
         self.flags = self.flags.union(CloneFlags::CLEAR_SIGHAND);
+        self
+    }
+
+    /// Writes these ID maps ([`write_id_maps`]) into the child's new user
+    /// namespace from the parent, before the child's closure runs (the child
+    /// waits on a close-on-exec pipe). Needs `CLONE_NEWUSER`; if writing
+    /// fails, the child is killed and reaped and the error returned.
+    pub const fn id_maps(
+        mut self,
+        uid: &'a [IdMap],
+        gid: &'a [IdMap],
+        setgroups: SetGroups,
+    ) -> Spawn<'a> {
+        self.maps = UserMaps::Given {
+            uid,
+            gid,
+            setgroups,
+        };
+        self
+    }
+
+    /// Maps uid and gid 0 inside the new user namespace to the caller's
+    /// effective uid and gid, with setgroups denied, like `unshare -r`.
+    pub const fn map_root_user(mut self) -> Spawn<'a> {
+        self.maps = UserMaps::RootToCaller;
+        self
+    }
+
+    /// Maps the caller's effective uid and gid to themselves inside the new
+    /// user namespace, with setgroups denied, like `unshare -c`.
+    pub const fn map_current_user(mut self) -> Spawn<'a> {
+        self.maps = UserMaps::CallerToCaller;
         self
     }
 
@@ -165,6 +247,14 @@ impl<'a> Spawn<'a> {
         if self.set_tid.len() > MAX_SET_TID {
             return refuse(Rule::SetTidTooLong);
         }
+        if !matches!(self.maps, UserMaps::None) {
+            if !flags.contains(CloneFlags::NEWUSER) {
+                return refuse(Rule::IdMapsNeedNewuser);
+            }
+            if flags.contains(CloneFlags::VFORK) {
+                return refuse(Rule::IdMapsWithVfork);
+            }
+        }
         self.kernel_flags()
             .check_with_exit_signal(self.syscall(), self.exit_signal as u64)
     }
@@ -218,6 +308,40 @@ impl<'a> Spawn<'a> {
         stack: &mut [u8],
         f: F,
     ) -> Result<Child> {
+        if matches!(self.maps, UserMaps::None) {
+            // SAFETY: forwarded from the caller.
+            return unsafe { self.start(stack, f) };
+        }
+        if self.flags.contains(CloneFlags::VFORK) {
+            // The parent would wait for a child that waits for the parent.
+            return Err(Errno::EINVAL);
+        }
+        let go_ahead = GoAhead::new()?;
+        let gate = go_ahead.gate();
+        // SAFETY: forwarded from the caller; the wrapper only adds raw syscalls.
+        let child = unsafe {
+            self.start(
+                stack,
+                move || if gate.wait() { f() } else { GO_AHEAD_REFUSED },
+            )
+        }?;
+        match self.maps.write(child.pid()).and_then(|()| go_ahead.give()) {
+            Ok(()) => Ok(child),
+            Err(err) => {
+                // No half-created child: it has not run `f`, so end it here.
+                let _ = child.kill(SIGKILL as c_int);
+                let _ = child.wait();
+                Err(err)
+            }
+        }
+    }
+
+    /// Places `f` on the stack and creates the child.
+    ///
+    /// # Safety
+    ///
+    /// As for [`spawn_unchecked`](Self::spawn_unchecked).
+    unsafe fn start<F: FnOnce() -> c_int>(&self, stack: &mut [u8], f: F) -> Result<Child> {
         let slot = closure_slot::<F>(stack).ok_or(Errno::ENOMEM)?;
         // SAFETY: `slot` is aligned for `F` and lies inside `stack`, which we
         // borrow mutably.

@@ -89,8 +89,8 @@ pub(crate) fn close(fd: c_int) {
     unsafe { syscall1(k::__NR_close as usize, fd as usize) };
 }
 
-/// `openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC)`; `path` holds a NUL.
-pub(crate) fn open_readonly(path: &[u8]) -> Result<OwnedFd> {
+/// `openat(AT_FDCWD, path, flags | O_CLOEXEC)`; `path` holds a NUL.
+pub(crate) fn open(path: &[u8], flags: u32) -> Result<OwnedFd> {
     if !path.contains(&0) {
         return Err(Errno::EINVAL);
     }
@@ -100,7 +100,7 @@ pub(crate) fn open_readonly(path: &[u8]) -> Result<OwnedFd> {
             k::__NR_openat as usize,
             k::AT_FDCWD as isize as usize,
             path.as_ptr() as usize,
-            (k::O_RDONLY | k::O_CLOEXEC) as usize,
+            (flags | k::O_CLOEXEC) as usize,
             0,
         )
     };
@@ -108,8 +108,8 @@ pub(crate) fn open_readonly(path: &[u8]) -> Result<OwnedFd> {
     Errno::from_syscall(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as c_int) })
 }
 
-/// The inode number of the file `fd` refers to (fstat(2)).
-pub(crate) fn inode(fd: BorrowedFd<'_>) -> Result<u64> {
+/// The device and inode numbers of the file `fd` refers to (fstat(2)).
+pub(crate) fn file_identity(fd: BorrowedFd<'_>) -> Result<(u64, u64)> {
     let mut stat = MaybeUninit::<k::stat>::uninit();
     // SAFETY: the kernel fills the whole `struct stat` on success.
     let ret = unsafe {
@@ -121,7 +121,8 @@ pub(crate) fn inode(fd: BorrowedFd<'_>) -> Result<u64> {
     };
     Errno::from_syscall(ret)?;
     // SAFETY: fstat succeeded, so `stat` is initialized.
-    Ok(unsafe { stat.assume_init() }.st_ino)
+    let stat = unsafe { stat.assume_init() };
+    Ok((stat.st_dev, stat.st_ino))
 }
 
 /// `unshare(flags)`.
@@ -186,4 +187,64 @@ pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: c_int) -> Result<()>
         )
     };
     Errno::from_syscall(ret).map(drop)
+}
+
+/// `write(fd, data)`, once: returns how much the kernel took.
+pub(crate) fn write(fd: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
+    // SAFETY: the kernel reads at most `data.len()` bytes of `data`.
+    let ret = unsafe {
+        syscall3(
+            k::__NR_write as usize,
+            fd.as_raw_fd() as usize,
+            data.as_ptr() as usize,
+            data.len(),
+        )
+    };
+    Errno::from_syscall(ret)
+}
+
+/// `read(fd, buf)`, once, retrying `EINTR`: returns how much was read.
+pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
+    loop {
+        // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+        let ret = unsafe {
+            syscall3(
+                k::__NR_read as usize,
+                fd.as_raw_fd() as usize,
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+            )
+        };
+        match Errno::from_syscall(ret) {
+            Err(Errno::EINTR) => continue,
+            result => return result,
+        }
+    }
+}
+
+/// `pipe2(O_CLOEXEC)`: the read end, then the write end.
+pub(crate) fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as c_int; 2];
+    // SAFETY: the kernel writes two ints into `fds`.
+    let ret = unsafe {
+        syscall2(
+            k::__NR_pipe2 as usize,
+            fds.as_mut_ptr() as usize,
+            k::O_CLOEXEC as usize,
+        )
+    };
+    Errno::from_syscall(ret)?;
+    // SAFETY: two fresh descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// `geteuid()` and `getegid()`.
+pub(crate) fn effective_ids() -> (u32, u32) {
+    // SAFETY: neither call takes arguments or touches memory.
+    unsafe {
+        (
+            sc::syscall0(k::__NR_geteuid as usize) as u32,
+            sc::syscall0(k::__NR_getegid as usize) as u32,
+        )
+    }
 }

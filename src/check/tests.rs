@@ -487,6 +487,8 @@ fn every_rule_has_a_message_and_answers_einval() {
         Rule::SpawnPidfdIsAnOption,
         Rule::SpawnCgroupIsAnOption,
         Rule::SetTidTooLong,
+        Rule::IdMapsNeedNewuser,
+        Rule::IdMapsWithVfork,
         Rule::SpawnExitSignalInFlags,
     ];
     for rule in rules {

@@ -1,0 +1,82 @@
+//! `/proc/<pid>/...` paths built on the stack, NUL-terminated.
+
+use crate::errno::{Errno, Result};
+use crate::pid_t;
+
+/// Room for `/proc/<10 digits>/` and the longest tail this crate uses.
+const CAPACITY: usize = 48;
+
+/// A NUL-terminated `/proc` path in a fixed buffer.
+pub(crate) struct ProcPath {
+    bytes: [u8; CAPACITY],
+}
+
+impl ProcPath {
+    /// `/proc/<pid>/<tail...>` (`/proc/self/...` for pid 0); `EINVAL` for a
+    /// negative pid, `ENAMETOOLONG` if it does not fit.
+    pub(crate) fn new(pid: pid_t, tail: &[&[u8]]) -> Result<ProcPath> {
+        let mut digits = [0u8; 10];
+        let pid: &[u8] = match pid {
+            0 => b"self",
+            1.. => decimal(pid as u32, &mut digits),
+            _ => return Err(Errno::EINVAL),
+        };
+        let mut bytes = [0u8; CAPACITY];
+        let mut len = 0;
+        for part in [b"/proc/".as_slice(), pid, b"/"].iter().chain(tail) {
+            let end = len + part.len();
+            // Keep one byte for the NUL.
+            if end >= CAPACITY {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            bytes[len..end].copy_from_slice(part);
+            len = end;
+        }
+        Ok(ProcPath { bytes })
+    }
+
+    /// The path with its NUL.
+    pub(crate) fn as_bytes_with_nul(&self) -> &[u8] {
+        let len = self
+            .bytes
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(CAPACITY - 1);
+        &self.bytes[..=len]
+    }
+}
+
+/// `n` in decimal, written to the end of `buf`.
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[start..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_paths_are_built_for_self_and_for_any_pid() {
+        let path =
+            |pid, tail: &[&[u8]]| ProcPath::new(pid, tail).map(|p| p.as_bytes_with_nul().to_vec());
+        extern crate std;
+        use std::vec::Vec;
+        let want = |s: &str| -> Result<Vec<u8>> { Ok([s.as_bytes(), b"\0"].concat()) };
+        assert_eq!(path(0, &[b"ns/", b"mnt"]), want("/proc/self/ns/mnt"));
+        assert_eq!(path(1, &[b"uid_map"]), want("/proc/1/uid_map"));
+        assert_eq!(
+            path(pid_t::MAX, &[b"ns/", b"cgroup"]),
+            want("/proc/2147483647/ns/cgroup")
+        );
+        assert_eq!(path(-1, &[b"ns/net"]).unwrap_err(), Errno::EINVAL);
+        assert_eq!(path(1, &[&[b'x'; 40]]).unwrap_err(), Errno::ENAMETOOLONG);
+    }
+}

@@ -1,0 +1,230 @@
+//! User-namespace ID maps written by the parent before the child runs, as
+//! root and unprivileged, and the kernel's refusals.
+
+mod common;
+
+use common::proc::{contains, read_file, write_file};
+use common::{become_nobody, geteuid, in_child, is_root, SharedPage, NOBODY};
+use core::ffi::c_int;
+use nsclone::{
+    unshare, user_namespace_refusal_cause, write_id_maps, CloneFlags, Errno, ExitStatus, IdMap,
+    MmapStack, Rule, SetGroups, Spawn, MAX_ID_MAP_LINES,
+};
+
+fn map(inside: u32, outside: u32, count: u32) -> IdMap {
+    IdMap {
+        inside,
+        outside,
+        count,
+    }
+}
+
+/// The getegid(2) of the caller.
+fn getegid() -> u32 {
+    // SAFETY: getegid has no arguments.
+    unsafe { sc::syscall0(linux_raw_sys::general::__NR_getegid as usize) as u32 }
+}
+
+/// Whether the file (a 340-line map is about 11 KiB as the kernel shows it) contains `want`.
+fn own_file_contains(file: &[u8], want: &[u8]) -> bool {
+    let mut text = [0u8; 16384];
+    let len = read_file(file, &mut text).unwrap_or(0);
+    contains(&text[..len], want)
+}
+
+/// Runs `body` in a child of `request` (with NEWUSER) on a fresh stack.
+fn run(request: Spawn<'_>, body: fn() -> c_int) -> Result<ExitStatus, Errno> {
+    let mut stack = MmapStack::new(256 * 1024).unwrap();
+    request.spawn(stack.as_mut_slice(), body)?.wait()
+}
+
+#[test]
+fn root_writes_multi_line_maps_and_the_child_is_uid_0_with_them() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root for a multi-line map");
+    let uid = [map(0, 0, 1), map(1, 100_000, 1000)];
+    let gid = [map(0, 0, 1), map(1, 200_000, 1000)];
+    let request = Spawn::new(CloneFlags::NEWUSER).id_maps(&uid, &gid, SetGroups::Allow);
+    let status = run(request, || {
+        if geteuid() != 0 || getegid() != 0 {
+            return 1;
+        }
+        let uid_lines = own_file_contains(b"/proc/self/uid_map\0", b"1     100000       1000");
+        let gid_lines = own_file_contains(b"/proc/self/gid_map\0", b"1     200000       1000");
+        let allowed = own_file_contains(b"/proc/self/setgroups\0", b"allow");
+        match (uid_lines, gid_lines, allowed) {
+            (true, true, true) => 0,
+            _ => 2,
+        }
+    });
+    assert_eq!(status, Ok(ExitStatus::Exited(0)));
+}
+
+/// 340 lines fit in the kernel's page only with short numbers.
+#[test]
+fn the_kernel_takes_340_lines_as_formatted() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root for a multi-line map");
+    let uid: [IdMap; MAX_ID_MAP_LINES] =
+        core::array::from_fn(|i| map(i as u32, 1000 + i as u32, 1));
+    let request = Spawn::new(CloneFlags::NEWUSER).id_maps(&uid, &[], SetGroups::Unchanged);
+    let status = run(request, || {
+        let last = own_file_contains(b"/proc/self/uid_map\0", b"339       1339          1");
+        // The creator (uid 0 outside) is not in this map, so it stays unmapped.
+        (geteuid() != NOBODY || !last) as c_int
+    });
+    assert_eq!(status, Ok(ExitStatus::Exited(0)));
+}
+
+#[test]
+fn an_unprivileged_map_root_user_is_uid_0_with_setgroups_denied() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root to drop to uid 65534");
+    let status = in_child(|| {
+        if become_nobody().is_err() {
+            return 90;
+        }
+        let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWPID).map_root_user();
+        let inside = run(request, || {
+            let denied = own_file_contains(b"/proc/self/setgroups\0", b"deny");
+            let mapped = own_file_contains(b"/proc/self/uid_map\0", b"0      65534          1");
+            (geteuid() != 0 || getegid() != 0 || !denied || !mapped) as c_int
+        });
+        match inside {
+            Ok(ExitStatus::Exited(code)) => code,
+            _ => 91,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn an_unprivileged_map_current_user_keeps_the_callers_ids() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root to drop to uid 65534");
+    let status = in_child(|| {
+        if become_nobody().is_err() {
+            return 90;
+        }
+        let request = Spawn::new(CloneFlags::NEWUSER).map_current_user();
+        let inside = run(request, || {
+            let mapped = own_file_contains(b"/proc/self/uid_map\0", b"65534      65534          1");
+            (geteuid() != NOBODY || !mapped) as c_int
+        });
+        match inside {
+            Ok(ExitStatus::Exited(code)) => code,
+            _ => 91,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn a_map_the_kernel_refuses_ends_the_waiting_child_and_returns_the_error() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root to drop to uid 65534");
+    let ran = SharedPage::new(0u32);
+    let status = in_child(|| {
+        if become_nobody().is_err() {
+            return 90;
+        }
+        // An unprivileged caller may map only its own uid, not uid 0 outside.
+        let foreign = [map(0, 0, 1)];
+        let request = Spawn::new(CloneFlags::NEWUSER).id_maps(&foreign, &[], SetGroups::Unchanged);
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let result = request.spawn(stack.as_mut_slice(), || {
+            ran.set(1);
+            0
+        });
+        if result.err() != Some(Errno::EPERM) {
+            return 1;
+        }
+        // No zombie and no other child is left behind.
+        let mut status = 0;
+        // SAFETY: `status` is a valid int; WNOHANG never blocks.
+        let left = unsafe {
+            sc::syscall4(
+                linux_raw_sys::general::__NR_wait4 as usize,
+                -1isize as usize,
+                &mut status as *mut i32 as usize,
+                (linux_raw_sys::general::WNOHANG | linux_raw_sys::general::__WALL) as usize,
+                0,
+            )
+        };
+        match common::check(left) {
+            Err(Errno::ECHILD) => 0,
+            _ => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+    assert_eq!(ran.get(), 0, "the closure ran without its maps");
+}
+
+#[test]
+fn maps_need_newuser_and_cannot_wait_on_a_vfork_parent() {
+    let uid = [map(0, 0, 1)];
+    let rule = |flags| {
+        Spawn::new(flags)
+            .id_maps(&uid, &[], SetGroups::Unchanged)
+            .check()
+            .map_err(|e| e.rule())
+    };
+    assert_eq!(rule(CloneFlags::NEWPID), Err(Rule::IdMapsNeedNewuser));
+    assert_eq!(
+        rule(CloneFlags::NEWUSER | CloneFlags::VM | CloneFlags::VFORK),
+        Err(Rule::IdMapsWithVfork)
+    );
+    assert_eq!(rule(CloneFlags::NEWUSER), Ok(()));
+}
+
+#[test]
+fn oversize_or_overlapping_maps_are_einval_before_the_kernel() {
+    let lines: [IdMap; MAX_ID_MAP_LINES + 1] = core::array::from_fn(|i| map(i as u32, i as u32, 1));
+    let own_pid = std::process::id() as i32;
+    assert_eq!(
+        write_id_maps(own_pid, &lines, &[], SetGroups::Unchanged),
+        Err(Errno::EINVAL)
+    );
+    let overlapping = [map(0, 0, 10), map(5, 100, 1)];
+    assert_eq!(
+        write_id_maps(own_pid, &[], &overlapping, SetGroups::Unchanged),
+        Err(Errno::EINVAL)
+    );
+    // Nothing was written: our own (initial) user namespace's maps are untouched.
+    let own = std::fs::read_to_string("/proc/self/uid_map").unwrap();
+    assert!(own.contains("4294967295"), "{own}");
+}
+
+#[test]
+fn a_refused_user_namespace_is_explained() {
+    skip_under_qemu_user!();
+    skip_if!(
+        !is_root(),
+        "needs root to map uid 0 into a scratch user namespace"
+    );
+    let status = in_child(|| {
+        // In a user namespace of our own, as its root, forbid further ones.
+        if unshare(CloneFlags::NEWUSER).is_err() {
+            return 1;
+        }
+        if write_file(b"/proc/self/uid_map\0", b"0 0 1\n").is_err() {
+            return 2;
+        }
+        if write_file(b"/proc/sys/user/max_user_namespaces\0", b"0\n").is_err() {
+            return 3;
+        }
+        if unshare(CloneFlags::NEWUSER) != Err(Errno::ENOSPC) {
+            return 4;
+        }
+        match user_namespace_refusal_cause() {
+            Some(cause) if cause.contains("user.max_user_namespaces") => 0,
+            _ => 5,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+    assert_eq!(
+        user_namespace_refusal_cause(),
+        None,
+        "this machine allows user namespaces"
+    );
+}
