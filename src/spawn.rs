@@ -194,6 +194,12 @@ impl<'a> Spawn<'a> {
         self
     }
 
+    /// This request with `flags` added.
+    pub(crate) const fn with_flags(mut self, flags: CloneFlags) -> Spawn<'a> {
+        self.flags = self.flags.union(flags);
+        self
+    }
+
     /// The syscall [`spawn`](Self::spawn) will make first.
     pub fn syscall(&self) -> Syscall {
         if self.needs_clone3() || (self.pidfd && clone3_available()) {

@@ -1,0 +1,126 @@
+//! Starting a program in new namespaces, vfork-style: the child shares the
+//! parent's memory (`CLONE_VM | CLONE_VFORK`), so the cost does not grow with
+//! the parent's size, and runs only this crate's raw syscalls until execve.
+
+use crate::child::Child;
+use crate::errno::{Errno, Result};
+use crate::flags::CloneFlags;
+use crate::signals::{reset_caught_handlers, set_mask, ALL_SIGNALS};
+use crate::spawn::Spawn;
+use core::ffi::{c_char, c_int, CStr};
+use core::ptr;
+use core::sync::atomic::{AtomicI32, Ordering};
+use linux_raw_sys::general::__NR_execve;
+
+/// A null-terminated array of C-string pointers, as execve(2) takes `argv`
+/// and `envp`, borrowed for `'a` and built without allocating.
+#[derive(Copy, Clone, Debug)]
+pub struct CStrArray<'a> {
+    ptrs: &'a [*const c_char],
+}
+
+impl<'a> CStrArray<'a> {
+    /// Points the first `strings.len() + 1` slots of `buf` at `strings` and a
+    /// final null. `E2BIG` if `buf` is too short.
+    pub fn new(strings: &[&'a CStr], buf: &'a mut [*const c_char]) -> Result<CStrArray<'a>> {
+        let slots = buf.get_mut(..=strings.len()).ok_or(Errno::E2BIG)?;
+        for (slot, string) in slots.iter_mut().zip(strings) {
+            *slot = string.as_ptr();
+        }
+        slots[strings.len()] = ptr::null();
+        Ok(CStrArray { ptrs: slots })
+    }
+
+    /// An array that is already null-terminated; `EINVAL` if its last
+    /// pointer is not null.
+    ///
+    /// # Safety
+    ///
+    /// Every pointer before the null must point to a NUL-terminated string
+    /// that stays valid for `'a`.
+    pub unsafe fn from_ptrs(ptrs: &'a [*const c_char]) -> Result<CStrArray<'a>> {
+        match ptrs.last() {
+            Some(last) if last.is_null() => Ok(CStrArray { ptrs }),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    /// The empty array (just the null), e.g. for an empty environment.
+    pub const fn empty() -> CStrArray<'static> {
+        const NULL: &[*const c_char] = &[ptr::null()];
+        CStrArray { ptrs: NULL }
+    }
+
+    fn as_ptr(&self) -> *const *const c_char {
+        self.ptrs.as_ptr()
+    }
+}
+
+/// Replaces the calling process's program (execve(2)); returns only on failure.
+///
+/// Safe to call in any child this crate creates: it is a single raw syscall.
+/// Errors: `ENOENT`, `EACCES`, `ENOEXEC`, `E2BIG`, `ENOMEM`, `ETXTBSY`, ...
+pub fn execve(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
+    // SAFETY: the path is NUL-terminated and both arrays are null-terminated
+    // arrays of NUL-terminated strings, alive across the call.
+    let ret = unsafe {
+        sc::syscall3(
+            __NR_execve as usize,
+            path.as_ptr() as usize,
+            argv.as_ptr() as usize,
+            envp.as_ptr() as usize,
+        )
+    };
+    Errno::from_syscall(ret).err().unwrap_or(Errno::EINVAL)
+}
+
+/// The exit status of a vfork child whose execve failed (the parent reaps it
+/// and returns the error instead).
+const EXEC_FAILED: c_int = 127;
+
+impl Spawn<'_> {
+    /// Starts the program `path` with `argv` and `envp` in a child created
+    /// with this request plus `CLONE_VM | CLONE_VFORK`: the child shares the
+    /// parent's memory until execve, so starting it costs the same whatever
+    /// the parent's size. Returns once the program runs; an execve failure
+    /// comes back as its `Errno` (the child is reaped).
+    ///
+    /// As posix_spawn does, every signal is blocked across the clone, the
+    /// child resets caught signals to their default and restores the mask
+    /// before execve; it runs only raw syscalls, on `stack`.
+    ///
+    /// ID maps cannot be written for such a child (the parent waits for the
+    /// execve): create a user namespace's maps with [`Spawn::spawn`] and call
+    /// [`execve`] in its closure instead.
+    ///
+    /// Errors: those of [`Spawn::spawn`], then execve(2)'s.
+    pub fn exec(
+        &self,
+        stack: &mut [u8],
+        path: &CStr,
+        argv: CStrArray<'_>,
+        envp: CStrArray<'_>,
+    ) -> Result<Child> {
+        let request = self.with_flags(CloneFlags::VM | CloneFlags::VFORK);
+        request.check()?;
+        let exec_error = AtomicI32::new(0);
+        let old_mask = set_mask(ALL_SIGNALS)?;
+        let started = request.spawn(stack, || {
+            reset_caught_handlers();
+            let _ = set_mask(old_mask);
+            let err = execve(path, argv, envp);
+            // The parent is suspended until this exit and reads it then.
+            exec_error.store(err.raw(), Ordering::Relaxed);
+            EXEC_FAILED
+        });
+        let _ = set_mask(old_mask);
+        let child = started?;
+        match exec_error.load(Ordering::Relaxed) {
+            0 => Ok(child),
+            err => {
+                let _ = child.wait();
+                Err(Errno::from_raw(err))
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Signal masks and handlers around a vfork-style child, as posix_spawn
+//! handles them: block everything across the clone, reset caught signals to
+//! their default in the child, restore the mask.
+
+use crate::errno::{Errno, Result};
+use core::ffi::c_ulong;
+use core::mem::size_of;
+use core::ptr;
+use linux_raw_sys::general as k;
+use static_assertions::const_assert_eq;
+
+/// A signal set as the kernel's rt_sig* calls take it (64 signals).
+pub(crate) type SigSet = u64;
+
+/// The kernel's `struct sigaction`, with the handler as a plain address
+/// (`SIG_DFL` is 0, `SIG_IGN` 1). riscv64 has no `sa_restorer`.
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: c_ulong,
+    #[cfg(not(target_arch = "riscv64"))]
+    restorer: usize,
+    mask: SigSet,
+}
+
+const_assert_eq!(size_of::<KernelSigaction>(), size_of::<k::sigaction>());
+
+impl KernelSigaction {
+    /// The default action, no flags, nothing blocked.
+    const DEFAULT: KernelSigaction = KernelSigaction {
+        handler: SIG_DFL,
+        flags: 0,
+        #[cfg(not(target_arch = "riscv64"))]
+        restorer: 0,
+        mask: 0,
+    };
+}
+
+const SIG_DFL: usize = 0;
+const SIG_IGN: usize = 1;
+
+/// The highest signal number (`_NSIG` on x86 and arm).
+const LAST_SIGNAL: usize = 64;
+
+/// Replaces the calling thread's signal mask; returns the old one.
+pub(crate) fn set_mask(mask: SigSet) -> Result<SigSet> {
+    let mut old: SigSet = 0;
+    // SAFETY: both sets are valid 8-byte words for the kernel to read and write.
+    let ret = unsafe {
+        sc::syscall4(
+            k::__NR_rt_sigprocmask as usize,
+            k::SIG_SETMASK as usize,
+            &mask as *const SigSet as usize,
+            &mut old as *mut SigSet as usize,
+            size_of::<SigSet>(),
+        )
+    };
+    Errno::from_syscall(ret).map(|_| old)
+}
+
+/// Every signal: the kernel silently keeps SIGKILL and SIGSTOP unblocked.
+pub(crate) const ALL_SIGNALS: SigSet = !0;
+
+/// Sets every caught signal's handler back to `SIG_DFL`, leaving ignored
+/// ones ignored (what exec does, done before it so that no handler of the
+/// parent's can run in a child that shares its memory).
+pub(crate) fn reset_caught_handlers() {
+    for signal in 1..=LAST_SIGNAL {
+        let mut old = KernelSigaction::DEFAULT;
+        // SAFETY: a null new action only reads the old one into `old`.
+        let ret = unsafe {
+            sc::syscall4(
+                k::__NR_rt_sigaction as usize,
+                signal,
+                0,
+                &mut old as *mut _ as usize,
+                size_of::<SigSet>(),
+            )
+        };
+        if Errno::from_syscall(ret).is_err() || old.handler == SIG_DFL || old.handler == SIG_IGN {
+            continue;
+        }
+        let default = &KernelSigaction::DEFAULT;
+        // SAFETY: `default` is a valid sigaction; no old action is asked for.
+        unsafe {
+            sc::syscall4(
+                k::__NR_rt_sigaction as usize,
+                signal,
+                default as *const _ as usize,
+                ptr::null::<u8>() as usize,
+                size_of::<SigSet>(),
+            )
+        };
+    }
+}

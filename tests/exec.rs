@@ -1,0 +1,99 @@
+//! vfork-style exec: programs started in new namespaces, errors reported back.
+
+mod common;
+
+use common::{in_child, is_root};
+use core::ffi::{c_char, CStr};
+use nsclone::{CStrArray, CloneFlags, Errno, ExitStatus, MmapStack, Spawn};
+
+/// Runs `sh -c script` through `Spawn::exec` with `flags`, with an empty environment.
+fn sh(flags: CloneFlags, script: &CStr) -> Result<ExitStatus, Errno> {
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let mut argv_buf = [core::ptr::null::<c_char>(); 4];
+    let argv = CStrArray::new(&[c"sh", c"-c", script], &mut argv_buf)?;
+    let child =
+        Spawn::new(flags).exec(stack.as_mut_slice(), c"/bin/sh", argv, CStrArray::empty())?;
+    child.wait()
+}
+
+#[test]
+fn exec_runs_the_program_as_pid_1_of_a_new_pid_namespace() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root (CI runs as root)");
+    let status = sh(
+        CloneFlags::NEWPID | CloneFlags::NEWUTS,
+        c"test $$ = 1 && exit 42",
+    );
+    assert_eq!(status, Ok(ExitStatus::Exited(42)));
+}
+
+#[test]
+fn exec_failures_come_back_as_errno_with_the_child_reaped() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user runs vfork children in their own memory, so the error cannot come back"
+    );
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let mut argv_buf = [core::ptr::null::<c_char>(); 2];
+    let argv = CStrArray::new(&[c"x"], &mut argv_buf).unwrap();
+    let request = Spawn::new(CloneFlags::empty());
+    let missing = request.exec(
+        stack.as_mut_slice(),
+        c"/nonexistent/program",
+        argv,
+        CStrArray::empty(),
+    );
+    assert_eq!(missing.unwrap_err(), Errno::ENOENT);
+    let not_executable = request.exec(
+        stack.as_mut_slice(),
+        c"/proc/self/status",
+        argv,
+        CStrArray::empty(),
+    );
+    assert_eq!(not_executable.unwrap_err(), Errno::EACCES);
+}
+
+#[test]
+fn the_program_gets_the_callers_signal_mask_not_the_blocked_one() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user keeps its own signal mask"
+    );
+    let status = in_child(|| {
+        // An empty mask here, so the program must see an empty one too.
+        let empty: u64 = 0;
+        // SAFETY: `empty` is a valid 8-byte set; no old set is asked for.
+        unsafe {
+            sc::syscall4(
+                linux_raw_sys::general::__NR_rt_sigprocmask as usize,
+                linux_raw_sys::general::SIG_SETMASK as usize,
+                &empty as *const u64 as usize,
+                0,
+                8,
+            )
+        };
+        match sh(
+            CloneFlags::empty(),
+            c"grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status",
+        ) {
+            Ok(ExitStatus::Exited(code)) => code,
+            _ => 100,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn argv_arrays_are_null_terminated_and_sized_by_the_caller() {
+    let mut buf = [core::ptr::null::<c_char>(); 2];
+    assert_eq!(
+        CStrArray::new(&[c"a", c"b"], &mut buf).unwrap_err(),
+        Errno::E2BIG
+    );
+    let ptrs = [c"a".as_ptr()];
+    // SAFETY: the pointer is a valid C string; the missing null is the point.
+    assert_eq!(
+        unsafe { CStrArray::from_ptrs(&ptrs) }.unwrap_err(),
+        Errno::EINVAL
+    );
+}
