@@ -83,6 +83,15 @@ pub enum Rule {
     IdMapsWithVfork,
     /// spawn: exit-signal bits in the flags.
     SpawnExitSignalInFlags,
+    /// spawn: a time offset's nanoseconds are a second or more.
+    TimeOffsetNanosecondsTooLarge,
+    /// spawn: time offsets with `CLONE_VM`, `CLONE_FS`, `CLONE_SYSVSEM` or
+    /// `CLONE_IO`, which the child would share with the helper that sets the
+    /// offsets rather than with the caller.
+    TimeOffsetsWithSharing,
+    /// spawn: time offsets with `CLONE_PARENT`; the helper that sets them
+    /// makes the caller the child's parent.
+    TimeOffsetsWithParent,
 }
 
 impl Rule {
@@ -136,6 +145,15 @@ impl Rule {
             }
             Rule::SetTidTooLong => "set_tid takes at most 32 PIDs, one per PID namespace level",
             Rule::SpawnExitSignalInFlags => "the exit signal belongs in Spawn::exit_signal, not in the flags",
+            Rule::TimeOffsetNanosecondsTooLarge => {
+                "a time offset's nanoseconds must be below 1000000000 (whole seconds go in seconds)"
+            }
+            Rule::TimeOffsetsWithSharing => {
+                "time offsets are set by a helper process that creates the child, so the child cannot share CLONE_VM, CLONE_FS, CLONE_SYSVSEM or CLONE_IO with the caller"
+            }
+            Rule::TimeOffsetsWithParent => {
+                "time offsets cannot be combined with CLONE_PARENT: the helper that sets them makes the caller the child's parent"
+            }
         }
     }
 

@@ -40,6 +40,7 @@ mod signals;
 mod spawn;
 mod stack;
 mod syscall;
+mod time_ns;
 mod unshare;
 mod userns_refusal;
 
@@ -56,6 +57,7 @@ pub use ns_file::{ns_id, open_ns};
 pub use parse::ParseFlagsError;
 pub use spawn::{spawn, Spawn};
 pub use stack::{MmapStack, StaticStack};
+pub use time_ns::TimeOffset;
 pub use unshare::{check_unshare, setns, unshare, unshare_unchecked};
 pub use userns_refusal::user_namespace_refusal_cause;
 

@@ -9,6 +9,7 @@ use crate::fd::{BorrowedFd, OwnedFd};
 use crate::flags::CloneFlags;
 use crate::go_ahead::GoAhead;
 use crate::id_map::{write_id_maps, IdMap, SetGroups};
+use crate::time_ns::{self, TimeOffset, TimeOffsets};
 use crate::{pid_t, syscall};
 use core::ffi::{c_int, c_void};
 use core::mem::{align_of, size_of};
@@ -41,6 +42,7 @@ pub struct Spawn<'a> {
     cgroup: Option<BorrowedFd<'a>>,
     set_tid: &'a [pid_t],
     maps: UserMaps<'a>,
+    time_offsets: Option<TimeOffsets>,
 }
 
 /// The ID maps the parent writes before the child's closure runs.
@@ -122,6 +124,7 @@ impl<'a> Spawn<'a> {
             cgroup: None,
             set_tid: &[],
             maps: UserMaps::None,
+            time_offsets: None,
         }
     }
 
@@ -194,6 +197,36 @@ impl<'a> Spawn<'a> {
         self
     }
 
+    /// Starts the child in a new time namespace (`CLONE_NEWTIME`, which this
+    /// adds) whose `CLOCK_MONOTONIC` and `CLOCK_BOOTTIME` run `monotonic` and
+    /// `boottime` ahead of the caller's (behind, if negative), set before the
+    /// child starts by a single-threaded helper process ([`TimeOffset`] says
+    /// how). The caller, which may have threads, is the child's parent, and
+    /// its own namespaces and `time_for_children` never change. A pidfd is
+    /// taken with pidfd_open(2) before the closure runs. The caller also gets
+    /// the exit signal for the helper, which it reaps. Needs Linux 5.6 (not
+    /// clone3) and `/proc`.
+    ///
+    /// Refused ([`check`](Self::check) names the rule): `CLONE_VM` (so
+    /// [`Spawn::exec`] too), `CLONE_FS`, `CLONE_SYSVSEM` and `CLONE_IO`, which
+    /// the child would share with the helper, `CLONE_PARENT`, and nanoseconds
+    /// of a second or more.
+    ///
+    /// Errors, besides [`spawn`](Self::spawn)'s: `ERANGE` (an offset takes a
+    /// clock below zero or too far ahead), `EPERM` (no `CAP_SYS_ADMIN` and
+    /// `CAP_SYS_TIME` for the new namespace: add `CLONE_NEWUSER` when
+    /// unprivileged), `EINVAL` when the caller's `pid_for_children` is not
+    /// its own PID namespace (after unshare(2) or setns(2) of one), `EIO` if
+    /// the helper died without answering.
+    pub const fn time_offsets(mut self, monotonic: TimeOffset, boottime: TimeOffset) -> Spawn<'a> {
+        self.flags = self.flags.union(CloneFlags::NEWTIME);
+        self.time_offsets = Some(TimeOffsets {
+            monotonic,
+            boottime,
+        });
+        self
+    }
+
     /// This request with `flags` added.
     pub(crate) const fn with_flags(mut self, flags: CloneFlags) -> Spawn<'a> {
         self.flags = self.flags.union(flags);
@@ -253,6 +286,9 @@ impl<'a> Spawn<'a> {
         if self.set_tid.len() > MAX_SET_TID {
             return refuse(Rule::SetTidTooLong);
         }
+        if let Some(rule) = self.time_offsets.and_then(|offsets| offsets.rule(flags)) {
+            return refuse(rule);
+        }
         if !matches!(self.maps, UserMaps::None) {
             if !flags.contains(CloneFlags::NEWUSER) {
                 return refuse(Rule::IdMapsNeedNewuser);
@@ -310,6 +346,25 @@ impl<'a> Spawn<'a> {
     /// tid flags have no pointers here (the kernel writes to none, or faults
     /// the child).
     pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(
+        &self,
+        stack: &mut [u8],
+        f: F,
+    ) -> Result<Child> {
+        if let Some(offsets) = self.time_offsets {
+            // SAFETY: forwarded from the caller.
+            return unsafe { time_ns::spawn(self, &offsets, stack, f) };
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.spawn_from_caller(stack, f) }
+    }
+
+    /// [`spawn_unchecked`](Self::spawn_unchecked) without time offsets: the
+    /// caller creates the child itself.
+    ///
+    /// # Safety
+    ///
+    /// As for [`spawn_unchecked`](Self::spawn_unchecked).
+    pub(crate) unsafe fn spawn_from_caller<F: FnOnce() -> c_int>(
         &self,
         stack: &mut [u8],
         f: F,
@@ -433,6 +488,40 @@ impl<'a> Spawn<'a> {
             set_tid_size: self.set_tid.len() as u64,
             cgroup: self.cgroup.map_or(0, |fd| fd.as_raw_fd() as u64),
         }
+    }
+}
+
+/// What the time-namespace helper (time_ns.rs) reads of a request.
+impl<'a> Spawn<'a> {
+    pub(crate) fn requested_flags(&self) -> CloneFlags {
+        self.flags
+    }
+
+    pub(crate) fn requested_exit_signal(&self) -> c_int {
+        self.exit_signal
+    }
+
+    pub(crate) fn wants_pidfd(&self) -> bool {
+        self.pidfd
+    }
+
+    pub(crate) fn has_id_maps(&self) -> bool {
+        !matches!(self.maps, UserMaps::None)
+    }
+
+    pub(crate) fn write_requested_id_maps(&self, pid: pid_t) -> Result<()> {
+        self.maps.write(pid)
+    }
+
+    /// The child's part, which the helper creates with `flags`: no exit
+    /// signal (`CLONE_PARENT` inherits the helper's), pidfd, maps or offsets.
+    pub(crate) fn for_time_helper(mut self, flags: CloneFlags) -> Spawn<'a> {
+        self.flags = flags;
+        self.exit_signal = 0;
+        self.pidfd = false;
+        self.maps = UserMaps::None;
+        self.time_offsets = None;
+        self
     }
 }
 

@@ -248,3 +248,12 @@ pub(crate) fn effective_ids() -> (u32, u32) {
         )
     }
 }
+
+/// `pidfd_open(pid, 0)` (Linux 5.3+): a close-on-exec pidfd for `pid`.
+/// Errors: `ESRCH` (no such process), `EINVAL`, `EMFILE`, `ENFILE`, `ENOMEM`.
+pub(crate) fn pidfd_open(pid: pid_t) -> Result<OwnedFd> {
+    // SAFETY: pidfd_open reads no memory.
+    let ret = unsafe { syscall2(k::__NR_pidfd_open as usize, pid as isize as usize, 0) };
+    // SAFETY: a fresh descriptor that nothing else owns.
+    Errno::from_syscall(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as c_int) })
+}

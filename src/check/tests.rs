@@ -490,6 +490,9 @@ fn every_rule_has_a_message_and_answers_einval() {
         Rule::IdMapsNeedNewuser,
         Rule::IdMapsWithVfork,
         Rule::SpawnExitSignalInFlags,
+        Rule::TimeOffsetNanosecondsTooLarge,
+        Rule::TimeOffsetsWithSharing,
+        Rule::TimeOffsetsWithParent,
     ];
     for rule in rules {
         assert!(!rule.message().is_empty(), "{rule:?}");

@@ -1,0 +1,710 @@
+//! Time namespaces: offsets of CLOCK_MONOTONIC and CLOCK_BOOTTIME set before
+//! the child starts, from a multithreaded caller (a test thread is never the
+//! main thread), as root and unprivileged, and the caller left as it was.
+
+mod common;
+
+use common::proc::{read_file, sched_yield};
+use common::{become_nobody, check, geteuid, getpid, in_child, is_root, ns_inode, SharedPage};
+use core::ffi::{c_char, c_int};
+use linux_raw_sys::general as k;
+use nsclone::{
+    spawn, unshare, CStrArray, CloneFlags, Errno, ExitStatus, IdMap, MmapStack, Rule, SetGroups,
+    Spawn, Syscall, TimeOffset,
+};
+
+const NSEC_PER_SEC: i64 = 1_000_000_000;
+
+/// How much later than the parent the child may read its clock.
+const SLACK_NS: i64 = 30 * NSEC_PER_SEC;
+
+/// ioctl(2) on an nsfs fd: the user namespace that owns the namespace.
+const NS_GET_USERNS: usize = 0xb701;
+
+/// The calling thread's time namespaces (the test thread is not the main thread).
+const OWN_TIME: &[u8] = b"/proc/thread-self/ns/time\0";
+const OWN_TIME_FOR_CHILDREN: &[u8] = b"/proc/thread-self/ns/time_for_children\0";
+
+/// clock_gettime(2) through the syscall, not the vDSO, in nanoseconds.
+fn clock_ns(clock: u32) -> i64 {
+    let mut ts = [0i64; 2];
+    // SAFETY: the kernel writes one struct timespec (two 64-bit words) into `ts`.
+    let ret = unsafe {
+        sc::syscall2(
+            k::__NR_clock_gettime as usize,
+            clock as usize,
+            ts.as_mut_ptr() as usize,
+        )
+    };
+    check(ret).expect("clock_gettime");
+    ts[0] * NSEC_PER_SEC + ts[1]
+}
+
+fn monotonic_ns() -> i64 {
+    clock_ns(k::CLOCK_MONOTONIC)
+}
+
+fn boottime_ns() -> i64 {
+    clock_ns(k::CLOCK_BOOTTIME)
+}
+
+fn secs(seconds: i64) -> TimeOffset {
+    TimeOffset::from_secs(seconds)
+}
+
+/// The calling thread's time namespace and `time_for_children`, by inode.
+fn own_time_namespaces() -> (u64, u64) {
+    (ns_inode(OWN_TIME), ns_inode(OWN_TIME_FOR_CHILDREN))
+}
+
+/// wait4(-1, WNOHANG | __WALL): ECHILD when no child, live or zombie, is left.
+fn any_child_left() -> Result<usize, Errno> {
+    let mut status = 0;
+    // SAFETY: `status` is a valid int; WNOHANG never blocks.
+    check(unsafe {
+        sc::syscall4(
+            k::__NR_wait4 as usize,
+            -1isize as usize,
+            &mut status as *mut i32 as usize,
+            (k::WNOHANG | k::__WALL) as usize,
+            0,
+        )
+    })
+}
+
+/// The inode of the file `fd` refers to.
+fn fd_inode(fd: usize) -> u64 {
+    let mut stat = core::mem::MaybeUninit::<k::stat>::uninit();
+    // SAFETY: the kernel fills the whole struct stat on success.
+    let ret = unsafe { sc::syscall2(k::__NR_fstat as usize, fd, stat.as_mut_ptr() as usize) };
+    match check(ret) {
+        // SAFETY: fstat succeeded.
+        Ok(_) => unsafe { stat.assume_init() }.st_ino,
+        Err(_) => 0,
+    }
+}
+
+/// In a child: the inode of the user namespace that owns its time namespace.
+fn owner_of_own_time_namespace() -> u64 {
+    // SAFETY: a NUL-terminated path.
+    let time = unsafe {
+        sc::syscall4(
+            k::__NR_openat as usize,
+            k::AT_FDCWD as isize as usize,
+            c"/proc/self/ns/time".as_ptr() as usize,
+            (k::O_RDONLY | k::O_CLOEXEC) as usize,
+            0,
+        )
+    };
+    let Ok(time) = check(time) else { return 0 };
+    // SAFETY: NS_GET_USERNS takes no argument and returns a new fd.
+    let owner = check(unsafe { sc::syscall2(k::__NR_ioctl as usize, time, NS_GET_USERNS) });
+    let inode = owner.map_or(0, fd_inode);
+    // SAFETY: closing our own descriptors.
+    unsafe {
+        sc::syscall1(k::__NR_close as usize, time);
+        if let Ok(owner) = owner {
+            sc::syscall1(k::__NR_close as usize, owner);
+        }
+    }
+    inode
+}
+
+/// Field `n` (1-based, as in proc(5)) of `/proc/self/stat`, a number.
+fn own_stat_field(n: usize) -> Option<i64> {
+    let mut text = [0u8; 1024];
+    let len = read_file(b"/proc/self/stat\0", &mut text).ok()?;
+    let after_comm = text[..len].iter().rposition(|&b| b == b')')? + 2;
+    let field = text[after_comm..len].split(|&b| b == b' ').nth(n - 3)?;
+    core::str::from_utf8(field).ok()?.parse().ok()
+}
+
+/// What a child read of its clocks and namespaces.
+#[derive(Copy, Clone, Default)]
+struct Seen {
+    monotonic: i64,
+    boottime: i64,
+    time_ns: u64,
+    pid: i32,
+    euid: u32,
+    time_owner: u64,
+    user_ns: u64,
+}
+
+/// Runs in a child: what it sees.
+fn seen() -> Seen {
+    Seen {
+        monotonic: monotonic_ns(),
+        boottime: boottime_ns(),
+        time_ns: ns_inode(b"/proc/self/ns/time\0"),
+        pid: getpid(),
+        euid: geteuid(),
+        time_owner: owner_of_own_time_namespace(),
+        user_ns: ns_inode(b"/proc/self/ns/user\0"),
+    }
+}
+
+/// The parent's reading of one clock before the child started and after it
+/// ended, and the child's reading in between.
+#[derive(Copy, Clone, Default, Debug)]
+struct Readings {
+    before: i64,
+    child: i64,
+    after: i64,
+}
+
+impl Readings {
+    /// Whether the child's clock ran exactly `offset_ns` ahead of the parent's.
+    fn shifted_by(&self, offset_ns: i64) -> bool {
+        (self.before + offset_ns..=self.after + offset_ns).contains(&self.child)
+    }
+
+    /// How far ahead of the parent's clock the child read it, at most.
+    fn ahead(&self) -> i64 {
+        self.child - self.before
+    }
+}
+
+/// What a request's child saw, with the parent's readings around it.
+#[derive(Copy, Clone, Default)]
+struct Look {
+    monotonic: Readings,
+    boottime: Readings,
+    seen: Seen,
+}
+
+/// Spawns `request`'s child, which records what it sees, and waits for it.
+fn spawn_and_look(request: Spawn<'_>) -> Result<Look, Errno> {
+    let page = SharedPage::new(Seen::default());
+    let mut stack = MmapStack::new(256 * 1024)?;
+    let before = (monotonic_ns(), boottime_ns());
+    let child = request.spawn(stack.as_mut_slice(), || {
+        page.set(seen());
+        0
+    })?;
+    let status = child.wait();
+    let after = (monotonic_ns(), boottime_ns());
+    if status != Ok(ExitStatus::Exited(0)) {
+        return Err(Errno::ECHILD);
+    }
+    let seen = page.get();
+    let readings = |before, child, after| Readings {
+        before,
+        child,
+        after,
+    };
+    Ok(Look {
+        monotonic: readings(before.0, seen.monotonic, after.0),
+        boottime: readings(before.1, seen.boottime, after.1),
+        seen,
+    })
+}
+
+/// For a child that cannot see the parent's later reading: whether `later -
+/// earlier` is `offset` plus at most the slack.
+fn shifted_by(earlier: i64, later: i64, offset_ns: i64) -> bool {
+    let elapsed = later - earlier - offset_ns;
+    (0..SLACK_NS).contains(&elapsed)
+}
+
+#[test]
+fn a_child_sees_clock_monotonic_shifted_by_its_offset() {
+    skip_under_qemu_user!();
+    skip_if!(
+        !is_root(),
+        "needs CAP_SYS_TIME; the unprivileged test uses NEWUSER"
+    );
+    let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1000), TimeOffset::ZERO);
+    let look = spawn_and_look(request).unwrap();
+    let ahead = look.monotonic.ahead();
+    eprintln!("monotonic +1000 s: the child read {ahead} ns ahead of the parent");
+    assert!(
+        look.monotonic.shifted_by(1000 * NSEC_PER_SEC),
+        "{:?}",
+        look.monotonic
+    );
+    assert!(look.boottime.shifted_by(0), "boottime moved too");
+}
+
+#[test]
+fn a_child_sees_clock_boottime_shifted_by_its_offset() {
+    skip_under_qemu_user!();
+    skip_if!(
+        !is_root(),
+        "needs CAP_SYS_TIME; the unprivileged test uses NEWUSER"
+    );
+    let request = Spawn::new(CloneFlags::empty()).time_offsets(TimeOffset::ZERO, secs(2000));
+    let look = spawn_and_look(request).unwrap();
+    let ahead = look.boottime.ahead();
+    eprintln!("boottime +2000 s: the child read {ahead} ns ahead of the parent");
+    assert!(
+        look.boottime.shifted_by(2000 * NSEC_PER_SEC),
+        "{:?}",
+        look.boottime
+    );
+    assert!(look.monotonic.shifted_by(0), "monotonic moved too");
+}
+
+#[test]
+fn negative_offsets_with_nanoseconds_set_the_clocks_back() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    // -1.25 s: the seconds round down, the nanoseconds add back.
+    let back = TimeOffset {
+        seconds: -2,
+        nanoseconds: 750_000_000,
+    };
+    skip_if!(
+        monotonic_ns() < 2 * NSEC_PER_SEC,
+        "the machine booted too recently"
+    );
+    let request = Spawn::new(CloneFlags::empty()).time_offsets(back, back);
+    let look = spawn_and_look(request).unwrap();
+    eprintln!(
+        "monotonic and boottime -1.25 s: the child read {} ns and {} ns against the parent",
+        look.monotonic.ahead(),
+        look.boottime.ahead()
+    );
+    assert!(
+        look.monotonic.shifted_by(-1_250_000_000),
+        "{:?}",
+        look.monotonic
+    );
+    assert!(
+        look.boottime.shifted_by(-1_250_000_000),
+        "{:?}",
+        look.boottime
+    );
+}
+
+#[test]
+fn the_callers_time_namespace_and_time_for_children_are_unchanged_afterwards() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    let before = own_time_namespaces();
+    assert_ne!(before.0, 0, "/proc/thread-self/ns/time is readable");
+    assert_eq!(
+        before.0, before.1,
+        "the test thread starts with no pending time namespace"
+    );
+    let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1000), secs(1000));
+    let look = spawn_and_look(request).unwrap();
+    assert_eq!(own_time_namespaces(), before);
+    assert_ne!(
+        look.seen.time_ns, before.0,
+        "the child is in a new time namespace"
+    );
+    assert!(look.monotonic.shifted_by(1000 * NSEC_PER_SEC));
+    assert!(
+        shifted_by(look.monotonic.after, monotonic_ns(), 0),
+        "the caller's own clock did not move"
+    );
+}
+
+#[test]
+fn an_offset_that_makes_the_monotonic_clock_negative_is_erange_and_leaves_no_child() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    let ran = SharedPage::new(0u32);
+    let status = in_child(|| {
+        let before = own_time_namespaces();
+        let too_far_back = secs(-(monotonic_ns() / NSEC_PER_SEC) - 1000);
+        let request = Spawn::new(CloneFlags::empty()).time_offsets(too_far_back, TimeOffset::ZERO);
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let result = request.spawn(stack.as_mut_slice(), || {
+            ran.set(1);
+            0
+        });
+        if result.err() != Some(Errno::ERANGE) {
+            return 1;
+        }
+        if any_child_left() != Err(Errno::ECHILD) {
+            return 2;
+        }
+        (own_time_namespaces() != before) as c_int * 3
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+    assert_eq!(ran.get(), 0, "the closure ran");
+}
+
+#[test]
+fn plain_newtime_through_clone3_gives_the_child_a_new_time_namespace() {
+    skip_under_qemu_user!();
+    skip_if!(
+        !is_root(),
+        "needs CAP_SYS_ADMIN; the unprivileged test uses NEWUSER"
+    );
+    let request = Spawn::new(CloneFlags::NEWTIME);
+    assert_eq!(request.syscall(), Syscall::Clone3);
+    let before = own_time_namespaces();
+    let look = spawn_and_look(request).unwrap();
+    assert_ne!(look.seen.time_ns, 0);
+    assert_ne!(look.seen.time_ns, before.0);
+    assert!(look.monotonic.shifted_by(0), "no offset");
+    assert_eq!(own_time_namespaces(), before);
+}
+
+#[test]
+fn an_unprivileged_newuser_request_shifts_the_clocks_in_a_time_namespace_it_owns() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root to drop to uid 65534");
+    let results = SharedPage::new([Look::default(); 2]);
+    let status = in_child(|| {
+        if become_nobody().is_err() {
+            return 90;
+        }
+        let offsets = |request: Spawn<'static>| request.time_offsets(secs(1000), secs(3000));
+        let mapped = offsets(Spawn::new(CloneFlags::NEWUSER).map_root_user());
+        let unmapped = offsets(Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWPID));
+        let mut seen = results.get();
+        for (slot, request) in seen.iter_mut().zip([mapped, unmapped]) {
+            match spawn_and_look(request) {
+                Ok(result) => *slot = result,
+                Err(err) => return err.raw(),
+            }
+        }
+        results.set(seen);
+        0
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+    let [mapped, unmapped] = results.get();
+    for look in [mapped, unmapped] {
+        eprintln!(
+            "uid 65534 with NEWUSER: monotonic {} ns, boottime {} ns ahead",
+            look.monotonic.ahead(),
+            look.boottime.ahead()
+        );
+        assert!(
+            look.monotonic.shifted_by(1000 * NSEC_PER_SEC),
+            "{:?}",
+            look.monotonic
+        );
+        assert!(
+            look.boottime.shifted_by(3000 * NSEC_PER_SEC),
+            "{:?}",
+            look.boottime
+        );
+        assert_ne!(look.seen.user_ns, 0);
+        assert_eq!(
+            look.seen.time_owner, look.seen.user_ns,
+            "the new user namespace owns it"
+        );
+    }
+    assert_eq!(
+        mapped.seen.euid, 0,
+        "map_root_user was written before the child ran"
+    );
+    assert_eq!(
+        unmapped.seen.euid,
+        common::NOBODY,
+        "no map: the overflow uid"
+    );
+    assert_eq!(unmapped.seen.pid, 1, "NEWPID still applies");
+}
+
+#[test]
+fn an_unprivileged_request_without_newuser_is_eperm_and_leaves_no_child() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root to drop to uid 65534");
+    let status = in_child(|| {
+        if become_nobody().is_err() {
+            return 90;
+        }
+        let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1), secs(1));
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        if request.spawn(stack.as_mut_slice(), || 0).err() != Some(Errno::EPERM) {
+            return 1;
+        }
+        (any_child_left() != Err(Errno::ECHILD)) as c_int * 2
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn a_map_the_kernel_refuses_for_the_helper_is_returned_and_leaves_no_child() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root to drop to uid 65534");
+    let ran = SharedPage::new(0u32);
+    let status = in_child(|| {
+        if become_nobody().is_err() {
+            return 90;
+        }
+        // An unprivileged caller may map only its own uid, not uid 0 outside.
+        let foreign = [IdMap {
+            inside: 0,
+            outside: 0,
+            count: 1,
+        }];
+        let request = Spawn::new(CloneFlags::NEWUSER)
+            .id_maps(&foreign, &[], SetGroups::Unchanged)
+            .time_offsets(secs(1), secs(1));
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let result = request.spawn(stack.as_mut_slice(), || {
+            ran.set(1);
+            0
+        });
+        if result.err() != Some(Errno::EPERM) {
+            return 1;
+        }
+        (any_child_left() != Err(Errno::ECHILD)) as c_int * 2
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+    assert_eq!(ran.get(), 0, "the closure ran without its maps");
+}
+
+#[test]
+fn a_caller_whose_pid_for_children_moved_is_refused_before_any_process() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_ADMIN for unshare(CLONE_NEWPID)");
+    let status = in_child(|| {
+        if unshare(CloneFlags::NEWPID).is_err() {
+            return 90;
+        }
+        let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1), secs(1));
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        if request.spawn(stack.as_mut_slice(), || 0).err() != Some(Errno::EINVAL) {
+            return 1;
+        }
+        // No process was created: the new PID namespace still has no init,
+        // so the next child becomes its PID 1.
+        let first = spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+            (getpid() != 1) as c_int
+        });
+        match first.map(|child| child.wait()) {
+            Ok(Ok(ExitStatus::Exited(0))) => 0,
+            _ => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn the_child_has_a_pidfd_if_asked_and_the_requested_exit_signal() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    // The child exits with its own exit signal, as proc(5) shows it (field 38).
+    let exit_signal = || own_stat_field(38).unwrap_or(-1) as c_int;
+    for (signal, pidfd) in [(k::SIGCHLD as c_int, true), (0, false)] {
+        let request = Spawn::new(CloneFlags::empty())
+            .time_offsets(secs(10), secs(10))
+            .exit_signal(signal)
+            .pidfd(pidfd);
+        let child = request.spawn(stack.as_mut_slice(), exit_signal).unwrap();
+        assert_eq!(child.pidfd().is_some(), pidfd);
+        assert_eq!(child.wait(), Ok(ExitStatus::Exited(signal)));
+    }
+}
+
+#[test]
+fn a_newpid_child_with_offsets_is_pid_1_and_the_callers_child() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_ADMIN and CAP_SYS_TIME");
+    let request =
+        Spawn::new(CloneFlags::NEWPID | CloneFlags::NEWUTS).time_offsets(secs(500), secs(0));
+    let look = spawn_and_look(request).unwrap();
+    assert_eq!(look.seen.pid, 1);
+    assert!(
+        look.monotonic.shifted_by(500 * NSEC_PER_SEC),
+        "{:?}",
+        look.monotonic
+    );
+}
+
+#[test]
+fn a_pid_namespace_init_spawns_with_offsets_through_its_helper() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_ADMIN for NEWPID");
+    let mut stack = MmapStack::new(256 * 1024).unwrap();
+    // The init's helper uses CLONE_PARENT; only the init itself may not.
+    let init = spawn(CloneFlags::NEWPID, stack.as_mut_slice(), || {
+        if getpid() != 1 {
+            return 1;
+        }
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let sibling = Spawn::new(CloneFlags::PARENT).exit_signal(0);
+        if sibling.spawn(stack.as_mut_slice(), || 0).err() != Some(Errno::EINVAL) {
+            return 5;
+        }
+        let before = own_time_namespaces();
+        let start = monotonic_ns();
+        let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1000), TimeOffset::ZERO);
+        let child = request.spawn(stack.as_mut_slice(), move || {
+            // SAFETY: getppid has no arguments.
+            let ppid = unsafe { sc::syscall0(k::__NR_getppid as usize) };
+            let shifted = shifted_by(start, monotonic_ns(), 1000 * NSEC_PER_SEC);
+            (ppid != 1 || !shifted) as c_int
+        });
+        match child.map(|child| child.wait()) {
+            Ok(Ok(ExitStatus::Exited(0))) => {}
+            Ok(Ok(_)) => return 2,
+            Ok(Err(_)) => return 3,
+            Err(err) => return 100 + err.raw(),
+        }
+        (own_time_namespaces() != before) as c_int * 4
+    });
+    assert_eq!(init.unwrap().wait(), Ok(ExitStatus::Exited(0)));
+}
+
+#[test]
+fn a_vfork_child_with_offsets_holds_the_caller_until_it_exits() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    let done = SharedPage::new(0u32);
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let request = Spawn::new(CloneFlags::VFORK).time_offsets(secs(5), secs(5));
+    let child = request
+        .spawn(stack.as_mut_slice(), || {
+            let until = monotonic_ns() + 50_000_000;
+            while monotonic_ns() < until {
+                sched_yield();
+            }
+            done.set(1);
+            7
+        })
+        .unwrap();
+    assert_eq!(done.get(), 1, "spawn returned before the child was done");
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(7)));
+}
+
+#[test]
+fn threads_spawn_children_with_their_own_offsets_at_once() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    std::thread::scope(|scope| {
+        for thread in 0..4i64 {
+            scope.spawn(move || {
+                let mut stack = MmapStack::new(64 * 1024).unwrap();
+                for i in 0..25 {
+                    let offset = 100 * thread + i + 1;
+                    let request = Spawn::new(CloneFlags::empty())
+                        .time_offsets(secs(offset), secs(-offset))
+                        .pidfd(i % 2 == 0);
+                    let before = (monotonic_ns(), boottime_ns());
+                    let child = request
+                        .spawn(stack.as_mut_slice(), move || {
+                            let ahead = shifted_by(before.0, monotonic_ns(), offset * NSEC_PER_SEC);
+                            let behind =
+                                shifted_by(before.1, boottime_ns(), -offset * NSEC_PER_SEC);
+                            (!ahead || !behind) as c_int
+                        })
+                        .unwrap();
+                    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "offset {offset}");
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn two_hundred_spawns_with_offsets_leak_no_fd_and_leave_no_zombie() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    // In a child: no other thread opens fds meanwhile, so fd numbers are exact.
+    let status = in_child(|| {
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let request = Spawn::new(CloneFlags::empty())
+            .time_offsets(secs(1), secs(1))
+            .pidfd(true);
+        let first = request.spawn(stack.as_mut_slice(), || 0).unwrap();
+        let first_fd = first.pidfd().map(|fd| fd.as_raw_fd());
+        let _ = first.wait();
+        for i in 0..200 {
+            match request
+                .spawn(stack.as_mut_slice(), move || i % 50)
+                .map(|c| c.wait())
+            {
+                Ok(Ok(ExitStatus::Exited(code))) if code == i % 50 => {}
+                _ => return 1,
+            }
+        }
+        let last = request.spawn(stack.as_mut_slice(), || 0).unwrap();
+        if last.pidfd().map(|fd| fd.as_raw_fd()) != first_fd {
+            return 2;
+        }
+        let _ = last.wait();
+        (any_child_left() != Err(Errno::ECHILD)) as c_int * 3
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn offsets_refuse_sharing_flags_parent_and_a_second_of_nanoseconds() {
+    let offsets = |flags| Spawn::new(flags).time_offsets(secs(1), TimeOffset::ZERO);
+    let rule = |request: Spawn<'_>| request.check().map_err(|err| err.rule());
+    for flags in [
+        CloneFlags::VM | CloneFlags::VFORK,
+        CloneFlags::SYSVSEM,
+        CloneFlags::IO,
+        CloneFlags::FS,
+    ] {
+        assert_eq!(
+            rule(offsets(flags)),
+            Err(Rule::TimeOffsetsWithSharing),
+            "{flags}"
+        );
+    }
+    assert_eq!(
+        rule(offsets(CloneFlags::PARENT).exit_signal(0)),
+        Err(Rule::TimeOffsetsWithParent)
+    );
+    let too_many = TimeOffset {
+        seconds: 0,
+        nanoseconds: 1_000_000_000,
+    };
+    let request = Spawn::new(CloneFlags::empty()).time_offsets(TimeOffset::ZERO, too_many);
+    assert_eq!(rule(request), Err(Rule::TimeOffsetNanosecondsTooLarge));
+    assert_eq!(
+        rule(offsets(CloneFlags::NEWUSER | CloneFlags::NEWPID)),
+        Ok(())
+    );
+    assert!(offsets(CloneFlags::empty()).check().is_ok());
+
+    // exec adds CLONE_VM | CLONE_VFORK, so it is refused before any process.
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let mut argv: [*const c_char; 2] = [core::ptr::null(); 2];
+    let argv = CStrArray::new(&[c"/bin/true"], &mut argv).unwrap();
+    let exec = offsets(CloneFlags::empty()).exec(
+        stack.as_mut_slice(),
+        c"/bin/true",
+        argv,
+        CStrArray::empty(),
+    );
+    assert_eq!(exec.err(), Some(Errno::EINVAL));
+}
+
+/// The `SigBlk` mask in the `status` file at `path`, as its hex text.
+fn blocked_signals(path: &[u8]) -> [u8; 16] {
+    let mut text = [0u8; 4096];
+    let len = read_file(path, &mut text).unwrap_or(0);
+    let mut mask = [0u8; 16];
+    if let Some(at) = text[..len].windows(8).position(|w| w == b"SigBlk:\t") {
+        if let Some(hex) = text.get(at + 8..at + 24) {
+            mask.copy_from_slice(hex);
+        }
+    }
+    mask
+}
+
+#[test]
+fn the_child_runs_with_the_callers_signal_mask() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    let theirs = SharedPage::new([0u8; 16]);
+    let ours = blocked_signals(b"/proc/thread-self/status\0");
+    assert_ne!(ours, [0u8; 16], "SigBlk is readable");
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1), secs(1));
+    let child = request
+        .spawn(stack.as_mut_slice(), || {
+            theirs.set(blocked_signals(b"/proc/self/status\0"));
+            0
+        })
+        .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+    assert_eq!(
+        theirs.get(),
+        ours,
+        "the helper blocks every signal, the child not"
+    );
+}
