@@ -98,3 +98,29 @@ unsafe extern "C" fn child_start() -> ! {
         nr_exit = const __NR_exit,
     )
 }
+
+/// Defines the process entry point `_start` of a `#![no_main]` static
+/// binary: calls `$main(sp)`, where `sp` points at `argc`, then the `argv`
+/// pointers, a null, the `envp` pointers, a null and the auxiliary vector.
+/// `$main` must be an `extern "C" fn(*const usize) -> !`.
+#[macro_export]
+macro_rules! entry_point {
+    ($main:path) => {
+        /// The kernel starts the process here, with `sp` at `argc`.
+        #[unsafe(no_mangle)]
+        #[unsafe(naked)]
+        unsafe extern "C" fn _start() -> ! {
+            core::arch::naked_asm!(
+                ".cfi_startproc",
+                ".cfi_undefined x30",   // unwinders stop here: nothing called _start
+                "mov x29, #0",          // fp = 0, the outermost frame
+                "mov x30, #0",          // lr = 0, no return address
+                "mov x0, sp",           // x0 = the initial sp: argc, argv, envp, auxv (16-aligned)
+                "bl {main}",            // main(sp) never returns
+                "udf #0",               // trap if it ever does
+                ".cfi_endproc",
+                main = sym $main,
+            )
+        }
+    };
+}

@@ -103,3 +103,29 @@ unsafe extern "C" fn child_start() -> ! {
         nr_exit = const __NR_exit,
     )
 }
+
+/// Defines the process entry point `_start` of a `#![no_main]` static
+/// binary: calls `$main(sp)`, where `sp` points at `argc`, then the `argv`
+/// pointers, a null, the `envp` pointers, a null and the auxiliary vector.
+/// `$main` must be an `extern "C" fn(*const usize) -> !`.
+#[macro_export]
+macro_rules! entry_point {
+    ($main:path) => {
+        /// The kernel starts the process here, with `rsp` at `argc`.
+        #[unsafe(no_mangle)]
+        #[unsafe(naked)]
+        unsafe extern "C" fn _start() -> ! {
+            core::arch::naked_asm!(
+                ".cfi_startproc",
+                ".cfi_undefined rip",   // unwinders stop here: nothing called _start
+                "xor ebp, ebp",         // rbp = 0, the outermost frame
+                "mov rdi, rsp",         // rdi = the initial sp: argc, argv, envp, auxv
+                "and rsp, -16",         // sp 16-aligned before the call, as the ABI asks
+                "call {main}",          // main(sp) never returns
+                "ud2",                  // trap if it ever does
+                ".cfi_endproc",
+                main = sym $main,
+            )
+        }
+    };
+}

@@ -1,0 +1,182 @@
+//! Inside the new namespaces: mount propagation, hostname, /proc, root and
+//! working directory, then the program, found on PATH like execvp does.
+
+use crate::args::{Args, CStrRef};
+use crate::options::{Options, Propagation};
+use crate::report::{fail, Line};
+use crate::supervise;
+use crate::sys::{self, SigSet};
+use core::ffi::{c_char, c_int, CStr};
+use linux_raw_sys::general as k;
+use nsclone::{execve, CStrArray, CloneFlags, Errno};
+
+/// What every process nsrun creates needs to know.
+pub struct Launch<'a> {
+    pub options: &'a Options,
+    pub args: &'a Args,
+    /// The namespaces nsrun's first child was created in (none when joining).
+    pub created: CloneFlags,
+    /// The signal mask to give the program.
+    pub program_mask: SigSet,
+}
+
+/// Where no PATH is set (an init has no environment).
+const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+impl Launch<'_> {
+    /// The first process in the new namespaces: prepares them; then, as PID
+    /// 1 of a new PID namespace, starts the program and stays its init;
+    /// otherwise becomes the program.
+    pub fn first_process(&self, status: &core::sync::atomic::AtomicI32, stack: &mut [u8]) -> c_int {
+        let options = self.options;
+        if let Some(signal) = options.kill_child {
+            if let Err(err) = sys::set_parent_death_signal(signal) {
+                fail(b"cannot set the parent death signal", err);
+            }
+        }
+        self.prepare_mounts();
+        if let Some(name) = options.hostname {
+            if let Err(err) = sys::sethostname(name.bytes()) {
+                fail(b"cannot set the hostname", err);
+            }
+        }
+        if !self.created.contains(CloneFlags::NEWPID) {
+            return self.program();
+        }
+        let program = nsclone::spawn(CloneFlags::empty(), stack, || self.program());
+        match program {
+            Ok(child) => {
+                let ended = supervise::wait_for(child.pid());
+                supervise::record(status, ended);
+                supervise::end_like(ended)
+            }
+            Err(err) => fail(b"cannot start the program", err),
+        }
+    }
+
+    fn prepare_mounts(&self) {
+        let options = self.options;
+        if !self.created.contains(CloneFlags::NEWNS) {
+            return;
+        }
+        let flag = match options.propagation {
+            Propagation::Private => k::MS_PRIVATE,
+            Propagation::Slave => k::MS_SLAVE,
+            Propagation::Shared => k::MS_SHARED,
+            Propagation::Unchanged => return,
+        };
+        if let Err(err) = sys::mount(c"none", c"/", None, k::MS_REC | flag) {
+            fail(b"cannot change the propagation of /", err);
+        }
+    }
+
+    /// The program's own process: root, directory, /proc, mask, then execve.
+    fn program(&self) -> c_int {
+        let options = self.options;
+        if let Some(root) = options.root {
+            if let Err(err) = sys::chroot(root.as_cstr()).and_then(|()| sys::chdir(c"/")) {
+                fail_on(b"cannot change root to ", root, err);
+            }
+        }
+        if let Some(wd) = options.wd {
+            if let Err(err) = sys::chdir(wd.as_cstr()) {
+                fail_on(b"cannot change directory to ", wd, err);
+            }
+        }
+        if let Some(dir) = options.mount_proc {
+            let proc_flags = k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC;
+            if let Err(err) = sys::mount(c"proc", dir.as_cstr(), Some(c"proc"), proc_flags) {
+                fail_on(b"cannot mount proc on ", dir, err);
+            }
+        }
+        sys::set_mask(self.program_mask);
+        let err = self.exec();
+        let name = self.args.get(self.options.program).unwrap_or(self.shell());
+        Line::new()
+            .text(b"failed to execute ")
+            .text(name.bytes())
+            .text(b": ")
+            .errno(err)
+            .send();
+        if err == Errno::ENOENT {
+            127
+        } else {
+            126
+        }
+    }
+
+    fn shell(&self) -> CStrRef {
+        self.args
+            .env(b"SHELL")
+            .filter(|s| !s.bytes().is_empty())
+            .unwrap_or(CStrRef::from_static(c"/bin/sh"))
+    }
+
+    /// execve of the program (or the shell), searching PATH for a bare name.
+    fn exec(&self) -> Errno {
+        let mut shell_argv: [*const c_char; 2] = [core::ptr::null(); 2];
+        let (name, argv) = match self.args.get(self.options.program) {
+            Some(name) => (name, self.args.argv_from(self.options.program)),
+            None => {
+                let shell = self.shell();
+                shell_argv[0] = shell.as_cstr().as_ptr();
+                (shell, &shell_argv[..])
+            }
+        };
+        // SAFETY: argv (from the kernel's, or built above) and envp are
+        // null-terminated arrays of strings that live for the process.
+        let (argv, envp) = unsafe {
+            (
+                CStrArray::from_ptrs(argv),
+                CStrArray::from_ptrs(self.args.envp()),
+            )
+        };
+        let (Ok(argv), Ok(envp)) = (argv, envp) else {
+            return Errno::EINVAL;
+        };
+        if name.bytes().contains(&b'/') {
+            return execve(name.as_cstr(), argv, envp);
+        }
+        let path = self.args.env(b"PATH").map_or(DEFAULT_PATH, CStrRef::bytes);
+        search_path(path, name.bytes(), |candidate| {
+            execve(candidate, argv, envp)
+        })
+    }
+}
+
+/// Tries `dir/name` for each dir of `path` like execvp: the first that runs
+/// wins; the error is EACCES if some candidate was not executable, else ENOENT.
+fn search_path(path: &[u8], name: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno) -> Errno {
+    let mut result = Errno::ENOENT;
+    for dir in path.split(|&b| b == b':') {
+        let dir = if dir.is_empty() { b".".as_slice() } else { dir };
+        let mut buf = [0u8; 4096];
+        let len = dir.len() + 1 + name.len();
+        if len >= buf.len() {
+            continue;
+        }
+        buf[..dir.len()].copy_from_slice(dir);
+        buf[dir.len()] = b'/';
+        buf[dir.len() + 1..len].copy_from_slice(name);
+        let Ok(candidate) = CStr::from_bytes_with_nul(&buf[..=len]) else {
+            continue;
+        };
+        match try_exec(candidate) {
+            Errno::EACCES => result = Errno::EACCES,
+            Errno::ENOENT | Errno::ENOTDIR => {}
+            other => return other,
+        }
+    }
+    result
+}
+
+/// `nsrun: <what><path>: <ERRNO>: <text>`, exit status 1.
+fn fail_on(what: &[u8], path: CStrRef, err: Errno) -> ! {
+    Line::new()
+        .text(what)
+        .text(path.bytes())
+        .text(b": ")
+        .errno(err)
+        .send();
+    sys::exit(1)
+}

@@ -1,0 +1,186 @@
+//! The raw syscalls nsrun makes itself (the namespaces go through nsclone).
+
+use core::ffi::{c_int, CStr};
+use linux_raw_sys::general as k;
+use nsclone::Errno;
+
+/// A signal set for the rt_sig* calls.
+pub type SigSet = u64;
+
+fn check(ret: usize) -> Result<usize, Errno> {
+    if ret > (-4096isize) as usize {
+        Err(Errno::from_raw(-(ret as isize) as i32))
+    } else {
+        Ok(ret)
+    }
+}
+
+pub fn write(fd: c_int, bytes: &[u8]) {
+    // SAFETY: the kernel reads `bytes.len()` bytes of `bytes`.
+    unsafe {
+        sc::syscall3(
+            k::__NR_write as usize,
+            fd as usize,
+            bytes.as_ptr() as usize,
+            bytes.len(),
+        )
+    };
+}
+
+pub fn exit(status: c_int) -> ! {
+    // SAFETY: exit_group ends the process and does not return.
+    unsafe { sc::syscall1(k::__NR_exit_group as usize, status as usize) };
+    unreachable!()
+}
+
+pub fn getpid() -> c_int {
+    // SAFETY: getpid takes no arguments.
+    unsafe { sc::syscall0(k::__NR_getpid as usize) as c_int }
+}
+
+pub fn kill(pid: c_int, signal: c_int) -> Result<(), Errno> {
+    // SAFETY: kill reads no memory.
+    check(unsafe {
+        sc::syscall2(
+            k::__NR_kill as usize,
+            pid as isize as usize,
+            signal as usize,
+        )
+    })
+    .map(drop)
+}
+
+/// mount(2); `fstype` `None` for propagation changes.
+pub fn mount(source: &CStr, target: &CStr, fstype: Option<&CStr>, flags: u32) -> Result<(), Errno> {
+    let fstype = fstype.map_or(0, |t| t.as_ptr() as usize);
+    // SAFETY: every pointer is a NUL-terminated string or null.
+    check(unsafe {
+        sc::syscall5(
+            k::__NR_mount as usize,
+            source.as_ptr() as usize,
+            target.as_ptr() as usize,
+            fstype,
+            flags as usize,
+            0,
+        )
+    })
+    .map(drop)
+}
+
+pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: the kernel reads `name.len()` bytes of `name`.
+    check(unsafe {
+        sc::syscall2(
+            k::__NR_sethostname as usize,
+            name.as_ptr() as usize,
+            name.len(),
+        )
+    })
+    .map(drop)
+}
+
+pub fn chroot(dir: &CStr) -> Result<(), Errno> {
+    // SAFETY: `dir` is NUL-terminated.
+    check(unsafe { sc::syscall1(k::__NR_chroot as usize, dir.as_ptr() as usize) }).map(drop)
+}
+
+pub fn chdir(dir: &CStr) -> Result<(), Errno> {
+    // SAFETY: `dir` is NUL-terminated.
+    check(unsafe { sc::syscall1(k::__NR_chdir as usize, dir.as_ptr() as usize) }).map(drop)
+}
+
+/// prctl(PR_SET_PDEATHSIG, signal): `signal` when the parent dies.
+pub fn set_parent_death_signal(signal: c_int) -> Result<(), Errno> {
+    const PR_SET_PDEATHSIG: usize = 1;
+    // SAFETY: this prctl takes a plain value.
+    check(unsafe { sc::syscall2(k::__NR_prctl as usize, PR_SET_PDEATHSIG, signal as usize) })
+        .map(drop)
+}
+
+/// Replaces the signal mask; returns the old one.
+pub fn set_mask(mask: SigSet) -> SigSet {
+    let mut old: SigSet = 0;
+    // SAFETY: both sets are valid 8-byte words.
+    unsafe {
+        sc::syscall4(
+            k::__NR_rt_sigprocmask as usize,
+            k::SIG_SETMASK as usize,
+            &mask as *const SigSet as usize,
+            &mut old as *mut SigSet as usize,
+            8,
+        )
+    };
+    old
+}
+
+/// Waits for one signal of `set` (which must be blocked) and returns its number.
+pub fn wait_signal(set: SigSet) -> c_int {
+    loop {
+        // SAFETY: a null siginfo and timeout are allowed; `set` is 8 bytes.
+        let ret = unsafe {
+            sc::syscall4(
+                k::__NR_rt_sigtimedwait as usize,
+                &set as *const SigSet as usize,
+                0,
+                0,
+                8,
+            )
+        };
+        if let Ok(signal) = check(ret) {
+            return signal as c_int;
+        }
+    }
+}
+
+/// Sets `signal`'s handler back to the default.
+pub fn default_action(signal: c_int) {
+    let action = [0usize; 4];
+    // SAFETY: an all-zero struct sigaction is SIG_DFL with no flags; it is
+    // larger than the kernel's on every arch we build.
+    unsafe {
+        sc::syscall4(
+            k::__NR_rt_sigaction as usize,
+            signal as usize,
+            action.as_ptr() as usize,
+            0,
+            8,
+        )
+    };
+}
+
+/// Reaps one ended child without blocking: its pid and wait status.
+pub fn reap_any() -> Option<(c_int, c_int)> {
+    let mut status: c_int = 0;
+    // SAFETY: `status` is a valid int for the kernel to write.
+    let ret = unsafe {
+        sc::syscall4(
+            k::__NR_wait4 as usize,
+            -1isize as usize,
+            &mut status as *mut c_int as usize,
+            (k::WNOHANG | k::__WALL) as usize,
+            0,
+        )
+    };
+    match check(ret) {
+        Ok(0) | Err(_) => None,
+        Ok(pid) => Some((pid as c_int, status)),
+    }
+}
+
+/// One zeroed page shared with every child (MAP_SHARED), as an atomic word.
+pub fn shared_word() -> Result<&'static core::sync::atomic::AtomicI32, Errno> {
+    // SAFETY: a fresh anonymous mapping touches no existing memory.
+    let addr = check(unsafe {
+        sc::syscall6(
+            k::__NR_mmap as usize,
+            0,
+            4096,
+            (k::PROT_READ | k::PROT_WRITE) as usize,
+            (k::MAP_SHARED | k::MAP_ANONYMOUS) as usize,
+            -1isize as usize,
+            0,
+        )
+    })?;
+    // SAFETY: the page is zeroed, aligned, never unmapped: a valid AtomicI32 forever.
+    Ok(unsafe { &*(addr as *const core::sync::atomic::AtomicI32) })
+}
