@@ -18,6 +18,8 @@ pub struct Launch<'a> {
     pub created: CloneFlags,
     /// The signal mask to give the program.
     pub program_mask: SigSet,
+    /// A pidfd of nsrun itself, with `--kill-child`.
+    pub parent: Option<c_int>,
 }
 
 /// Where no PATH is set (an init has no environment).
@@ -32,6 +34,10 @@ impl Launch<'_> {
         if let Some(signal) = options.kill_child {
             if let Err(err) = sys::set_parent_death_signal(signal) {
                 fail(b"cannot set the parent death signal", err);
+            }
+            // nsrun may have died before the death signal was armed.
+            if self.parent.is_some_and(sys::has_exited) {
+                sys::exit(128 + signal);
             }
         }
         self.prepare_mounts();

@@ -6,7 +6,7 @@
 
 mod args;
 mod launch;
-mod mem;
+mod libc_shims;
 mod options;
 mod report;
 mod signal_names;
@@ -53,11 +53,18 @@ fn run(options: &Options, args: &Args) -> ! {
     };
     let status = sys::shared_word().unwrap_or_else(|err| fail(b"cannot map a shared page", err));
     status.store(supervise::NO_STATUS, core::sync::atomic::Ordering::SeqCst);
+    // Kept open for the whole run: the child checks it after arming --kill-child.
+    let own_pidfd = options.kill_child.map(|_| {
+        nsclone::pidfd_open(sys::getpid())
+            .unwrap_or_else(|err| fail(b"cannot open a pidfd of nsrun", err))
+    });
+    let parent = own_pidfd.as_ref().map(|fd| fd.as_raw_fd());
     let launch = Launch {
         options,
         args,
         created,
         program_mask,
+        parent,
     };
     let (Some(child_stack), Some(program_stack)) = (CHILD_STACK.take(), PROGRAM_STACK.take())
     else {

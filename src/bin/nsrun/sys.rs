@@ -184,3 +184,32 @@ pub fn shared_word() -> Result<&'static core::sync::atomic::AtomicI32, Errno> {
     // SAFETY: the page is zeroed, aligned, never unmapped: a valid AtomicI32 forever.
     Ok(unsafe { &*(addr as *const core::sync::atomic::AtomicI32) })
 }
+
+/// Whether the process `pidfd` refers to has exited (ppoll with no wait: a
+/// pidfd polls readable once its process is gone).
+pub fn has_exited(pidfd: c_int) -> bool {
+    #[repr(C)]
+    struct PollFd {
+        fd: c_int,
+        events: i16,
+        revents: i16,
+    }
+    let mut entry = PollFd {
+        fd: pidfd,
+        events: k::POLLIN as i16,
+        revents: 0,
+    };
+    let no_wait = [0i64; 2];
+    // SAFETY: one pollfd and a zero timespec, both valid for the call; no signal mask.
+    let ret = unsafe {
+        sc::syscall5(
+            k::__NR_ppoll as usize,
+            &mut entry as *mut PollFd as usize,
+            1,
+            no_wait.as_ptr() as usize,
+            0,
+            8,
+        )
+    };
+    check(ret) == Ok(1)
+}

@@ -1,5 +1,5 @@
-//! The memory and string functions the compiler and core call, which a libc
-//! would provide.
+//! The few functions a libc would provide that the compiler, core and
+//! compiler_builtins call: memory and string functions, and getauxval.
 //! Byte by byte through volatile accesses, so the compiler cannot turn the
 //! loops back into calls to themselves; nsrun only moves small buffers.
 
@@ -77,4 +77,13 @@ unsafe extern "C" fn strlen(s: *const u8) -> usize {
         len += 1;
     }
     len
+}
+
+/// Asked by compiler_builtins' aarch64 atomics setup, which runs from
+/// `.init_array` (nsrun's `_start` runs no constructors): answers "no such
+/// entry", so the portable atomics are used.
+#[cfg(target_arch = "aarch64")]
+#[unsafe(no_mangle)]
+extern "C" fn getauxval(_kind: core::ffi::c_ulong) -> core::ffi::c_ulong {
+    0
 }

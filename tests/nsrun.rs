@@ -1,0 +1,424 @@
+//! nsrun run as a subprocess: what the program sees, exit statuses, signals,
+//! zombies, joining, and every kind of bad input.
+
+mod common;
+
+use common::is_root;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const NSRUN: &str = env!("CARGO_BIN_EXE_nsrun");
+
+/// nsrun as a command; under qemu-user through qemu, which cannot start
+/// the aarch64 binary by itself without binfmt_misc.
+fn command() -> Command {
+    match std::env::var_os("NSCLONE_QEMU_USER") {
+        Some(_) => {
+            let mut qemu = Command::new("qemu-aarch64-static");
+            qemu.arg(NSRUN);
+            qemu
+        }
+        None => Command::new(NSRUN),
+    }
+}
+
+fn nsrun(args: &[&str]) -> Output {
+    command().args(args).output().expect("run nsrun")
+}
+
+/// Skips a test whose program nsrun must start: under qemu-user, the
+/// programs on this machine are not aarch64 ones.
+macro_rules! runs_programs {
+    () => {
+        skip_if!(
+            common::under_qemu_user(),
+            "under qemu-user nsrun (aarch64) cannot start this machine's programs"
+        );
+    };
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Skips the calling test under qemu-user or without root.
+macro_rules! needs_namespaces {
+    () => {
+        runs_programs!();
+        skip_if!(!is_root(), "needs root (CI runs as root)");
+    };
+}
+
+#[test]
+fn with_a_pid_namespace_the_program_sees_only_nsrun_as_pid_1_and_itself() {
+    needs_namespaces!();
+    let output = nsrun(&[
+        "-p",
+        "--mount-proc",
+        "--",
+        "sh",
+        "-c",
+        "echo $$; ps -e -o pid=,comm=",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("2"),
+        "the program is pid 2, under nsrun as pid 1"
+    );
+    let processes: Vec<_> = lines
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .collect();
+    assert_eq!(processes[0], ["1", "nsrun"]);
+    assert_eq!(processes[1], ["2", "sh"]);
+    assert_eq!(processes.len(), 3, "only nsrun, sh and ps: {processes:?}");
+}
+
+#[test]
+fn a_hostname_set_inside_is_not_seen_outside() {
+    needs_namespaces!();
+    let before = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let output = nsrun(&[
+        "--hostname",
+        "nsrun-inside",
+        "--",
+        "cat",
+        "/proc/sys/kernel/hostname",
+    ]);
+    assert_eq!(stdout(&output), "nsrun-inside\n", "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        before
+    );
+}
+
+#[test]
+fn map_root_user_gives_uid_0_as_root_and_unprivileged() {
+    needs_namespaces!();
+    let output = nsrun(&["-r", "--", "id", "-u"]);
+    assert_eq!(stdout(&output), "0\n", "{}", stderr(&output));
+    let output = command()
+        .args([
+            "-r",
+            "-p",
+            "--mount-proc",
+            "--",
+            "sh",
+            "-c",
+            "id -u; cat /proc/self/uid_map",
+        ])
+        .uid(common::NOBODY)
+        .gid(common::NOBODY)
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    if output.status.code() == Some(1) && stderr(&output).contains("cannot create namespaces") {
+        eprintln!("SKIPPED unprivileged half: {}", stderr(&output));
+        return;
+    }
+    let fields: Vec<_> = text.split_whitespace().collect();
+    assert_eq!(fields, ["0", "0", "65534", "1"], "{}", stderr(&output));
+}
+
+#[test]
+fn exit_codes_mirror_the_program() {
+    runs_programs!();
+    let code = |args: &[&str]| nsrun(args).status.code();
+    assert_eq!(code(&["--", "true"]), Some(0));
+    assert_eq!(code(&["--", "sh", "-c", "exit 7"]), Some(7));
+    assert_eq!(code(&["--", "/nonexistent/program"]), Some(127));
+    assert_eq!(code(&["--", "no-such-program-anywhere"]), Some(127));
+    assert_eq!(code(&["--", "/proc/self/status"]), Some(126));
+    let missing = nsrun(&["--", "/nonexistent/program"]);
+    assert_eq!(
+        stderr(&missing),
+        "nsrun: failed to execute /nonexistent/program: ENOENT: no such file or directory\n"
+    );
+}
+
+#[test]
+fn a_program_killed_by_a_signal_kills_nsrun_with_it() {
+    runs_programs!();
+    let status = nsrun(&["--", "sh", "-c", "kill -KILL $$"]).status;
+    assert_eq!(status.signal(), Some(9));
+    if is_root() && !common::under_qemu_user() {
+        // Through the PID 1 inside as well.
+        let status = nsrun(&["-p", "--", "sh", "-c", "kill -TERM $$"]).status;
+        assert_eq!(status.signal(), Some(15));
+    }
+}
+
+#[test]
+fn orphans_left_by_the_program_are_reaped_by_nsrun_as_pid_1() {
+    needs_namespaces!();
+    let script = "(sleep 0.1 &); sleep 0.6; ps -e -o stat=,comm=";
+    let output = nsrun(&["-p", "--mount-proc", "--", "sh", "-c", script]);
+    let text = stdout(&output);
+    assert!(!text.is_empty(), "{}", stderr(&output));
+    assert!(
+        !text.lines().any(|l| l.trim_start().starts_with('Z')),
+        "a zombie is left: {text}"
+    );
+    assert!(
+        !text.contains("sleep\n") || text.matches("sleep").count() == 1,
+        "{text}"
+    );
+}
+
+/// Starts nsrun with a program that prints `ready` once its TERM trap is set.
+fn start_trapping(args: &[&str]) -> (std::process::Child, impl BufRead) {
+    let mut child = command()
+        .args(args)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo got-term; exit 5' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    (child, out)
+}
+
+#[test]
+fn termination_signals_are_forwarded_to_the_program() {
+    runs_programs!();
+    for args in [&[][..], &["-p"][..]] {
+        if !args.is_empty() && (!is_root() || common::under_qemu_user()) {
+            eprintln!("SKIPPED the -p half: needs root and a real kernel");
+            continue;
+        }
+        let (mut child, mut out) = start_trapping(args);
+        common::check(unsafe_kill(child.id() as i32, 15)).unwrap();
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, "got-term\n", "{args:?}");
+        assert_eq!(child.wait().unwrap().code(), Some(5), "{args:?}");
+    }
+}
+
+fn unsafe_kill(pid: i32, signal: i32) -> usize {
+    // SAFETY: kill reads no memory.
+    unsafe {
+        sc::syscall2(
+            linux_raw_sys::general::__NR_kill as usize,
+            pid as usize,
+            signal as usize,
+        )
+    }
+}
+
+#[test]
+fn kill_child_ends_the_program_when_nsrun_is_killed() {
+    runs_programs!();
+    let mut child = command()
+        .args(["--kill-child", "--", "sleep", "100"])
+        .spawn()
+        .unwrap();
+    let children = format!("/proc/{0}/task/{0}/children", child.id());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let program = loop {
+        let text = std::fs::read_to_string(&children).unwrap_or_default();
+        if let Some(pid) = text.split_whitespace().next() {
+            break pid.to_string();
+        }
+        assert!(Instant::now() < deadline, "nsrun started no program");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stat = format!("/proc/{program}/stat");
+    while std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) {
+        assert!(Instant::now() < deadline, "the program outlived nsrun");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn target_joins_another_process_namespaces() {
+    needs_namespaces!();
+    let mut holder = command()
+        .args([
+            "-u",
+            "-n",
+            "--hostname",
+            "joined-host",
+            "--",
+            "sh",
+            "-c",
+            "echo ready; sleep 100",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(holder.stdout.take().unwrap());
+    out.read_line(&mut String::new()).unwrap();
+    let program =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", holder.id())).unwrap();
+    let program = program.split_whitespace().next().unwrap().to_string();
+    let all = nsrun(&["-t", &program, "--", "cat", "/proc/sys/kernel/hostname"]);
+    let uts_only = nsrun(&[
+        "-t",
+        &program,
+        "-u",
+        "--",
+        "sh",
+        "-c",
+        "cat /proc/sys/kernel/hostname; readlink /proc/self/ns/net",
+    ]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(stdout(&all), "joined-host\n", "{}", stderr(&all));
+    let our_net = std::fs::read_link("/proc/self/ns/net").unwrap();
+    assert_eq!(
+        stdout(&uts_only),
+        format!("joined-host\n{}\n", our_net.display()),
+        "{}",
+        stderr(&uts_only)
+    );
+}
+
+#[test]
+fn time_offsets_shift_the_programs_clocks() {
+    needs_namespaces!();
+    let output = nsrun(&["--boottime", "86400", "--", "cat", "/proc/uptime"]);
+    let uptime: f64 = stdout(&output)
+        .split_whitespace()
+        .next()
+        .unwrap_or("0")
+        .parse()
+        .unwrap();
+    let ours: f64 = std::fs::read_to_string("/proc/uptime")
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (uptime - ours - 86400.0).abs() < 60.0,
+        "{uptime} vs {ours}: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_option_and_exit_status_1() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--bogus"],
+            "nsrun: --bogus is not an option (see --help)\n",
+        ),
+        (&["-x"], "nsrun: -x is not an option (see --help)\n"),
+        (&["-t"], "nsrun: -t needs a value\n"),
+        (&["-t", "abc"], "nsrun: -t needs a process ID\n"),
+        (&["--target=0"], "nsrun: --target=0 needs a process ID\n"),
+        (
+            &["--propagation", "sideways"],
+            "nsrun: --propagation takes slave, shared, private or unchanged\n",
+        ),
+        (
+            &["--setgroups=maybe"],
+            "nsrun: --setgroups=maybe takes allow or deny\n",
+        ),
+        (
+            &["--map-user=root"],
+            "nsrun: --map-user=root needs a numeric ID\n",
+        ),
+        (
+            &["--monotonic", "1.5"],
+            "nsrun: --monotonic needs a whole number of seconds\n",
+        ),
+        (
+            &["--kill-child=NOPE"],
+            "nsrun: --kill-child=NOPE is not a signal name or number\n",
+        ),
+        (&["--fork=yes"], "nsrun: --fork=yes takes no value\n"),
+        (
+            &["-r", "-c"],
+            "nsrun: -c conflicts with another user mapping option\n",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = nsrun(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&output), *message, "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn help_and_version_go_to_stdout_with_status_0() {
+    let help = nsrun(&["--help"]);
+    assert!(help.status.success() && stdout(&help).starts_with("Usage: nsrun"));
+    let version = nsrun(&["-V"]);
+    assert_eq!(
+        stdout(&version),
+        format!("nsrun {} (nsclone)\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn without_a_program_it_runs_the_shell() {
+    runs_programs!();
+    let output = command()
+        .env("SHELL", "/bin/sh")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"echo from-the-shell\n")?;
+            child.wait_with_output()
+        });
+    assert_eq!(stdout(&output.unwrap()), "from-the-shell\n");
+}
+
+/// The same command lines through util-linux `unshare --fork` and nsrun see the same.
+#[test]
+fn nsrun_and_util_linux_unshare_show_the_program_the_same_things() {
+    needs_namespaces!();
+    skip_if!(
+        Command::new("unshare").arg("--version").output().is_err(),
+        "util-linux unshare is not installed"
+    );
+    let cases: &[&[&str]] = &[
+        &["-r", "--", "id", "-u"],
+        &["-u", "--", "sh", "-c", "hostname same-name; cat /proc/sys/kernel/hostname"],
+        &["-n", "--", "sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"],
+        &["-i", "--", "sh", "-c", "test \"$(readlink /proc/self/ns/ipc)\" != \"$(readlink /proc/1/ns/ipc)\" && echo new-ipc"],
+        &["-m", "--", "sh", "-c", "grep -c ' / / ' /proc/self/mountinfo"],
+    ];
+    for args in cases {
+        let ours = nsrun(args);
+        let theirs = Command::new("unshare")
+            .arg("--fork")
+            .args(*args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            stdout(&ours),
+            stdout(&theirs),
+            "{args:?}: {}",
+            stderr(&ours)
+        );
+        assert_eq!(ours.status.code(), theirs.status.code(), "{args:?}");
+    }
+}
