@@ -161,6 +161,48 @@ fn validate(map: &[IdMap]) -> Result<()> {
     Ok(())
 }
 
+/// The ID maps the parent writes before the child's closure runs.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum UserMaps<'a> {
+    None,
+    Given {
+        uid: &'a [IdMap],
+        gid: &'a [IdMap],
+        setgroups: SetGroups,
+    },
+    /// uid and gid 0 inside are the caller's effective IDs (`unshare -r`).
+    RootToCaller,
+    /// The caller's effective IDs map to themselves (`unshare -c`).
+    CallerToCaller,
+}
+
+impl UserMaps<'_> {
+    pub(crate) fn write(&self, pid: pid_t) -> Result<()> {
+        let (euid, egid) = syscall::effective_ids();
+        let one = |inside, outside| {
+            [IdMap {
+                inside,
+                outside,
+                count: 1,
+            }]
+        };
+        match *self {
+            UserMaps::None => Ok(()),
+            UserMaps::Given {
+                uid,
+                gid,
+                setgroups,
+            } => write_id_maps(pid, uid, gid, setgroups),
+            UserMaps::RootToCaller => {
+                write_id_maps(pid, &one(0, euid), &one(0, egid), SetGroups::Deny)
+            }
+            UserMaps::CallerToCaller => {
+                write_id_maps(pid, &one(euid, euid), &one(egid, egid), SetGroups::Deny)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

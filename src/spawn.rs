@@ -1,20 +1,20 @@
 //! `spawn` and `Spawn`: run a closure in a child created with namespace flags,
 //! the closure moved onto the child's stack, without allocating.
 
+mod create;
+
 use crate::check::{FlagError, Rule, Syscall};
 use crate::child::Child;
-use crate::clone3::{clone3, clone3_available};
+use crate::clone3::clone3_available;
 use crate::errno::{Errno, Result};
-use crate::fd::{BorrowedFd, OwnedFd};
+use crate::fd::BorrowedFd;
 use crate::flags::CloneFlags;
 use crate::go_ahead::GoAhead;
-use crate::id_map::{write_id_maps, IdMap, SetGroups};
+use crate::id_map::{IdMap, SetGroups, UserMaps};
+use crate::pid_t;
 use crate::time_ns::{self, TimeOffset, TimeOffsets};
-use crate::{pid_t, syscall};
-use core::ffi::{c_int, c_void};
-use core::mem::{align_of, size_of};
-use core::ptr;
-use linux_raw_sys::general::{clone_args, SIGCHLD, SIGKILL};
+use core::ffi::c_int;
+use linux_raw_sys::general::{SIGCHLD, SIGKILL};
 
 /// Runs `f` in a new child process created with `flags`, using `stack` as the
 /// child's stack, and returns the child; its exit status is `f`'s return value.
@@ -36,55 +36,13 @@ pub fn spawn<F: FnOnce() -> c_int>(flags: CloneFlags, stack: &mut [u8], f: F) ->
 /// and is returned as is, as glibc does.
 #[derive(Copy, Clone, Debug)]
 pub struct Spawn<'a> {
-    flags: CloneFlags,
-    exit_signal: c_int,
-    pidfd: bool,
-    cgroup: Option<BorrowedFd<'a>>,
-    set_tid: &'a [pid_t],
-    maps: UserMaps<'a>,
-    time_offsets: Option<TimeOffsets>,
-}
-
-/// The ID maps the parent writes before the child's closure runs.
-#[derive(Copy, Clone, Debug)]
-enum UserMaps<'a> {
-    None,
-    Given {
-        uid: &'a [IdMap],
-        gid: &'a [IdMap],
-        setgroups: SetGroups,
-    },
-    /// uid and gid 0 inside are the caller's effective IDs (`unshare -r`).
-    RootToCaller,
-    /// The caller's effective IDs map to themselves (`unshare -c`).
-    CallerToCaller,
-}
-
-impl UserMaps<'_> {
-    fn write(&self, pid: pid_t) -> Result<()> {
-        let (euid, egid) = syscall::effective_ids();
-        let one = |inside, outside| {
-            [IdMap {
-                inside,
-                outside,
-                count: 1,
-            }]
-        };
-        match *self {
-            UserMaps::None => Ok(()),
-            UserMaps::Given {
-                uid,
-                gid,
-                setgroups,
-            } => write_id_maps(pid, uid, gid, setgroups),
-            UserMaps::RootToCaller => {
-                write_id_maps(pid, &one(0, euid), &one(0, egid), SetGroups::Deny)
-            }
-            UserMaps::CallerToCaller => {
-                write_id_maps(pid, &one(euid, euid), &one(egid, egid), SetGroups::Deny)
-            }
-        }
-    }
+    pub(crate) flags: CloneFlags,
+    pub(crate) exit_signal: c_int,
+    pub(crate) pidfd: bool,
+    pub(crate) cgroup: Option<BorrowedFd<'a>>,
+    pub(crate) set_tid: &'a [pid_t],
+    pub(crate) maps: UserMaps<'a>,
+    pub(crate) time_offsets: Option<TimeOffsets>,
 }
 
 /// The flags the safe path refuses, each with the rule it names.
@@ -396,121 +354,12 @@ impl<'a> Spawn<'a> {
             }
         }
     }
-
-    /// Places `f` on the stack and creates the child.
-    ///
-    /// # Safety
-    ///
-    /// As for [`spawn_unchecked`](Self::spawn_unchecked).
-    unsafe fn start<F: FnOnce() -> c_int>(&self, stack: &mut [u8], f: F) -> Result<Child> {
-        let slot = closure_slot::<F>(stack).ok_or(Errno::ENOMEM)?;
-        // SAFETY: `slot` is aligned for `F` and lies inside `stack`, which we
-        // borrow mutably.
-        unsafe { slot.write(f) };
-        let mut pidfd: c_int = -1;
-        let below = (stack.as_mut_ptr(), slot as usize - stack.as_ptr() as usize);
-        // SAFETY: the child's stack is `below`, under the closure, with at
-        // least MIN_FREE_STACK bytes; `run_closure::<F>` reads the `F` at
-        // `slot` once; `pidfd` outlives the call. The flags are the caller's
-        // responsibility.
-        let result = unsafe { self.create(below, run_closure::<F>, slot.cast(), &mut pidfd) };
-        let child_consumed_ours = result.is_ok() && self.flags.contains(CloneFlags::VM);
-        if !child_consumed_ours {
-            // SAFETY: the `F` at `slot` is initialized and, in this address
-            // space, was never read: the clone failed or the child had a copy.
-            unsafe { ptr::drop_in_place(slot) };
-        }
-        let pid = result?;
-        // SAFETY: with CLONE_PIDFD the kernel stored a new descriptor that
-        // nothing else owns.
-        let pidfd = self.pidfd.then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
-        Ok(Child::new(pid, pidfd))
-    }
-
-    /// Makes the syscall: clone3 when [`Self::syscall`] says so, falling back
-    /// to legacy clone on `ENOSYS` when the request allows.
-    ///
-    /// # Safety
-    ///
-    /// As for [`crate::clone`], with `(low, len)` the child's stack.
-    unsafe fn create(
-        &self,
-        (low, len): (*mut u8, usize),
-        f: crate::CloneFn,
-        arg: *mut c_void,
-        pidfd: &mut c_int,
-    ) -> Result<pid_t> {
-        if self.syscall() == Syscall::Clone3 {
-            let mut args = self.clone_args(low, len, pidfd);
-            // SAFETY: `args` points at the stack, pidfd, cgroup and PIDs of this request.
-            match unsafe { clone3(&mut args, f, arg) } {
-                Err(Errno::ENOSYS) if !self.needs_clone3() => {}
-                result => return result,
-            }
-        }
-        let word = self.kernel_flags().bits() as u32 | (self.exit_signal as u32 & 0xff);
-        let ptid = if self.pidfd {
-            pidfd as *mut c_int
-        } else {
-            ptr::null_mut()
-        };
-        let top = low.wrapping_add(len);
-        // SAFETY: forwarded from the caller; legacy clone writes the pidfd to `ptid`.
-        unsafe {
-            crate::clone(
-                Some(f),
-                top,
-                word as c_int,
-                arg,
-                ptid,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        }
-    }
-
-    fn clone_args(&self, low: *mut u8, len: usize, pidfd: &mut c_int) -> clone_args {
-        clone_args {
-            flags: self.kernel_flags().bits(),
-            pidfd: pidfd as *mut c_int as u64,
-            child_tid: 0,
-            parent_tid: 0,
-            exit_signal: self.exit_signal as u64,
-            stack: low as u64,
-            stack_size: len as u64,
-            tls: 0,
-            // clone3 refuses a non-null set_tid with size 0 (an empty slice's pointer).
-            set_tid: if self.set_tid.is_empty() {
-                0
-            } else {
-                self.set_tid.as_ptr() as u64
-            },
-            set_tid_size: self.set_tid.len() as u64,
-            cgroup: self.cgroup.map_or(0, |fd| fd.as_raw_fd() as u64),
-        }
-    }
 }
 
-/// What the time-namespace helper (time_ns.rs) reads of a request.
+/// What the time-namespace helper (time_ns.rs) needs of a request.
 impl<'a> Spawn<'a> {
-    pub(crate) fn requested_flags(&self) -> CloneFlags {
-        self.flags
-    }
-
-    pub(crate) fn requested_exit_signal(&self) -> c_int {
-        self.exit_signal
-    }
-
-    pub(crate) fn wants_pidfd(&self) -> bool {
-        self.pidfd
-    }
-
     pub(crate) fn has_id_maps(&self) -> bool {
         !matches!(self.maps, UserMaps::None)
-    }
-
-    pub(crate) fn write_requested_id_maps(&self, pid: pid_t) -> Result<()> {
-        self.maps.write(pid)
     }
 
     /// The child's part, which the helper creates with `flags`: no exit
@@ -523,27 +372,4 @@ impl<'a> Spawn<'a> {
         self.time_offsets = None;
         self
     }
-}
-
-/// Where `F` goes: as high in `stack` as its alignment allows, if
-/// `MIN_FREE_STACK` bytes and one more `F` (the child moves it to call it)
-/// remain below.
-fn closure_slot<F>(stack: &mut [u8]) -> Option<*mut F> {
-    let low = stack.as_mut_ptr() as usize;
-    let high = low.checked_add(stack.len())?;
-    let slot = high.checked_sub(size_of::<F>())? & !(align_of::<F>() - 1);
-    let needed_below = size_of::<F>().checked_add(Spawn::MIN_FREE_STACK)?;
-    if slot.checked_sub(low)? < needed_below {
-        return None;
-    }
-    // Derive the pointer from the slice to keep its provenance.
-    Some(stack.as_mut_ptr().wrapping_add(slot - low).cast::<F>())
-}
-
-/// The child's entry: takes the closure off its stack and runs it.
-extern "C" fn run_closure<F: FnOnce() -> c_int>(arg: *mut c_void) -> c_int {
-    // SAFETY: `arg` is the slot `spawn_unchecked` wrote an `F` to; the child
-    // reads it exactly once, here.
-    let f = unsafe { ptr::read(arg.cast::<F>()) };
-    f()
 }

@@ -115,7 +115,7 @@ pub(crate) unsafe fn spawn<F: FnOnce() -> c_int>(
     stack: &mut [u8],
     f: F,
 ) -> Result<Child> {
-    let flags = request.requested_flags();
+    let flags = request.flags;
     if offsets.rule(flags).is_some() {
         return Err(Errno::EINVAL);
     }
@@ -128,7 +128,7 @@ pub(crate) unsafe fn spawn<F: FnOnce() -> c_int>(
     let maps_written = request.has_id_maps().then(GoAhead::new).transpose()?;
     // Hold the child until the caller has its pidfd, unless the helper (and
     // so the caller) waits for a CLONE_VFORK child to exec or exit.
-    let wants_pidfd = request.wants_pidfd();
+    let wants_pidfd = request.pidfd;
     let child_go = (wants_pidfd && !flags.contains(CloneFlags::VFORK))
         .then(GoAhead::new)
         .transpose()?;
@@ -165,8 +165,8 @@ fn start_helper<F: FnOnce() -> c_int>(
     mut job: Job<'_, F>,
     stack: &mut [u8],
 ) -> Result<Child> {
-    let flags = request.requested_flags() & HELPER_FLAGS;
-    let helper = Spawn::new(flags).exit_signal(request.requested_exit_signal());
+    let flags = request.flags & HELPER_FLAGS;
+    let helper = Spawn::new(flags).exit_signal(request.exit_signal);
     let mask = set_mask(ALL_SIGNALS)?;
     job.mask = mask;
     // SAFETY: a fork-like child (no sharing flags) on a stack of its own; it
@@ -221,7 +221,7 @@ fn read_reports(
         if read_report(report)? != UNSHARED {
             return Err(Errno::EIO);
         }
-        request.write_requested_id_maps(helper.pid())?;
+        request.maps.write(helper.pid())?;
         maps_written.give()?;
     }
     match read_report(report)? {
