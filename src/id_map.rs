@@ -1,6 +1,7 @@
 //! User-namespace ID maps: `IdMap`, `SetGroups` and `write_id_maps`, the text
 //! formatted into a fixed buffer and written in one write(2) per file.
 
+use crate::decimal::decimal;
 use crate::errno::{Errno, Result};
 use crate::proc_path::ProcPath;
 use crate::{pid_t, syscall};
@@ -113,18 +114,7 @@ impl MapText {
     }
 
     fn push_decimal(&mut self, value: u32) -> Result<()> {
-        let mut digits = [0u8; 10];
-        let mut start = digits.len();
-        let mut rest = value;
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        digits[start..]
+        decimal(value.into(), &mut [0; 20])
             .iter()
             .try_for_each(|&digit| self.push(digit))
     }

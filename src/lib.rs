@@ -26,6 +26,7 @@ mod check;
 mod child;
 mod clone;
 mod clone3;
+mod decimal;
 mod errno;
 mod exec;
 mod fd;

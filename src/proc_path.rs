@@ -1,5 +1,6 @@
 //! `/proc/<pid>/...` paths built on the stack, NUL-terminated.
 
+use crate::decimal::decimal;
 use crate::errno::{Errno, Result};
 use crate::pid_t;
 
@@ -15,10 +16,10 @@ impl ProcPath {
     /// `/proc/<pid>/<tail...>` (`/proc/self/...` for pid 0); `EINVAL` for a
     /// negative pid, `ENAMETOOLONG` if it does not fit.
     pub(crate) fn new(pid: pid_t, tail: &[&[u8]]) -> Result<ProcPath> {
-        let mut digits = [0u8; 10];
+        let mut digits = [0u8; 20];
         let pid: &[u8] = match pid {
             0 => b"self",
-            1.. => decimal(pid as u32, &mut digits),
+            1.. => decimal(pid as u64, &mut digits),
             _ => return Err(Errno::EINVAL),
         };
         let mut bytes = [0u8; CAPACITY];
@@ -43,19 +44,6 @@ impl ProcPath {
             .position(|&b| b == 0)
             .unwrap_or(CAPACITY - 1);
         &self.bytes[..=len]
-    }
-}
-
-/// `n` in decimal, written to the end of `buf`.
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[start..];
-        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::check::Rule;
 use crate::child::Child;
+use crate::decimal::decimal;
 use crate::errno::{Errno, Result};
 use crate::fd::BorrowedFd;
 use crate::flags::CloneFlags;
@@ -379,18 +380,8 @@ impl OffsetsText {
         }
     }
 
-    fn push_decimal(&mut self, mut value: u64) {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (value % 10) as u8;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
-        }
-        self.push(&digits[start..]);
+    fn push_decimal(&mut self, value: u64) {
+        self.push(decimal(value, &mut [0; 20]));
     }
 
     fn as_bytes(&self) -> &[u8] {

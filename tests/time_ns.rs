@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::proc::{read_file, sched_yield};
+use common::proc::{no_child_left, read_file, sched_yield};
 use common::{become_nobody, check, geteuid, getpid, in_child, is_root, ns_inode, SharedPage};
 use core::ffi::{c_char, c_int};
 use linux_raw_sys::general as k;
@@ -55,21 +55,6 @@ fn secs(seconds: i64) -> TimeOffset {
 /// The calling thread's time namespace and `time_for_children`, by inode.
 fn own_time_namespaces() -> (u64, u64) {
     (ns_inode(OWN_TIME), ns_inode(OWN_TIME_FOR_CHILDREN))
-}
-
-/// wait4(-1, WNOHANG | __WALL): ECHILD when no child, live or zombie, is left.
-fn any_child_left() -> Result<usize, Errno> {
-    let mut status = 0;
-    // SAFETY: `status` is a valid int; WNOHANG never blocks.
-    check(unsafe {
-        sc::syscall4(
-            k::__NR_wait4 as usize,
-            -1isize as usize,
-            &mut status as *mut i32 as usize,
-            (k::WNOHANG | k::__WALL) as usize,
-            0,
-        )
-    })
 }
 
 /// The inode of the file `fd` refers to.
@@ -318,7 +303,7 @@ fn an_offset_that_makes_the_monotonic_clock_negative_is_erange_and_leaves_no_chi
         if result.err() != Some(Errno::ERANGE) {
             return 1;
         }
-        if any_child_left() != Err(Errno::ECHILD) {
+        if !no_child_left() {
             return 2;
         }
         (own_time_namespaces() != before) as c_int * 3
@@ -415,7 +400,7 @@ fn an_unprivileged_request_without_newuser_is_eperm_and_leaves_no_child() {
         if request.spawn(stack.as_mut_slice(), || 0).err() != Some(Errno::EPERM) {
             return 1;
         }
-        (any_child_left() != Err(Errno::ECHILD)) as c_int * 2
+        (!no_child_left()) as c_int * 2
     });
     assert_eq!(status, ExitStatus::Exited(0));
 }
@@ -446,7 +431,7 @@ fn a_map_the_kernel_refuses_for_the_helper_is_returned_and_leaves_no_child() {
         if result.err() != Some(Errno::EPERM) {
             return 1;
         }
-        (any_child_left() != Err(Errno::ECHILD)) as c_int * 2
+        (!no_child_left()) as c_int * 2
     });
     assert_eq!(status, ExitStatus::Exited(0));
     assert_eq!(ran.get(), 0, "the closure ran without its maps");
@@ -623,7 +608,7 @@ fn two_hundred_spawns_with_offsets_leak_no_fd_and_leave_no_zombie() {
             return 2;
         }
         let _ = last.wait();
-        (any_child_left() != Err(Errno::ECHILD)) as c_int * 3
+        (!no_child_left()) as c_int * 3
     });
     assert_eq!(status, ExitStatus::Exited(0));
 }

@@ -147,3 +147,20 @@ pub fn proc_path(pid: i32, file: &[u8]) -> [u8; 64] {
     push(file);
     path
 }
+
+/// Whether this process has no child left, running or zombie
+/// (wait4(-1, WNOHANG | __WALL) answers ECHILD).
+pub fn no_child_left() -> bool {
+    let mut status = 0;
+    // SAFETY: `status` is a valid int; WNOHANG never blocks.
+    let ret = unsafe {
+        sc::syscall4(
+            k::__NR_wait4 as usize,
+            -1isize as usize,
+            &mut status as *mut i32 as usize,
+            (k::WNOHANG | k::__WALL) as usize,
+            0,
+        )
+    };
+    check(ret) == Err(Errno::ECHILD)
+}
