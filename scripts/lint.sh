@@ -8,11 +8,15 @@ echo "--- cargo fmt --check"
 cargo fmt --all --check
 cargo fmt --check --manifest-path fuzz/Cargo.toml
 
+# nsrun is a no_std binary with its own panic handler and libc shims: it is
+# built without feature `std`, which would link std into it.
 for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
+    echo "--- clippy $target (nsrun included)"
+    cargo clippy --target "$target" --all-targets -- -D warnings
+    echo "--- clippy $target --all-features (library, tests, examples)"
+    cargo clippy --target "$target" --all-features --lib --tests --examples -- -D warnings
     for features in --no-default-features --all-features; do
-        echo "--- clippy $target $features"
-        cargo clippy --target "$target" $features --all-targets -- -D warnings
         echo "--- rustdoc $target $features"
-        RUSTDOCFLAGS="-D warnings" cargo doc --target "$target" $features --no-deps
+        RUSTDOCFLAGS="-D warnings" cargo doc --target "$target" $features --lib --no-deps
     done
 done

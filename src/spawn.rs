@@ -69,9 +69,31 @@ const GO_AHEAD_REFUSED: c_int = 127;
 const MAX_SET_TID: usize = 32;
 
 impl<'a> Spawn<'a> {
-    /// The stack the child keeps free below the closure for its own frames.
-    /// A stack that cannot hold the closure and this much is refused (`ENOMEM`).
+    /// The stack the child keeps free below the closure for its own frames,
+    /// besides the room for moving the closure ([`stack_needed_below`](Self::stack_needed_below)).
     pub const MIN_FREE_STACK: usize = 2048;
+
+    /// The bytes a stack must have below a closure of `size` bytes aligned
+    /// to `align`: two more copies of it (the child moves it out of its slot,
+    /// and an unoptimized build moves it again into the call), three
+    /// alignments of padding for the frames that hold those copies, and
+    /// [`MIN_FREE_STACK`](Self::MIN_FREE_STACK). `None` on overflow. A stack
+    /// without this much below the closure is refused with `ENOMEM`, so the
+    /// child never writes below the stack it was given.
+    pub const fn stack_needed_below(size: usize, align: usize) -> Option<usize> {
+        let copies = match size.checked_mul(2) {
+            Some(copies) => copies,
+            None => return None,
+        };
+        let padding = match align.checked_mul(3) {
+            Some(padding) => padding,
+            None => return None,
+        };
+        match copies.checked_add(padding) {
+            Some(moved) => moved.checked_add(Self::MIN_FREE_STACK),
+            None => None,
+        }
+    }
 
     /// A child created with `flags` that signals `SIGCHLD` when it exits.
     pub const fn new(flags: CloneFlags) -> Spawn<'a> {
@@ -123,7 +145,7 @@ impl<'a> Spawn<'a> {
         self
     }
 
-    /// Writes these ID maps ([`write_id_maps`]) into the child's new user
+    /// Writes these ID maps ([`write_id_maps`](crate::write_id_maps)) into the child's new user
     /// namespace from the parent, before the child's closure runs (the child
     /// waits on a close-on-exec pipe). Needs `CLONE_NEWUSER`; if writing
     /// fails, the child is killed and reaped and the error returned.
@@ -280,7 +302,7 @@ impl<'a> Spawn<'a> {
     /// parent: it aborts the child.
     ///
     /// Errors: `EINVAL` (refused flags), `ENOMEM` (the stack cannot hold `f`
-    /// plus [`MIN_FREE_STACK`](Self::MIN_FREE_STACK) bytes, or the kernel is
+    /// and [`stack_needed_below`](Self::stack_needed_below) bytes, or the kernel is
     /// out of memory), `ENOSYS` (the request needs clone3 and the kernel or a
     /// seccomp filter does not offer it), and clone(2)'s: `EPERM`, `ENOSPC`,
     /// `EAGAIN`, `EUSERS`, `EBADF`/`EACCES`/`EBUSY` for a cgroup, `EEXIST`

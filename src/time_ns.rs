@@ -13,7 +13,7 @@ use crate::spawn::Spawn;
 use crate::stack::StaticStack;
 use crate::{pid_t, syscall};
 use core::ffi::c_int;
-use core::mem::{size_of, ManuallyDrop};
+use core::mem::{align_of, size_of, ManuallyDrop};
 use core::{ptr, slice};
 use linux_raw_sys::general::{O_RDONLY, O_WRONLY, SIGKILL};
 
@@ -121,7 +121,8 @@ pub(crate) unsafe fn spawn<F: FnOnce() -> c_int>(
         return Err(Errno::EINVAL);
     }
     // The child moves `f` onto `stack` to call it, as spawn's children do.
-    if stack.len() < size_of::<F>() + Spawn::MIN_FREE_STACK + 64 {
+    let needed = Spawn::stack_needed_below(size_of::<F>(), align_of::<F>());
+    if needed.is_none_or(|needed| stack.len() < needed) {
         return Err(Errno::ENOMEM);
     }
     pid_for_children_is_own()?;

@@ -31,8 +31,8 @@ impl Spawn<'_> {
         unsafe { slot.write(f) };
         let mut pidfd: c_int = -1;
         let below = (stack.as_mut_ptr(), slot as usize - stack.as_ptr() as usize);
-        // SAFETY: the child's stack is `below`, under the closure, with at
-        // least MIN_FREE_STACK bytes; `run_closure::<F>` reads the `F` at
+        // SAFETY: the child's stack is `below`, under the closure, with room
+        // for the child's copies of it (`stack_needed_below`); `run_closure::<F>` reads the `F` at
         // `slot` once; `pidfd` outlives the call. The flags are the caller's
         // responsibility.
         let result = unsafe { self.create(below, run_closure::<F>, slot.cast(), &mut pidfd) };
@@ -114,13 +114,12 @@ impl Spawn<'_> {
 }
 
 /// Where `F` goes: as high in `stack` as its alignment allows, if
-/// `MIN_FREE_STACK` bytes and one more `F` (the child moves it to call it)
-/// remain below.
+/// [`Spawn::stack_needed_below`] bytes remain below it.
 fn closure_slot<F>(stack: &mut [u8]) -> Option<*mut F> {
     let low = stack.as_mut_ptr() as usize;
     let high = low.checked_add(stack.len())?;
     let slot = high.checked_sub(size_of::<F>())? & !(align_of::<F>() - 1);
-    let needed_below = size_of::<F>().checked_add(Spawn::MIN_FREE_STACK)?;
+    let needed_below = Spawn::stack_needed_below(size_of::<F>(), align_of::<F>())?;
     if slot.checked_sub(low)? < needed_below {
         return None;
     }
