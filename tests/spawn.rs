@@ -238,3 +238,25 @@ fn a_static_stack_in_a_static_is_handed_out_once() {
     let child = spawn(CloneFlags::empty(), stack, || 11).unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(11)));
 }
+
+#[test]
+fn a_vm_vfork_child_never_writes_below_the_stack_it_was_given() {
+    skip_under_qemu_user!();
+    const CANARY: u8 = 0xa5;
+    let mut memory = vec![CANARY; 96 * 1024];
+    let payload = [7u8; 8192];
+    for stack_len in (16..=48).map(|k| k * 1024) {
+        let (below, stack) = memory.split_at_mut(96 * 1024 - stack_len);
+        let result = spawn(CloneFlags::VM | CloneFlags::VFORK, stack, move || {
+            c_int::from(payload.iter().map(|&b| u32::from(b)).sum::<u32>() != 7 * 8192)
+        });
+        match result {
+            Ok(child) => assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{stack_len}"),
+            Err(err) => assert_eq!(err, Errno::ENOMEM, "{stack_len}"),
+        }
+        assert!(
+            below.iter().all(|&b| b == CANARY),
+            "a {stack_len}-byte stack overflowed"
+        );
+    }
+}
