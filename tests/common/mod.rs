@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod proc;
+pub mod raw_clone;
 pub mod seccomp;
 
 use core::ffi::c_int;
@@ -186,64 +187,24 @@ impl<T: Copy> Drop for SharedPage<T> {
     }
 }
 
-/// Makes the raw `clone3(args, size_of::<clone_args>())` syscall; the child,
-/// if one is created, exits at once with status 0 (the `exit` syscall, its
-/// own thread only) without touching memory or its stack. Returns the
-/// parent's raw result: the child's tid or `-errno`.
+/// `clone3(args, size_of::<clone_args>())` whose child exits at once with
+/// status 0 (see [`raw_clone::clone_exit_child`]); the parent's raw result.
 ///
 /// # Safety
 ///
-/// Every pointer in `args` the flags make the kernel write to (`pidfd`,
-/// `parent_tid`, `child_tid`) must be valid for that write; `stack` and
-/// `stack_size` must describe memory nothing else uses while the child lives.
+/// Every pointer in `args` the flags make the kernel write to must be valid
+/// for that write; `stack` and `stack_size` must describe memory nothing else
+/// uses while the child lives.
 pub unsafe fn clone3_exit_child(args: &k::clone_args) -> isize {
-    let ret: isize;
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: clone3 reads `args`; the child (rax = 0) goes straight to exit,
-    // so it never returns into Rust code on a stack it does not own.
-    unsafe {
-        core::arch::asm!(
-            "syscall",
-            "test rax, rax",
-            "jnz 2f",
-            "xor edi, edi",
-            "mov eax, {nr_exit}",
-            "syscall",
-            "ud2",
-            "2:",
-            nr_exit = const k::__NR_exit,
-            inlateout("rax") k::__NR_clone3 as isize => ret,
-            in("rdi") core::ptr::from_ref(args),
-            in("rsi") core::mem::size_of::<k::clone_args>(),
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack),
-        );
-    }
-    #[cfg(target_arch = "aarch64")]
-    // SAFETY: as above; on aarch64 the child's x0 = 0 is also its exit status.
-    unsafe {
-        core::arch::asm!(
-            "svc #0",
-            "cbnz x0, 2f",
-            "mov x8, #{nr_exit}",
-            "svc #0",
-            "udf #0",
-            "2:",
-            nr_exit = const k::__NR_exit,
-            inlateout("x0") core::ptr::from_ref(args) => ret,
-            in("x1") core::mem::size_of::<k::clone_args>(),
-            inlateout("x8") k::__NR_clone3 as usize => _,
-            options(nostack),
-        );
-    }
-    ret
+    let size = core::mem::size_of::<k::clone_args>();
+    let args = [core::ptr::from_ref(args) as usize, size, 0, 0, 0];
+    // SAFETY: forwarded from the caller.
+    unsafe { raw_clone::clone_exit_child(k::__NR_clone3 as usize, args) as isize }
 }
 
-/// Makes the raw legacy `clone` syscall with all 64 bits of `flags` (the
-/// crate's `clone` takes a C `int`); the child, if one is created, exits at
-/// once with status 0 like [`clone3_exit_child`]'s. Returns the parent's raw
-/// result: the child's tid or `-errno`.
+/// The raw legacy `clone` with all 64 bits of `flags` (the crate's `clone`
+/// takes a C `int`), in this architecture's argument order; the child exits
+/// at once with status 0. Returns the parent's raw result.
 ///
 /// # Safety
 ///
@@ -256,54 +217,13 @@ pub unsafe fn clone_exit_child(
     ctid: *mut i32,
     tls: *mut u8,
 ) -> isize {
-    let ret: isize;
+    let (stack, ptid, ctid, tls) = (stack as usize, ptid as usize, ctid as usize, tls as usize);
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: x86_64 order (flags, stack, parent_tid, child_tid, tls); the
-    // child (rax = 0) goes straight to exit without touching memory.
-    unsafe {
-        core::arch::asm!(
-            "syscall",
-            "test rax, rax",
-            "jnz 2f",
-            "xor edi, edi",
-            "mov eax, {nr_exit}",
-            "syscall",
-            "ud2",
-            "2:",
-            nr_exit = const k::__NR_exit,
-            inlateout("rax") k::__NR_clone as isize => ret,
-            in("rdi") flags,
-            in("rsi") stack,
-            in("rdx") ptid,
-            in("r10") ctid,
-            in("r8") tls,
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack),
-        );
-    }
-    #[cfg(target_arch = "aarch64")]
-    // SAFETY: aarch64 order (flags, stack, parent_tid, tls, child_tid); the
-    // child (x0 = 0, its exit status) goes straight to exit.
-    unsafe {
-        core::arch::asm!(
-            "svc #0",
-            "cbnz x0, 2f",
-            "mov x8, #{nr_exit}",
-            "svc #0",
-            "udf #0",
-            "2:",
-            nr_exit = const k::__NR_exit,
-            inlateout("x0") flags as isize => ret,
-            in("x1") stack,
-            in("x2") ptid,
-            in("x3") tls,
-            in("x4") ctid,
-            inlateout("x8") k::__NR_clone as usize => _,
-            options(nostack),
-        );
-    }
-    ret
+    let args = [flags as usize, stack, ptid, ctid, tls];
+    #[cfg(not(target_arch = "x86_64"))]
+    let args = [flags as usize, stack, ptid, tls, ctid];
+    // SAFETY: forwarded from the caller.
+    unsafe { raw_clone::clone_exit_child(k::__NR_clone as usize, args) as isize }
 }
 
 /// The mount point of the cgroup2 hierarchy (NUL-terminated), or
