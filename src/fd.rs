@@ -73,37 +73,3 @@ impl BorrowedFd<'_> {
         self.fd
     }
 }
-
-#[cfg(feature = "std")]
-mod std_conversions {
-    use super::{BorrowedFd, OwnedFd};
-    use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
-
-    impl From<OwnedFd> for std::os::fd::OwnedFd {
-        fn from(fd: OwnedFd) -> Self {
-            // SAFETY: ownership moves from one owner to the other.
-            unsafe { std::os::fd::OwnedFd::from_raw_fd(fd.into_raw_fd()) }
-        }
-    }
-
-    impl From<std::os::fd::OwnedFd> for OwnedFd {
-        fn from(fd: std::os::fd::OwnedFd) -> Self {
-            // SAFETY: ownership moves from one owner to the other.
-            unsafe { OwnedFd::from_raw_fd(fd.into_raw_fd()) }
-        }
-    }
-
-    impl<'fd> From<BorrowedFd<'fd>> for std::os::fd::BorrowedFd<'fd> {
-        fn from(fd: BorrowedFd<'fd>) -> Self {
-            // SAFETY: the same descriptor, borrowed for the same lifetime.
-            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.as_raw_fd()) }
-        }
-    }
-
-    impl<'fd> From<std::os::fd::BorrowedFd<'fd>> for BorrowedFd<'fd> {
-        fn from(fd: std::os::fd::BorrowedFd<'fd>) -> Self {
-            // SAFETY: the same descriptor, borrowed for the same lifetime.
-            unsafe { BorrowedFd::borrow_raw(fd.as_raw_fd()) }
-        }
-    }
-}

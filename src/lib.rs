@@ -41,6 +41,8 @@ mod proc_path;
 mod signals;
 mod spawn;
 mod stack;
+#[cfg(feature = "std")]
+mod std_interop;
 mod syscall;
 mod time_ns;
 mod unshare;

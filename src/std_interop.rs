@@ -1,0 +1,98 @@
+//! Conversions to and from std types, with feature `std`. Nothing else of
+//! std is used, and without the feature none of it is linked.
+
+use crate::{BorrowedFd, Errno, FlagError, OwnedFd, ParseFlagsError};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+
+impl From<OwnedFd> for std::os::fd::OwnedFd {
+    fn from(fd: OwnedFd) -> Self {
+        // SAFETY: ownership moves from one owner to the other.
+        unsafe { std::os::fd::OwnedFd::from_raw_fd(fd.into_raw_fd()) }
+    }
+}
+
+impl From<std::os::fd::OwnedFd> for OwnedFd {
+    fn from(fd: std::os::fd::OwnedFd) -> Self {
+        // SAFETY: ownership moves from one owner to the other.
+        unsafe { OwnedFd::from_raw_fd(fd.into_raw_fd()) }
+    }
+}
+
+impl<'fd> From<BorrowedFd<'fd>> for std::os::fd::BorrowedFd<'fd> {
+    fn from(fd: BorrowedFd<'fd>) -> Self {
+        // SAFETY: the same descriptor, borrowed for the same lifetime.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.as_raw_fd()) }
+    }
+}
+
+impl<'fd> From<std::os::fd::BorrowedFd<'fd>> for BorrowedFd<'fd> {
+    fn from(fd: std::os::fd::BorrowedFd<'fd>) -> Self {
+        // SAFETY: the same descriptor, borrowed for the same lifetime.
+        unsafe { BorrowedFd::borrow_raw(fd.as_raw_fd()) }
+    }
+}
+
+impl From<Errno> for std::io::Error {
+    fn from(err: Errno) -> Self {
+        std::io::Error::from_raw_os_error(err.raw())
+    }
+}
+
+impl Errno {
+    /// The errno inside an `io::Error` that came from the OS, if any.
+    pub fn from_io_error(err: &std::io::Error) -> Option<Errno> {
+        err.raw_os_error().map(Errno::from_raw)
+    }
+}
+
+impl std::error::Error for Errno {}
+
+impl std::error::Error for FlagError {}
+
+impl std::error::Error for ParseFlagsError {}
+
+impl From<FlagError> for std::io::Error {
+    fn from(err: FlagError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CloneFlags, Errno, Syscall};
+    use std::string::ToString;
+
+    #[test]
+    fn errno_round_trips_through_io_error() {
+        let io: std::io::Error = Errno::EPERM.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
+        assert_eq!(Errno::from_io_error(&io), Some(Errno::EPERM));
+        let custom = std::io::Error::other("not from the OS");
+        assert_eq!(Errno::from_io_error(&custom), None);
+    }
+
+    #[test]
+    fn a_flag_error_is_an_invalid_input_io_error_naming_the_rule() {
+        let err = (CloneFlags::NEWNS | CloneFlags::FS)
+            .check(Syscall::Clone)
+            .unwrap_err();
+        let io: std::io::Error = err.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(
+            io.to_string(),
+            "CLONE_NEWNS cannot be combined with CLONE_FS"
+        );
+    }
+
+    #[test]
+    fn owned_fds_move_between_std_and_nsclone() {
+        let file = std::fs::File::open("/proc/self/status").unwrap();
+        let std_fd: std::os::fd::OwnedFd = file.into();
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&std_fd);
+        let ours: crate::OwnedFd = std_fd.into();
+        assert_eq!(ours.as_raw_fd(), raw);
+        let back: std::os::fd::OwnedFd = ours.into();
+        let borrowed: crate::BorrowedFd<'_> = std::os::fd::AsFd::as_fd(&back).into();
+        assert_eq!(borrowed.as_raw_fd(), raw);
+    }
+}
