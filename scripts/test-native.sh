@@ -11,3 +11,10 @@ cargo test --no-fail-fast
 echo "--- cargo test --all-features (std conversions): lib and doc tests"
 cargo test --no-fail-fast --all-features --lib
 cargo test --no-fail-fast --all-features --doc
+
+echo "--- examples"
+if ((EUID == 0)); then
+    bash scripts/test-examples.sh
+else
+    echo "SKIPPED examples: they create namespaces; run as root"
+fi

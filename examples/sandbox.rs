@@ -1,0 +1,108 @@
+//! A minimal sandbox: new user, PID, mount, network and UTS namespaces, a
+//! fresh /proc, then a program (a shell by default) as root inside.
+//!
+//! ```sh
+//! cargo run --example sandbox                     # an interactive shell
+//! cargo run --example sandbox -- ps -e            # or any program
+//! ```
+//! Works unprivileged where the kernel allows user namespaces.
+
+use nsclone::{execve, CStrArray, CloneFlags, ExitStatus, MmapStack, Spawn};
+use std::ffi::{c_char, CString};
+
+fn main() {
+    let args: Vec<CString> = std::env::args()
+        .skip(1)
+        .map(|a| CString::new(a).unwrap())
+        .collect();
+    let program = match args.first() {
+        Some(_) => args.clone(),
+        None => vec![CString::new("/bin/sh").unwrap()],
+    };
+    let strings: Vec<&std::ffi::CStr> = program.iter().map(CString::as_c_str).collect();
+    let mut argv_buf: Vec<*const c_char> = vec![std::ptr::null(); strings.len() + 1];
+    let argv = CStrArray::new(&strings, &mut argv_buf).unwrap();
+    let path = CString::new(find_on_path(&program[0])).unwrap();
+
+    let flags = CloneFlags::NEWUSER
+        | CloneFlags::NEWPID
+        | CloneFlags::NEWNS
+        | CloneFlags::NEWNET
+        | CloneFlags::NEWUTS;
+    let mut stack = MmapStack::new(1024 * 1024).expect("a child stack");
+    // The example is single-threaded, so the child may use std freely.
+    let child = Spawn::new(flags)
+        .map_root_user()
+        .spawn(stack.as_mut_slice(), || {
+            if let Err(err) = private_proc() {
+                eprintln!("sandbox: cannot mount /proc: {err}");
+                return 1;
+            }
+            let _ = std::fs::write("/proc/sys/kernel/hostname", "sandbox");
+            let err = execve(&path, argv, CStrArray::empty());
+            eprintln!("sandbox: cannot run {}: {err}", path.to_string_lossy());
+            127
+        });
+    let status = match child {
+        Ok(child) => child.wait().expect("wait for the sandbox"),
+        Err(err) => {
+            let cause = nsclone::user_namespace_refusal_cause().unwrap_or("");
+            eprintln!("sandbox: cannot create namespaces: {err} {cause}");
+            std::process::exit(1);
+        }
+    };
+    std::process::exit(match status {
+        ExitStatus::Exited(code) => code,
+        ExitStatus::Signaled(signal) => 128 + signal,
+    });
+}
+
+/// Makes every mount private (nothing leaks out) and mounts a fresh /proc,
+/// which shows only the sandbox's processes.
+fn private_proc() -> Result<(), nsclone::Errno> {
+    use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC};
+    mount(c"none", c"/", None, MS_REC | MS_PRIVATE)?;
+    mount(
+        c"proc",
+        c"/proc",
+        Some(c"proc"),
+        MS_NOSUID | MS_NODEV | MS_NOEXEC,
+    )
+}
+
+fn mount(
+    source: &std::ffi::CStr,
+    target: &std::ffi::CStr,
+    fstype: Option<&std::ffi::CStr>,
+    flags: u32,
+) -> Result<(), nsclone::Errno> {
+    let fstype = fstype.map_or(0, |t| t.as_ptr() as usize);
+    // SAFETY: the strings are NUL-terminated; mount reads nothing else.
+    let ret = unsafe {
+        sc::syscall5(
+            linux_raw_sys::general::__NR_mount as usize,
+            source.as_ptr() as usize,
+            target.as_ptr() as usize,
+            fstype,
+            flags as usize,
+            0,
+        )
+    };
+    match ret as isize {
+        0 => Ok(()),
+        err => Err(nsclone::Errno::from_raw(-err as i32)),
+    }
+}
+
+/// The program's path: as given if it has a `/`, else the first match on PATH.
+fn find_on_path(program: &CString) -> String {
+    let name = program.to_string_lossy().into_owned();
+    if name.contains('/') {
+        return name;
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+    path.split(':')
+        .map(|dir| format!("{dir}/{name}"))
+        .find(|candidate| std::path::Path::new(candidate).exists())
+        .unwrap_or(name)
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every example and checks what it shows: the namespaces demo, the
+# sandbox (pid 1, root, its own hostname and network), and a join into the
+# sandbox's namespaces by pidfd. Needs root or unprivileged user namespaces.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build -q --examples
+examples=target/debug/examples
+
+# expect WHAT GOT WANT: fails loudly when an example shows something else.
+expect() {
+    if [[ "$2" != "$3" ]]; then
+        echo "example $1: got '$2', wanted '$3'" >&2
+        exit 1
+    fi
+    echo "example $1: ok ($2)"
+}
+
+inside=$("$examples/namespaces" | grep -c '^  inside: pid 1 ')
+expect namespaces "$inside" 1
+
+seen=$("$examples/sandbox" sh -c 'echo $$ $(id -u) $(cat /proc/sys/kernel/hostname) $(tail -n +3 /proc/net/dev | wc -l)')
+expect sandbox "$seen" "1 0 sandbox 1"
+
+# A sandbox to join: its `sleep` is the process whose namespaces we enter.
+"$examples/sandbox" sleep 30 &
+holder=$!
+trap 'kill $holder 2>/dev/null || true' EXIT
+target=""
+for _ in $(seq 100); do
+    target=$(pgrep -P "$holder" -x sleep || true)
+    [[ -n "$target" ]] && break
+    sleep 0.05
+done
+[[ -n "$target" ]] || { echo "example join: the sandbox did not start" >&2; exit 1; }
+joined=$("$examples/join" "$target" -- sh -c 'echo $(cat /proc/sys/kernel/hostname) $(id -u)')
+expect join "$joined" "sandbox 0"
