@@ -74,6 +74,10 @@ pub fn execve(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
     Errno::from_syscall(ret).err().unwrap_or(Errno::EINVAL)
 }
 
+/// The stack `Spawn::exec` asks for: its child's frames (signal resets and
+/// execve) need a small fraction of it, even unoptimized.
+pub const EXEC_STACK: usize = 16 * 1024;
+
 /// The exit status of a vfork child whose execve failed (the parent reaps it
 /// and returns the error instead).
 const EXEC_FAILED: c_int = 127;
@@ -93,7 +97,8 @@ impl Spawn<'_> {
     /// execve): create a user namespace's maps with [`Spawn::spawn`] and call
     /// [`execve`] in its closure instead.
     ///
-    /// Errors: those of [`Spawn::spawn`], then execve(2)'s.
+    /// Errors: those of [`Spawn::spawn`] (`ENOMEM` for a stack below
+    /// [`EXEC_STACK`] bytes; no guard below it is needed), then execve(2)'s.
     pub fn exec(
         &self,
         stack: &mut [u8],
@@ -103,16 +108,24 @@ impl Spawn<'_> {
     ) -> Result<Child> {
         let request = self.with_flags(CloneFlags::VM | CloneFlags::VFORK);
         request.check()?;
+        if stack.len() < EXEC_STACK {
+            return Err(Errno::ENOMEM);
+        }
         let exec_error = AtomicI32::new(0);
         let old_mask = set_mask(ALL_SIGNALS)?;
-        let started = request.spawn(stack, || {
-            reset_caught_handlers();
-            let _ = set_mask(old_mask);
-            let err = execve(path, argv, envp);
-            // The parent is suspended until this exit and reads it then.
-            exec_error.store(err.raw(), Ordering::Relaxed);
-            EXEC_FAILED
-        });
+        // SAFETY: `check` passed; the child runs only this crate's raw
+        // syscalls, a few frames deep, well within EXEC_STACK, so it stays on
+        // `stack` (no guard needed below it) and touches only `exec_error`.
+        let started = unsafe {
+            request.spawn_unchecked(stack, || {
+                reset_caught_handlers();
+                let _ = set_mask(old_mask);
+                let err = execve(path, argv, envp);
+                // The parent is suspended until this exit and reads it then.
+                exec_error.store(err.raw(), Ordering::Relaxed);
+                EXEC_FAILED
+            })
+        };
         let _ = set_mask(old_mask);
         let child = started?;
         match exec_error.load(Ordering::Relaxed) {

@@ -52,7 +52,7 @@ pub use check::{FlagError, Rule, Syscall};
 pub use child::{Child, ExitStatus};
 pub use clone::{clone, CloneFn};
 pub use errno::{Errno, Result};
-pub use exec::{execve, CStrArray};
+pub use exec::{execve, CStrArray, EXEC_STACK};
 pub use fd::{BorrowedFd, OwnedFd};
 pub use flags::CloneFlags;
 pub use id_map::{write_id_maps, IdMap, SetGroups, MAX_ID_MAP_LINES};

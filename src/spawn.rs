@@ -11,8 +11,8 @@ use crate::fd::BorrowedFd;
 use crate::flags::CloneFlags;
 use crate::go_ahead::GoAhead;
 use crate::id_map::{IdMap, SetGroups, UserMaps};
-use crate::pid_t;
 use crate::time_ns::{self, TimeOffset, TimeOffsets};
+use crate::{pid_t, syscall};
 use core::ffi::c_int;
 use linux_raw_sys::general::{SIGCHLD, SIGKILL};
 
@@ -285,7 +285,10 @@ impl<'a> Spawn<'a> {
     /// with this builder's request; the child exits with `f`'s return value.
     ///
     /// Accepted: namespace flags, `CLONE_VM` only together with `CLONE_VFORK`
-    /// (the parent waits until the child exits or execs), and `CLONE_FS`,
+    /// (the parent waits until the child exits or execs) and on a stack with
+    /// inaccessible memory right below it (an [`MmapStack`](crate::MmapStack)'s
+    /// guard: a child that shares our memory must fault, not write over it,
+    /// if `f` needs more stack than it was given), and `CLONE_FS`,
     /// `CLONE_VFORK`, `CLONE_PARENT`, `CLONE_PTRACE`, `CLONE_UNTRACED`,
     /// `CLONE_SYSVSEM`, `CLONE_IO`, `CLONE_DETACHED`, `CLONE_CLEAR_SIGHAND`.
     /// `CLONE_PIDFD` and `CLONE_INTO_CGROUP` are options
@@ -309,8 +312,12 @@ impl<'a> Spawn<'a> {
     /// for a taken PID.
     pub fn spawn<F: FnOnce() -> c_int>(&self, stack: &mut [u8], f: F) -> Result<Child> {
         self.check()?;
+        if self.flags.contains(CloneFlags::VM) && !guarded_below(stack) {
+            return Err(Errno::EINVAL);
+        }
         // SAFETY: `check` refused every flag that would let the child share
-        // memory the parent keeps using, its threads, fds or TLS.
+        // memory the parent keeps using, its threads, fds or TLS; a child
+        // that shares our memory runs on a stack whose overflow faults.
         unsafe { self.spawn_unchecked(stack, f) }
     }
 
@@ -394,4 +401,12 @@ impl<'a> Spawn<'a> {
         self.time_offsets = None;
         self
     }
+}
+
+/// Whether the byte below `stack` is inaccessible, so that a child running
+/// past the stack's low end faults instead of writing over other memory.
+fn guarded_below(stack: &[u8]) -> bool {
+    (stack.as_ptr() as usize)
+        .checked_sub(1)
+        .is_some_and(syscall::unreadable)
 }

@@ -323,7 +323,9 @@ impl Run<'_> {
         let placed = placement(low, self.stack.len(), size, align);
         let margin = placed.map(|(_, margin)| margin);
         let fits = margin.is_some_and(|m| m >= 0);
-        let refused = flags.contains(CloneFlags::VM) && !flags.contains(CloneFlags::VFORK);
+        // A child sharing our memory needs a guard right below its stack;
+        // here the canary zone lies there, so spawn refuses every VM mode.
+        let refused = flags.contains(CloneFlags::VM);
         let what = format!(
             "{input:?}: {mode}, closure of {size} bytes aligned {align}, stack of {} bytes at {low:#x}, margin {margin:?}",
             self.stack.len()
