@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the test tiers need on a fresh Debian 12 machine with rustup:
-# the aarch64 cross linker and libc, qemu-user, the pinned toolchain and its
-# aarch64 target. Fast when everything is already there.
+# the aarch64 and riscv64 cross linkers and libcs, qemu-user, the pinned
+# toolchain and its targets. Fast when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
     gcc-aarch64-linux-gnu   # linker for aarch64-unknown-linux-gnu
     libc6-dev-arm64-cross   # aarch64 crt files, libc and ld.so (qemu -L /usr/aarch64-linux-gnu)
-    qemu-user-static        # the aarch64 test runner
+    gcc-riscv64-linux-gnu   # linker for riscv64gc-unknown-linux-gnu
+    libc6-dev-riscv64-cross # riscv64 crt files, libc and ld.so (qemu -L /usr/riscv64-linux-gnu)
+    qemu-user-static        # the aarch64 and riscv64 test runners
 )
 
 missing=()
@@ -35,10 +37,11 @@ if ! grep -q "^${channel}-" <<<"$installed"; then
     rustup toolchain install "$channel" --profile minimal -c rustfmt -c clippy
 fi
 rustup component add --toolchain "$channel" rustfmt clippy
-# gnu for the aarch64 test tier; the musl targets for static binaries (.cargo/config.toml).
+# gnu for the qemu-user test tiers; the musl targets for static binaries (.cargo/config.toml).
 rustup target add --toolchain "$channel" \
-    aarch64-unknown-linux-gnu aarch64-unknown-linux-musl x86_64-unknown-linux-musl
+    aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu aarch64-unknown-linux-musl x86_64-unknown-linux-musl
 
 qemu-aarch64-static --version | head -n1
 aarch64-linux-gnu-gcc --version | head -n1
+riscv64-linux-gnu-gcc --version | head -n1
 rustc --version

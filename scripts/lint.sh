@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Formatting, clippy and rustdoc, all warnings as errors, for the host and for
-# aarch64 (checking needs no cross linker), with and without feature `std`.
+# aarch64 and riscv64 (checking needs no cross linker), with and without feature `std`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,7 @@ cargo fmt --check --manifest-path fuzz/Cargo.toml
 
 # nsrun is a no_std binary with its own panic handler and libc shims: it is
 # built without feature `std`, which would link std into it.
-for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
+for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu; do
     echo "--- clippy $target (nsrun included)"
     cargo clippy --target "$target" --all-targets -- -D warnings
     echo "--- clippy $target --all-features (library, tests, examples)"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test tier in order: native (x86_64, the real kernel), aarch64
-# under qemu-user, and a fuzzing smoke run. As root it first installs what the
-# tiers need (scripts/install-deps.sh); as another user, a tier whose tools
-# are missing is reported as skipped.
-# Usage: scripts/test.sh [native|aarch64|fuzz]...   (default: all three)
+# and riscv64 under qemu-user, and a fuzzing smoke run. As root it first
+# installs what the tiers need (scripts/install-deps.sh); as another user, a
+# tier whose tools are missing is reported as skipped.
+# Usage: scripts/test.sh [native|aarch64|riscv64|fuzz]...   (default: all)
 set -euo pipefail
 here="$(dirname "$0")"
 
 tiers=("$@")
-((${#tiers[@]})) || tiers=(native aarch64 fuzz)
+((${#tiers[@]})) || tiers=(native aarch64 riscv64 fuzz)
 
 if ((EUID == 0)); then
     bash "$here/install-deps.sh"
@@ -26,11 +26,11 @@ for tier in "${tiers[@]}"; do
     echo "=== test tier: $tier"
     case "$tier" in
         native) bash "$here/test-native.sh" ;;
-        aarch64)
-            if have aarch64-linux-gnu-gcc qemu-aarch64-static; then
-                bash "$here/test-aarch64.sh"
+        aarch64 | riscv64)
+            if have "$tier-linux-gnu-gcc" "qemu-$tier-static"; then
+                bash "$here/test-qemu-user.sh" "$tier"
             else
-                echo "SKIPPED aarch64 tier: needs gcc-aarch64-linux-gnu and qemu-user-static (run as root to install)"
+                echo "SKIPPED $tier tier: needs gcc-$tier-linux-gnu and qemu-user-static (run as root to install)"
             fi
             ;;
         fuzz)
@@ -41,7 +41,7 @@ for tier in "${tiers[@]}"; do
             fi
             ;;
         *)
-            echo "unknown tier '$tier' (native, aarch64, fuzz)" >&2
+            echo "unknown tier '$tier' (native, aarch64, riscv64, fuzz)" >&2
             exit 2
             ;;
     esac

@@ -48,7 +48,7 @@ mod numbers {
     const_assert_eq!(k::__NR_setns, 308);
 }
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
 mod numbers {
     use super::*;
     const_assert_eq!(k::__NR_exit, 93);

@@ -8,4 +8,8 @@ mod imp;
 #[path = "../arch/aarch64.rs"]
 mod imp;
 
+#[cfg(target_arch = "riscv64")]
+#[path = "../arch/riscv64.rs"]
+mod imp;
+
 pub(crate) use imp::{clone, clone3};

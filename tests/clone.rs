@@ -40,6 +40,20 @@ extern "C" fn sp_misalignment_at_entry(_: *mut c_void) -> c_int {
 #[cfg(target_arch = "aarch64")]
 const ABI_MISALIGNMENT_AT_ENTRY: i32 = 0;
 
+/// Returns the stack pointer's offset from 16-byte alignment at entry.
+#[cfg(target_arch = "riscv64")]
+#[unsafe(naked)]
+extern "C" fn sp_misalignment_at_entry(_: *mut c_void) -> c_int {
+    core::arch::naked_asm!(
+        "andi a0, sp, 15", // a0 = sp mod 16 as the callee sees it
+        "ret",
+    )
+}
+
+/// The RISC-V psABI: sp is always 16-aligned.
+#[cfg(target_arch = "riscv64")]
+const ABI_MISALIGNMENT_AT_ENTRY: i32 = 0;
+
 const SIGCHLD: c_int = k::SIGCHLD as c_int;
 
 /// Exits with the u32 `arg` points to.

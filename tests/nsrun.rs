@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 const NSRUN: &str = env!("CARGO_BIN_EXE_nsrun");
 
 /// nsrun as a command; under qemu-user through qemu, which cannot start
-/// the aarch64 binary by itself without binfmt_misc.
+/// a foreign binary by itself without binfmt_misc.
 fn command() -> Command {
     match std::env::var_os("NSCLONE_QEMU_USER") {
         Some(_) => {
-            let mut qemu = Command::new("qemu-aarch64-static");
+            let mut qemu = Command::new(format!("qemu-{}-static", std::env::consts::ARCH));
             qemu.arg(NSRUN);
             qemu
         }
@@ -34,7 +34,7 @@ macro_rules! runs_programs {
     () => {
         skip_if!(
             common::under_qemu_user(),
-            "under qemu-user nsrun (aarch64) cannot start this machine's programs"
+            "under qemu-user nsrun cannot start this machine's programs"
         );
     };
 }

@@ -117,7 +117,8 @@ fn sacrificial(call: Syscall, word: u64, exit_signal: u64, ws: Workspace) -> c_i
         Syscall::Clone => unsafe {
             #[cfg(target_arch = "x86_64")]
             let args = [word as usize, top, tids, tids + 4, ws.tls as usize];
-            #[cfg(target_arch = "aarch64")]
+            // aarch64 and riscv64: flags, stack, parent_tid, tls, child_tid.
+            #[cfg(not(target_arch = "x86_64"))]
             let args = [word as usize, top, tids, ws.tls as usize, tids + 4];
             clone_exit_child(k::__NR_clone as usize, args)
         },

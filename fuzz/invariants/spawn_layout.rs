@@ -189,6 +189,11 @@ extern "C" fn sp_at_entry() -> usize {
 extern "C" fn sp_at_entry() -> usize {
     core::arch::naked_asm!("mov x0, sp", "ret")
 }
+#[cfg(target_arch = "riscv64")]
+#[unsafe(naked)]
+extern "C" fn sp_at_entry() -> usize {
+    core::arch::naked_asm!("mv a0, sp", "ret")
+}
 
 /// In the child: plain loads and stores only (no allocation, no locks).
 fn child_checks<const N: usize, A>(

@@ -61,5 +61,25 @@ pub unsafe fn clone_exit_child(nr: usize, args: [usize; 5]) -> usize {
             options(nostack),
         );
     }
+    #[cfg(target_arch = "riscv64")]
+    // SAFETY: as above; the child's a0 = 0 is also its exit status.
+    unsafe {
+        core::arch::asm!(
+            "ecall",
+            "bnez a0, 2f",
+            "li a7, {exit}",
+            "ecall",
+            "unimp",
+            "2:",
+            exit = const k::__NR_exit,
+            inlateout("a0") args[0] => ret,
+            in("a1") args[1],
+            in("a2") args[2],
+            in("a3") args[3],
+            in("a4") args[4],
+            inlateout("a7") nr => _,
+            options(nostack),
+        );
+    }
     ret
 }
