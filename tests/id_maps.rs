@@ -4,7 +4,7 @@
 mod common;
 
 use common::proc::{contains, no_child_left, read_file, write_file};
-use common::{become_nobody, geteuid, in_child, is_root, SharedPage, NOBODY};
+use common::{geteuid, in_child, in_child_as_nobody, is_root, SharedPage, NOBODY};
 use core::ffi::c_int;
 use nsclone::{
     unshare, user_namespace_refusal_cause, write_id_maps, CloneFlags, Errno, ExitStatus, IdMap,
@@ -80,10 +80,7 @@ fn the_kernel_takes_340_lines_as_formatted() {
 fn an_unprivileged_map_root_user_is_uid_0_with_setgroups_denied() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
-    let status = in_child(|| {
-        if become_nobody().is_err() {
-            return 90;
-        }
+    let status = in_child_as_nobody(|| {
         let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWPID).map_root_user();
         let inside = run(request, || {
             let denied = own_file_contains(b"/proc/self/setgroups\0", b"deny");
@@ -102,10 +99,7 @@ fn an_unprivileged_map_root_user_is_uid_0_with_setgroups_denied() {
 fn an_unprivileged_map_current_user_keeps_the_callers_ids() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
-    let status = in_child(|| {
-        if become_nobody().is_err() {
-            return 90;
-        }
+    let status = in_child_as_nobody(|| {
         let request = Spawn::new(CloneFlags::NEWUSER).map_current_user();
         let inside = run(request, || {
             let mapped = own_file_contains(b"/proc/self/uid_map\0", b"65534      65534          1");
@@ -124,10 +118,7 @@ fn a_map_the_kernel_refuses_ends_the_waiting_child_and_returns_the_error() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
     let ran = SharedPage::new(0u32);
-    let status = in_child(|| {
-        if become_nobody().is_err() {
-            return 90;
-        }
+    let status = in_child_as_nobody(|| {
         // An unprivileged caller may map only its own uid, not uid 0 outside.
         let foreign = [map(0, 0, 1)];
         let request = Spawn::new(CloneFlags::NEWUSER).id_maps(&foreign, &[], SetGroups::Unchanged);

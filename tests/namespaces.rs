@@ -7,7 +7,7 @@ mod common;
 
 use common::proc::{contains, mount, proc_path, read_file, sched_yield, write_file};
 use common::{
-    become_nobody, geteuid, getpid, hostname, in_child, is_root, ns_inode, sethostname, NOBODY,
+    geteuid, getpid, hostname, in_child_as_nobody, is_root, ns_inode, sethostname, NOBODY,
 };
 use core::ffi::c_int;
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack, Namespace, Spawn, Syscall};
@@ -93,10 +93,7 @@ fn as_nobody(flags: CloneFlags, fact: fn(&Before) -> c_int) {
 fn as_nobody_through(request: Spawn<'static>, fact: fn(&Before) -> c_int) {
     let before = Before::now();
     let refused = common::SharedPage::new(0i32);
-    let status = in_child(|| {
-        if become_nobody().is_err() {
-            return 90;
-        }
+    let status = in_child_as_nobody(|| {
         let mut stack = MmapStack::new(256 * 1024).unwrap();
         match request.spawn(stack.as_mut_slice(), move || fact(&before)) {
             Ok(child) => match child.wait() {
@@ -324,14 +321,9 @@ fn a_user_namespace_child_is_root_after_its_uid_map_is_written() {
 fn an_unprivileged_user_namespace_child_is_root_after_mapping_its_creator() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
-    let status = in_child(|| {
-        if become_nobody().is_err() {
-            return 90;
-        }
-        match user_namespace_maps_root(b"0 65534 1\n") {
-            ExitStatus::Exited(code) => code,
-            ExitStatus::Signaled(_) => 91,
-        }
+    let status = in_child_as_nobody(|| match user_namespace_maps_root(b"0 65534 1\n") {
+        ExitStatus::Exited(code) => code,
+        ExitStatus::Signaled(_) => 91,
     });
     assert_eq!(status, ExitStatus::Exited(0));
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::proc::{no_child_left, read_file, sched_yield};
-use common::{become_nobody, check, geteuid, getpid, in_child, is_root, ns_inode, SharedPage};
+use common::{check, geteuid, getpid, in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
 use core::ffi::{c_char, c_int};
 use linux_raw_sys::general as k;
 use nsclone::{
@@ -334,10 +334,7 @@ fn an_unprivileged_newuser_request_shifts_the_clocks_in_a_time_namespace_it_owns
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
     let results = SharedPage::new([Look::default(); 2]);
-    let status = in_child(|| {
-        if become_nobody().is_err() {
-            return 90;
-        }
+    let status = in_child_as_nobody(|| {
         let offsets = |request: Spawn<'static>| request.time_offsets(secs(1000), secs(3000));
         let mapped = offsets(Spawn::new(CloneFlags::NEWUSER).map_root_user());
         let unmapped = offsets(Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWPID));
@@ -391,10 +388,7 @@ fn an_unprivileged_newuser_request_shifts_the_clocks_in_a_time_namespace_it_owns
 fn an_unprivileged_request_without_newuser_is_eperm_and_leaves_no_child() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
-    let status = in_child(|| {
-        if become_nobody().is_err() {
-            return 90;
-        }
+    let status = in_child_as_nobody(|| {
         let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1), secs(1));
         let mut stack = MmapStack::new(64 * 1024).unwrap();
         if request.spawn(stack.as_mut_slice(), || 0).err() != Some(Errno::EPERM) {
@@ -410,10 +404,7 @@ fn a_map_the_kernel_refuses_for_the_helper_is_returned_and_leaves_no_child() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
     let ran = SharedPage::new(0u32);
-    let status = in_child(|| {
-        if become_nobody().is_err() {
-            return 90;
-        }
+    let status = in_child_as_nobody(|| {
         // An unprivileged caller may map only its own uid, not uid 0 outside.
         let foreign = [IdMap {
             inside: 0,

@@ -142,6 +142,17 @@ pub fn in_child(f: impl FnOnce() -> c_int) -> ExitStatus {
         .expect("wait for the helper child")
 }
 
+/// Exit status of an [`in_child_as_nobody`] helper that could not drop privileges.
+pub const COULD_NOT_BECOME_NOBODY: c_int = 90;
+
+/// Runs `f` as uid and gid 65534 in a fork-like child and returns how it ended.
+pub fn in_child_as_nobody(f: impl FnOnce() -> c_int) -> ExitStatus {
+    in_child(|| match become_nobody() {
+        Ok(()) => f(),
+        Err(_) => COULD_NOT_BECOME_NOBODY,
+    })
+}
+
 /// A page of memory shared with children (MAP_SHARED), for results bigger
 /// than an exit status.
 pub struct SharedPage<T: Copy> {
