@@ -239,19 +239,7 @@ impl Oracle {
         // SAFETY: prctl with plain values.
         let ret = unsafe { sc::syscall2(k::__NR_prctl as usize, PR_SET_CHILD_SUBREAPER, 1) };
         decode(ret).expect("become a child subreaper");
-        // SAFETY: a fresh anonymous shared page.
-        let page = unsafe {
-            sc::syscall6(
-                k::__NR_mmap as usize,
-                0,
-                4096,
-                (k::PROT_READ | k::PROT_WRITE) as usize,
-                (k::MAP_SHARED | k::MAP_ANONYMOUS) as usize,
-                usize::MAX,
-                0,
-            )
-        };
-        let answer = decode(page).expect("mmap the answer page") as *mut i64;
+        let answer = super::shared_page().cast::<i64>();
         let stack = |len| MmapStack::new(len).expect("mmap a stack");
         Oracle {
             own_stack: stack(256 * 1024),

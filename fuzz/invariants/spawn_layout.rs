@@ -8,7 +8,6 @@ use super::Reader;
 use core::ffi::c_int;
 use core::mem::{align_of_val, size_of_val};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use linux_raw_sys::general as k;
 use nsclone::{CloneFlags, Errno, ExitStatus, Spawn};
 use std::sync::OnceLock;
 
@@ -283,22 +282,7 @@ static BODY_OVERFLOW: AtomicUsize = AtomicUsize::new(0);
 /// Two words of a MAP_SHARED page for the child's reports.
 fn report_words() -> *mut usize {
     static PAGE: OnceLock<usize> = OnceLock::new();
-    let page = *PAGE.get_or_init(|| {
-        // SAFETY: a fresh anonymous shared page.
-        let ret = unsafe {
-            sc::syscall6(
-                k::__NR_mmap as usize,
-                0,
-                4096,
-                (k::PROT_READ | k::PROT_WRITE) as usize,
-                (k::MAP_SHARED | k::MAP_ANONYMOUS) as usize,
-                usize::MAX,
-                0,
-            )
-        };
-        assert!(ret < -4096isize as usize, "mmap a shared page");
-        ret
-    });
+    let page = *PAGE.get_or_init(|| super::shared_page() as usize);
     page as *mut usize
 }
 
