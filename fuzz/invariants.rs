@@ -72,8 +72,14 @@ pub fn shared_page() -> *mut u8 {
     ret as *mut u8
 }
 
-#[path = "invariants/kbits.rs"]
+#[path = "../tests/common/kbits.rs"]
 pub mod kbits;
+
+#[path = "../tests/common/raw_clone.rs"]
+pub mod raw_clone;
+
+#[path = "../tests/common/kernel_oracle.rs"]
+pub mod kernel_oracle;
 
 #[path = "invariants/parse.rs"]
 pub mod parse;

@@ -4,55 +4,12 @@
 mod common;
 
 use common::proc::{sched_yield, wait_pid};
+use common::sp_probe::{sp_misalignment_at_entry, ABI_MISALIGNMENT_AT_ENTRY};
 use core::ffi::{c_int, c_void};
 use core::ptr;
 use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use linux_raw_sys::general as k;
 use nsclone::{clone, CloneFlags, Errno, ExitStatus, MmapStack, StaticStack};
-
-/// Returns the stack pointer's offset from 16-byte alignment at entry.
-#[cfg(target_arch = "x86_64")]
-#[unsafe(naked)]
-extern "C" fn sp_misalignment_at_entry(_: *mut c_void) -> c_int {
-    core::arch::naked_asm!(
-        "mov eax, esp", // eax = sp as the callee sees it
-        "and eax, 15",  // eax = sp mod 16
-        "ret",
-    )
-}
-
-/// The SysV ABI: sp + 8 is 16-aligned at entry (the call pushed 8 bytes).
-#[cfg(target_arch = "x86_64")]
-const ABI_MISALIGNMENT_AT_ENTRY: i32 = 8;
-
-/// Returns the stack pointer's offset from 16-byte alignment at entry.
-#[cfg(target_arch = "aarch64")]
-#[unsafe(naked)]
-extern "C" fn sp_misalignment_at_entry(_: *mut c_void) -> c_int {
-    core::arch::naked_asm!(
-        "mov x0, sp",      // x0 = sp as the callee sees it
-        "and x0, x0, #15", // x0 = sp mod 16
-        "ret",
-    )
-}
-
-/// AAPCS64: sp is always 16-aligned.
-#[cfg(target_arch = "aarch64")]
-const ABI_MISALIGNMENT_AT_ENTRY: i32 = 0;
-
-/// Returns the stack pointer's offset from 16-byte alignment at entry.
-#[cfg(target_arch = "riscv64")]
-#[unsafe(naked)]
-extern "C" fn sp_misalignment_at_entry(_: *mut c_void) -> c_int {
-    core::arch::naked_asm!(
-        "andi a0, sp, 15", // a0 = sp mod 16 as the callee sees it
-        "ret",
-    )
-}
-
-/// The RISC-V psABI: sp is always 16-aligned.
-#[cfg(target_arch = "riscv64")]
-const ABI_MISALIGNMENT_AT_ENTRY: i32 = 0;
 
 const SIGCHLD: c_int = k::SIGCHLD as c_int;
 

@@ -98,11 +98,10 @@ fn kernel_corpus_agrees_with_check() {
     }
     let _one_at_a_time = PROCESSES.lock().unwrap_or_else(|e| e.into_inner());
     let mut oracle = Oracle::new();
+    let (major, minor) = oracle.kernel();
     eprintln!(
-        "kernel {}.{}, {}",
-        oracle.kernel.0,
-        oracle.kernel.1,
-        if oracle.privileged {
+        "kernel {major}.{minor}, {}",
+        if oracle.privileged() {
             "CAP_SYS_ADMIN"
         } else {
             "unprivileged"

@@ -6,6 +6,7 @@
 pub mod proc;
 pub mod raw_clone;
 pub mod seccomp;
+pub mod sp_probe;
 
 use core::ffi::c_int;
 use linux_raw_sys::general as k;
