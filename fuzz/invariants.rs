@@ -52,25 +52,13 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A fresh zeroed page shared with every child (MAP_SHARED), for answers
-/// that must survive the process that writes them.
+/// A fresh zeroed page shared with every child (MAP_SHARED).
 pub fn shared_page() -> *mut u8 {
-    use linux_raw_sys::general as k;
-    // SAFETY: a fresh anonymous mapping touches no existing memory.
-    let ret = unsafe {
-        sc::syscall6(
-            k::__NR_mmap as usize,
-            0,
-            4096,
-            (k::PROT_READ | k::PROT_WRITE) as usize,
-            (k::MAP_SHARED | k::MAP_ANONYMOUS) as usize,
-            usize::MAX,
-            0,
-        )
-    };
-    assert!(ret < -4096isize as usize, "mmap a shared page");
-    ret as *mut u8
+    sys::shared_page().expect("mmap a shared page")
 }
+
+#[path = "../tests/common/sys.rs"]
+pub mod sys;
 
 #[path = "../tests/common/kbits.rs"]
 pub mod kbits;

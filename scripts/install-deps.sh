@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test tiers need on a fresh Debian 12 machine with rustup:
-# the aarch64 and riscv64 cross linkers and libcs, qemu-user, the pinned
-# toolchain and its targets. Fast when everything is already there.
+# the aarch64 and riscv64 cross linkers and libcs, qemu-user and
+# qemu-system, the pinned toolchain and its targets. Fast when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,12 @@ APT_PACKAGES=(
     gcc-riscv64-linux-gnu   # linker for riscv64gc-unknown-linux-gnu
     libc6-dev-riscv64-cross # riscv64 crt files, libc and ld.so (qemu -L /usr/riscv64-linux-gnu)
     qemu-user-static        # the aarch64 and riscv64 test runners
+    qemu-system-x86         # the VM tier (scripts/test-vm.sh): x86_64 machines
+    qemu-system-arm         # aarch64 machines
+    qemu-system-misc        # riscv64 machines
+    opensbi                 # riscv64 machines' firmware
+    cpio                    # the VMs' initramfs
+    xz-utils                # the x86_64 kernel's vmlinux, for a direct (PVH) boot
 )
 
 missing=()

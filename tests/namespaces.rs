@@ -6,9 +6,8 @@
 mod common;
 
 use common::proc::{contains, mount, proc_path, read_file, sched_yield, write_file};
-use common::{
-    geteuid, getpid, hostname, in_child_as_nobody, is_root, ns_inode, sethostname, NOBODY,
-};
+use common::sys::sethostname;
+use common::{geteuid, getpid, hostname, in_child_as_nobody, is_root, ns_inode, NOBODY};
 use core::ffi::c_int;
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack, Namespace, Spawn, Syscall};
 

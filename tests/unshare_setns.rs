@@ -3,7 +3,8 @@
 mod common;
 
 use common::proc::sched_yield;
-use common::{getpid, hostname, in_child, is_root, sethostname, SharedPage};
+use common::sys::sethostname;
+use common::{getpid, hostname, in_child, is_root, SharedPage};
 use nsclone::{
     ns_id, open_ns, setns, spawn, unshare, BorrowedFd, CloneFlags, Errno, ExitStatus, MmapStack,
     Namespace, Rule,

@@ -7,6 +7,9 @@ pub mod proc;
 pub mod raw_clone;
 pub mod seccomp;
 pub mod sp_probe;
+pub mod sys;
+
+pub use sys::check;
 
 use core::ffi::c_int;
 use linux_raw_sys::general as k;
@@ -46,15 +49,6 @@ macro_rules! skip_under_qemu_user {
     };
 }
 
-/// Decodes a raw syscall return.
-pub fn check(ret: usize) -> Result<usize, Errno> {
-    if ret > (-4096isize) as usize {
-        Err(Errno::from_raw(-(ret as isize) as i32))
-    } else {
-        Ok(ret)
-    }
-}
-
 pub fn getpid() -> i32 {
     // SAFETY: getpid has no arguments.
     unsafe { sc::syscall0(k::__NR_getpid as usize) as i32 }
@@ -74,18 +68,6 @@ pub fn exit_group(status: c_int) -> ! {
     // SAFETY: exit_group does not return.
     unsafe { sc::syscall1(k::__NR_exit_group as usize, status as usize) };
     unreachable!()
-}
-
-pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
-    // SAFETY: the kernel reads `name.len()` bytes of `name`.
-    check(unsafe {
-        sc::syscall2(
-            k::__NR_sethostname as usize,
-            name.as_ptr() as usize,
-            name.len(),
-        )
-    })
-    .map(drop)
 }
 
 /// The nodename from uname(2), NUL-padded.
