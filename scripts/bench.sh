@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Items 3 and 4 of the benchmarks, as markdown: starting /bin/true in new
+# namespaces from a parent of 0, 1 and 4 GiB (benches/exec_memory.rs), and
+# the whole command, nsrun against util-linux unshare, with their stripped
+# sizes and ldd (benches/whole_command.rs), headed by the machine, kernel and
+# date. Items 1 and 2 are `cargo bench --bench clone_cycle --bench
+# namespace_cycle`. Needs root (PID and mount namespaces) and about a minute.
+# Usage: scripts/bench.sh [--rounds N] [--batch-ms N]   (passed to both benches)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ((EUID != 0)); then
+    echo "bench.sh: needs root for PID and mount namespaces" >&2
+    exit 1
+fi
+if ! command -v unshare >/dev/null; then
+    apt-get install -y util-linux >&2
+fi
+
+# nsrun as users build it; the target dir honours CARGO_TARGET_DIR and config.
+cargo build --release --bin nsrun >&2
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+memory=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "n/a")
+echo "## nsclone benchmarks, $(date -u +%F)"
+echo
+echo "$(nproc) CPUs ($cpu), $memory, kernel $(uname -r), transparent huge pages: $thp."
+echo
+# The tables go to stdout, cargo's build output to stderr.
+NSRUN="$target_dir/release/nsrun" cargo bench --bench exec_memory --bench whole_command -- "$@"
