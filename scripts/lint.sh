@@ -8,6 +8,7 @@ echo "--- cargo fmt --check"
 cargo fmt --all --check
 cargo fmt --check --manifest-path fuzz/Cargo.toml
 cargo fmt --check --manifest-path tests/vm/Cargo.toml
+cargo fmt --check --manifest-path examples/tiny-init/Cargo.toml
 
 # nsrun is a no_std binary with its own panic handler and libc shims: it is
 # built without feature `std`, which would link std into it.
@@ -20,7 +21,10 @@ for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unkno
         echo "--- rustdoc $target $features"
         RUSTDOCFLAGS="-D warnings" cargo doc --target "$target" $features --lib --no-deps
     done
-    echo "--- clippy $target (the VM tier's runner, tests/vm)"
-    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/vm" \
-        cargo clippy --release --target "$target" --manifest-path tests/vm/Cargo.toml -- -D warnings
+    # The static, libc-free binaries that are packages of their own.
+    for package in tests/vm examples/tiny-init; do
+        echo "--- clippy $target ($package)"
+        CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/vm" \
+            cargo clippy --release --target "$target" --manifest-path "$package/Cargo.toml" -- -D warnings
+    done
 done

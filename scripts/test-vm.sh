@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The VM tier: boots a QEMU machine per architecture with a Debian kernel
-# and our static runner (tests/vm) as /init, and fails unless every case
-# passed and the machine powered itself off. qemu-user cannot create
-# namespaces and turns vfork into fork; a machine shows the real thing,
-# and the runner is PID 1 as in an init system.
+# The VM tier: QEMU machines with a Debian kernel boot our static binaries as
+# /init, per architecture, three times:
+#   runner     tests/vm, the test runner: every case must pass, then it powers off;
+#   tiny-init  examples/tiny-init, the static-init example: its report, then power-off;
+#   nsrun      nsrun itself as the machine's init, with a PID namespace: the
+#              program's line, and nsrun's exit status 7 in the kernel's
+#              "Attempted to kill init" (an init that exits panics the kernel).
+# qemu-user cannot create namespaces and turns vfork into fork; a machine
+# shows the real thing, with our code as PID 1 as in an init system.
 # Usage: scripts/test-vm.sh [x86_64|aarch64|riscv64]...   (default: all three)
 # Environment: NSCLONE_VM_CACHE (kernels and busybox; default target/vm-cache),
 # NSCLONE_VM_TIMEOUT (seconds per machine; default 600).
@@ -14,41 +18,44 @@ arches=("$@")
 ((${#arches[@]})) || arches=(x86_64 aarch64 riscv64)
 cache=${NSCLONE_VM_CACHE:-target/vm-cache}
 limit=${NSCLONE_VM_TIMEOUT:-600}
-target_dir=${CARGO_TARGET_DIR:-target}
+target_dir=$(realpath "${CARGO_TARGET_DIR:-target}")
+out=$target_dir/vm
 
 # The applets the cases' shell scripts use (busybox runs as any of them).
 APPLETS=(sh cat grep hostname id sleep touch true wc)
 
-# build ARCH TRIPLE: the runner and nsrun, static, for the architecture.
+# build TRIPLE: nsrun, the runner and tiny-init, static, for the architecture.
 build() {
     local triple=$1
     cargo build -q --release --target "$triple" --bin nsrun
-    CARGO_TARGET_DIR="$(realpath "$target_dir")/vm" \
-        cargo build -q --release --target "$triple" --manifest-path tests/vm/Cargo.toml
+    CARGO_TARGET_DIR=$out cargo build -q --release --target "$triple" --manifest-path tests/vm/Cargo.toml
+    CARGO_TARGET_DIR=$out cargo build -q --release --target "$triple" --manifest-path examples/tiny-init/Cargo.toml
 }
 
-# initramfs ARCH TRIPLE OUT: a gzip'd newc cpio with /init, /bin/nsrun and
-# busybox. No device nodes: the kernel's built-in initramfs has /dev/console.
+# initramfs ARCH INIT OUT: a gzip'd newc cpio with INIT as /init, /bin/nsrun
+# and busybox. No device nodes: the kernel's built-in initramfs has /dev/console.
 initramfs() {
-    local arch=$1 triple=$2 out=$3 root applet
+    local arch=$1 init=$2 initrd=$3 root applet
     root=$(mktemp -d)
-    mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/tmp" "$root/mnt"
-    cp "$target_dir/vm/$triple/release/nsclone-vm-init" "$root/init"
+    mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/mnt"
+    cp "$init" "$root/init"
     cp "$target_dir/$triple/release/nsrun" "$root/bin/nsrun"
     cp "$cache/$arch/busybox" "$root/bin/busybox"
     for applet in "${APPLETS[@]}"; do
         ln -s busybox "$root/bin/$applet"
     done
-    (cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$out"
+    (cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$initrd"
     rm -rf "$root"
 }
 
-# boot ARCH INITRD LOG ACCEL SECONDS: runs the machine, console to stdout
-# and LOG; its exit status.
+# boot ARCH INITRD LOG ACCEL SECONDS [INIT_ARG]...: runs the machine, console
+# to stdout and LOG; its exit status. INIT_ARGs go to /init's argv.
 boot() {
     local arch=$1 initrd=$2 log=$3 accel=$4 seconds=$5 cmd
+    shift 5
     local common=(-m 1024 -nographic -no-reboot -net none -kernel "$cache/$arch/kernel" -initrd "$initrd")
     local append='panic=-1 quiet'
+    (($#)) && append+=" -- $*"
     case "$arch" in
         x86_64)
             cmd=(qemu-system-x86_64 -accel "$accel" "${common[@]}" -append "console=ttyS0 $append")
@@ -79,14 +86,14 @@ boot() {
     return "$status"
 }
 
-# verdict LOG QEMU_STATUS: whether the log shows every case passed and a
-# clean power-off.
-verdict() {
-    local log=$1 status=$2 summary passed failed lines
+# runner_verdict LOG: every case passed (as many PASS lines as the summary
+# counts, no FAIL or PANIC) and the machine powered off.
+runner_verdict() {
+    local log=$1 summary passed failed lines
     summary=$(grep -E '^nsclone-vm: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1 || true)
     lines=$(grep -c '^PASS ' "$log" || true)
     if [[ -z "$summary" ]]; then
-        echo "no summary line: the runner did not finish (qemu exit $status)"
+        echo "no summary line: the runner did not finish"
         return 1
     fi
     read -r passed failed < <(sed -E 's/^nsclone-vm: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/' <<<"$summary")
@@ -94,12 +101,70 @@ verdict() {
         echo "$failed failed, $passed passed ($lines PASS lines)"
         return 1
     fi
-    if ((status != 0)) || ! grep -q 'reboot: Power down' "$log"; then
-        echo "the machine did not power off cleanly (qemu exit $status)"
-        return 1
-    fi
+    expect_lines "$log" 'reboot: Power down' >/dev/null || return 1
     echo "$passed cases passed"
 }
+
+# expect_lines LOG TEXT...: every TEXT appears in LOG.
+expect_lines() {
+    local log=$1 text
+    shift
+    for text in "$@"; do
+        if ! grep -qF -- "$text" "$log"; then
+            echo "missing: $text"
+            return 1
+        fi
+    done
+    echo "ok"
+}
+
+# machine NAME INIT CHECK... -- [INIT_ARG]...: builds the initramfs, boots it
+# (TCG, or KVM where it works), checks the log with the command CHECK...
+# (given the log first), and records the result.
+machine() {
+    local name=$1 init=$2 check=() args=() status=0 start secs result log initrd
+    shift 2
+    while (($#)) && [[ "$1" != -- ]]; do
+        check+=("$1")
+        shift
+    done
+    (($#)) && shift
+    args=("$@")
+    initrd=$out/$arch-$name.cpio.gz
+    log=$out/$arch-$name.log
+    initramfs "$arch" "$init" "$initrd"
+    echo "--- $arch: $name as /init"
+    start=$EPOCHREALTIME
+    boot "$arch" "$initrd" "$log" "$accel" "$limit" "${args[@]}" || status=$?
+    secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    if result=$("${check[0]}" "$log" "${check[@]:1}") && ((status == 0)); then
+        report+=("$arch $name ($accel): $result in ${secs}s")
+    else
+        report+=("$arch $name ($accel): FAILED: $result (qemu exit $status) after ${secs}s")
+        failed=1
+    fi
+}
+
+# choose_accel: KVM for x86_64 where it boots the runner; some hosts' KVM
+# fails or hangs on a stock kernel, so a short attempt, then TCG.
+choose_accel() {
+    local status=0
+    accel=tcg
+    [[ "$arch" == x86_64 && -w /dev/kvm ]] || return 0
+    initramfs "$arch" "$runner" "$out/kvm-probe.cpio.gz"
+    echo "--- $arch: trying KVM"
+    boot "$arch" "$out/kvm-probe.cpio.gz" "$out/kvm-probe.log" kvm 45 || status=$?
+    if ((status == 0)) && runner_verdict "$out/kvm-probe.log" >/dev/null; then
+        accel=kvm
+    else
+        echo "--- KVM did not complete (qemu exit $status): TCG from here"
+    fi
+}
+
+# The kernel passes what follows the command line's `--` to init, up to a
+# second `--`: nsrun's options end at the program instead. Double quotes
+# keep the script one argument.
+NSRUN_INIT_SCRIPT='"echo nsrun as init: pid $$ under $(cat /proc/1/comm) on $(hostname); exit 7"'
 
 failed=0
 report=()
@@ -116,33 +181,16 @@ for arch in "${arches[@]}"; do
     echo "=== VM $arch"
     bash scripts/vm-fetch.sh "$arch" "$cache"
     build "$triple"
-    initrd="$target_dir/vm/$arch-initramfs.cpio.gz"
-    log="$target_dir/vm/$arch-console.log"
-    initramfs "$arch" "$triple" "$initrd"
-    start=$EPOCHREALTIME
-    accel=tcg
-    status=0
-    if [[ "$arch" == x86_64 && -w /dev/kvm ]]; then
-        # KVM where it works; some hosts' KVM fails or hangs on a stock
-        # kernel, so a short attempt, then TCG.
-        boot "$arch" "$initrd" "$log" kvm 45 || status=$?
-        if verdict "$log" "$status" >/dev/null; then
-            accel=kvm
-        else
-            echo "--- KVM did not complete (exit $status); booting again under TCG"
-            status=0
-        fi
-    fi
-    if [[ "$accel" == tcg ]]; then
-        boot "$arch" "$initrd" "$log" tcg "$limit" || status=$?
-    fi
-    secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-    if result=$(verdict "$log" "$status"); then
-        report+=("$arch ($accel, kernel $(cat "$cache/$arch/kernel.version")): $result in ${secs}s")
-    else
-        report+=("$arch ($accel, kernel $(cat "$cache/$arch/kernel.version")): FAILED: $result after ${secs}s")
-        failed=1
-    fi
+    runner=$out/$triple/release/nsclone-vm-init
+    choose_accel
+    machine runner "$runner" runner_verdict
+    machine tiny-init "$out/$triple/release/tiny-init" expect_lines \
+        'tiny-init: the child is pid 1 of a new PID namespace, hostname tiny' \
+        'tiny-init: the child exited with status 0' 'reboot: Power down'
+    machine nsrun "$target_dir/$triple/release/nsrun" expect_lines \
+        'nsrun as init: pid 2 under init on nsrun-init' \
+        'Attempted to kill init! exitcode=0x00000700' \
+        -- -p -u --mount-proc --hostname nsrun-init /bin/sh -c "$NSRUN_INIT_SCRIPT"
 done
 printf '\n=== VM tier\n'
 printf '%s\n' "${report[@]}"

@@ -1,0 +1,174 @@
+//! A tiny static init built with nsclone alone: no libc, no std, no
+//! allocation. It mounts /proc, starts a child in new PID, UTS, mount and
+//! IPC namespaces on a static stack, reaps every child until that one has
+//! ended, reports, and then powers the machine off if it is the machine's
+//! init (pid 1), or exits with the child's status otherwise.
+//!
+//! ```sh
+//! cargo build --release --manifest-path examples/tiny-init/Cargo.toml
+//! # --target aarch64-unknown-linux-gnu or riscv64gc-unknown-linux-gnu likewise
+//! ```
+//!
+//! `scripts/test-vm.sh` boots it as `/init` of each test machine.
+#![no_std]
+#![no_main]
+
+/// memcpy, memset and friends, which compiled Rust calls and a libc would
+/// provide: nsrun's, byte by byte.
+#[path = "../../../src/bin/nsrun/libc_shims.rs"]
+mod libc_shims;
+
+use core::ffi::{c_int, CStr};
+use linux_raw_sys::general as k;
+use nsclone::{spawn, CloneFlags, Errno, ExitStatus, StaticStack};
+
+nsclone::entry_point!(main);
+
+/// The child's stack: static, so no allocation and no mmap.
+static CHILD_STACK: StaticStack<{ 64 * 1024 }> = StaticStack::new();
+
+const HOSTNAME: &[u8] = b"tiny";
+
+extern "C" fn main(_sp: *const usize) -> ! {
+    let is_init = getpid() == 1;
+    // An init finds no /proc; elsewhere it is already there (EBUSY is fine).
+    let _ = mount(c"proc", c"/proc", c"proc");
+    let flags = CloneFlags::NEWPID | CloneFlags::NEWUTS | CloneFlags::NEWNS | CloneFlags::NEWIPC;
+    let status = CHILD_STACK
+        .take()
+        .ok_or(Errno::EBUSY)
+        .and_then(|stack| spawn(flags, stack, child))
+        .and_then(|child| child.wait());
+    reap_orphans();
+    let code = match status {
+        Ok(ExitStatus::Exited(0)) => {
+            say(&[b"tiny-init: the child exited with status 0"]);
+            0
+        }
+        Ok(_) => {
+            say(&[b"tiny-init: the child failed"]);
+            1
+        }
+        Err(err) => {
+            say(&[b"tiny-init: spawn failed: ", err.name().as_bytes()]);
+            1
+        }
+    };
+    if is_init {
+        power_off();
+    }
+    exit_group(code)
+}
+
+/// Pid 1 of its own PID namespace, with a hostname of its own.
+fn child() -> c_int {
+    if getpid() != 1 || sethostname(HOSTNAME).is_err() {
+        return 1;
+    }
+    say(&[
+        b"tiny-init: the child is pid 1 of a new PID namespace, hostname ",
+        HOSTNAME,
+    ]);
+    0
+}
+
+/// Writes the pieces and a newline to stdout (the console, for an init).
+fn say(pieces: &[&[u8]]) {
+    for piece in pieces.iter().chain([&b"\n"[..]].iter()) {
+        // SAFETY: the kernel reads `piece.len()` bytes of `piece`.
+        unsafe {
+            sc::syscall3(
+                k::__NR_write as usize,
+                1,
+                piece.as_ptr() as usize,
+                piece.len(),
+            )
+        };
+    }
+}
+
+fn getpid() -> c_int {
+    // SAFETY: getpid takes no arguments.
+    unsafe { sc::syscall0(k::__NR_getpid as usize) as c_int }
+}
+
+/// A raw syscall's return: the value, or the errno (-4095..=-1).
+fn decode(ret: usize) -> Result<usize, Errno> {
+    if ret > -4096isize as usize {
+        Err(Errno::from_raw(-(ret as isize) as i32))
+    } else {
+        Ok(ret)
+    }
+}
+
+fn mount(source: &CStr, target: &CStr, fstype: &CStr) -> Result<(), Errno> {
+    // SAFETY: every pointer is a NUL-terminated string; no data.
+    decode(unsafe {
+        sc::syscall5(
+            k::__NR_mount as usize,
+            source.as_ptr() as usize,
+            target.as_ptr() as usize,
+            fstype.as_ptr() as usize,
+            0,
+            0,
+        )
+    })
+    .map(drop)
+}
+
+fn sethostname(name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: the kernel reads `name.len()` bytes of `name`.
+    decode(unsafe {
+        sc::syscall2(
+            k::__NR_sethostname as usize,
+            name.as_ptr() as usize,
+            name.len(),
+        )
+    })
+    .map(drop)
+}
+
+/// What an init does all day: collect orphans that have ended.
+fn reap_orphans() {
+    // SAFETY: wait4 with no status pointer writes nothing.
+    while let Ok(1..) = decode(unsafe {
+        sc::syscall4(
+            k::__NR_wait4 as usize,
+            -1isize as usize,
+            0,
+            (k::WNOHANG | k::__WALL) as usize,
+            0,
+        )
+    }) {}
+}
+
+fn power_off() {
+    // SAFETY: sync and reboot take plain values.
+    unsafe {
+        sc::syscall0(k::__NR_sync as usize);
+        sc::syscall4(
+            k::__NR_reboot as usize,
+            k::LINUX_REBOOT_MAGIC1 as usize,
+            k::LINUX_REBOOT_MAGIC2 as usize,
+            k::LINUX_REBOOT_CMD_POWER_OFF as usize,
+            0,
+        );
+    }
+}
+
+fn exit_group(code: c_int) -> ! {
+    // SAFETY: exit_group ends the process.
+    unsafe { sc::syscall1(k::__NR_exit_group as usize, code as usize) };
+    unreachable!()
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    say(&[b"tiny-init: panic"]);
+    exit_group(101)
+}
+
+/// Named by core's prebuilt objects in unoptimized builds; never called
+/// (panic = "abort").
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}
