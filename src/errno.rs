@@ -12,7 +12,9 @@ pub struct Errno(i32);
 /// `core::result::Result` with [`Errno`] as the error.
 pub type Result<T> = core::result::Result<T, Errno>;
 
-/// Declares one associated constant per errno and the name/description lookup.
+/// Declares one associated constant per errno, and the table its name and
+/// description are read from: one string and two length bytes per number,
+/// where a match arm per number took more code than the text itself.
 macro_rules! errnos {
     ($($name:ident = $text:literal;)*) => {
         impl Errno {
@@ -20,23 +22,34 @@ macro_rules! errnos {
                 #[doc = concat!("`", stringify!($name), "`: ", $text, ".")]
                 pub const $name: Errno = Errno(errno::$name as i32);
             )*
-
-            /// The symbolic name (`"EINVAL"`), or `"EUNKNOWN"` for a number Linux does not define.
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $(Errno::$name => stringify!($name),)*
-                    _ => "EUNKNOWN",
-                }
-            }
-
-            /// The description glibc's `strerror` gives (`"invalid argument"`).
-            pub const fn description(self) -> &'static str {
-                match self {
-                    $(Errno::$name => $text,)*
-                    _ => "unknown error",
-                }
-            }
         }
+
+        /// Every name followed by its description, in the order of the
+        /// numbers: `EPERMoperation not permittedENOENTno such file...`.
+        const TEXT: &str = concat!($(stringify!($name), $text,)*);
+
+        /// Every number, name and description, in the order of [`TEXT`]
+        /// (used at compile time only).
+        const ENTRIES: &[(u32, &str, &str)] = &[$((errno::$name, stringify!($name), $text),)*];
+
+        /// One past the largest number.
+        const END: usize = ENTRIES[ENTRIES.len() - 1].0 as usize + 1;
+
+        /// The lengths of each number's name and description in [`TEXT`];
+        /// `(0, 0)` for a number Linux does not define.
+        const LENGTHS: [(u8, u8); END] = {
+            let mut lengths = [(0, 0); END];
+            let mut i = 0;
+            while i < ENTRIES.len() {
+                let (number, name, text) = ENTRIES[i];
+                // TEXT holds them in this order, so the numbers must ascend.
+                assert!(i == 0 || number > ENTRIES[i - 1].0, "errnos out of order");
+                assert!(text.len() <= u8::MAX as usize, "an errno text is too long");
+                lengths[number as usize] = (name.len() as u8, text.len() as u8);
+                i += 1;
+            }
+            lengths
+        };
     };
 }
 
@@ -175,6 +188,38 @@ EHWPOISON = "memory page has hardware error";
 }
 
 impl Errno {
+    /// The symbolic name (`"EINVAL"`), or `"EUNKNOWN"` for a number Linux does not define.
+    pub const fn name(self) -> &'static str {
+        match self.entry() {
+            Some((start, name, _)) => text_at(start, name),
+            None => "EUNKNOWN",
+        }
+    }
+
+    /// The description glibc's `strerror` gives (`"invalid argument"`).
+    pub const fn description(self) -> &'static str {
+        match self.entry() {
+            Some((start, name, text)) => text_at(start + name, text),
+            None => "unknown error",
+        }
+    }
+
+    /// Where this number's entry starts in [`TEXT`], and the lengths of its
+    /// name and description; `None` for a number Linux does not define.
+    const fn entry(self) -> Option<(usize, usize, usize)> {
+        let raw = self.0 as usize;
+        if self.0 <= 0 || raw >= END || LENGTHS[raw].0 == 0 {
+            return None;
+        }
+        let mut start = 0;
+        let mut below = 0;
+        while below < raw {
+            start += LENGTHS[below].0 as usize + LENGTHS[below].1 as usize;
+            below += 1;
+        }
+        Some((start, LENGTHS[raw].0 as usize, LENGTHS[raw].1 as usize))
+    }
+
     /// `EWOULDBLOCK` is the same number as `EAGAIN`.
     pub const EWOULDBLOCK: Errno = Errno::EAGAIN;
     /// `EDEADLOCK` is the same number as `EDEADLK`.
@@ -218,6 +263,17 @@ impl fmt::Display for Errno {
     }
 }
 
+/// `len` bytes of [`TEXT`] from `start`; empty if out of range (never, for an entry).
+const fn text_at(start: usize, len: usize) -> &'static str {
+    match TEXT.split_at_checked(start) {
+        Some((_, rest)) => match rest.split_at_checked(len) {
+            Some((text, _)) => text,
+            None => "",
+        },
+        None => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +284,12 @@ mod tests {
         use std::string::ToString;
         assert_eq!(Errno::EINVAL.to_string(), "EINVAL: invalid argument");
         assert_eq!(Errno::from_raw(1).name(), "EPERM");
+        assert_eq!(
+            Errno::EHWPOISON.to_string(),
+            "EHWPOISON: memory page has hardware error"
+        );
+        assert_eq!(Errno::from_raw(41).to_string(), "errno 41: unknown error");
+        assert_eq!(Errno::from_raw(-1).name(), "EUNKNOWN");
         assert_eq!(
             Errno::from_raw(4000).to_string(),
             "errno 4000: unknown error"
