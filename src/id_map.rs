@@ -52,7 +52,10 @@ const TEXT_CAPACITY: usize = 4096;
 /// `setgroups` denied; IDs unmapped in the parent); `ENOENT`/`ESRCH` (no such
 /// process); `EACCES`.
 pub fn write_id_maps(pid: pid_t, uid: &[IdMap], gid: &[IdMap], setgroups: SetGroups) -> Result<()> {
-    let (uid_text, gid_text) = (MapText::new(uid)?, MapText::new(gid)?);
+    // Both texts are made (and both maps checked) before either is written.
+    let (mut uid_text, mut gid_text) = (MapText::new(), MapText::new());
+    uid_text.format(uid)?;
+    gid_text.format(gid)?;
     if !uid.is_empty() {
         write_proc_file(pid, b"uid_map", uid_text.as_bytes())?;
     }
@@ -84,23 +87,28 @@ struct MapText {
 }
 
 impl MapText {
-    fn new(map: &[IdMap]) -> Result<MapText> {
-        validate(map)?;
-        let mut text = MapText {
+    fn new() -> MapText {
+        MapText {
             bytes: [0; TEXT_CAPACITY],
             len: 0,
-        };
+        }
+    }
+
+    /// Checks `map` and appends its lines. Formats in place: a page-sized
+    /// text returned by value would be copied on the way.
+    fn format(&mut self, map: &[IdMap]) -> Result<()> {
+        validate(map)?;
         for line in map {
             for (value, end) in [
                 (line.inside, b' '),
                 (line.outside, b' '),
                 (line.count, b'\n'),
             ] {
-                text.push_decimal(value)?;
-                text.push(end)?;
+                self.push_decimal(value)?;
+                self.push(end)?;
             }
         }
-        Ok(text)
+        Ok(())
     }
 
     fn push(&mut self, byte: u8) -> Result<()> {
@@ -197,6 +205,11 @@ impl UserMaps<'_> {
 mod tests {
     use super::*;
 
+    fn formatted(map: &[IdMap]) -> Result<MapText> {
+        let mut text = MapText::new();
+        text.format(map).map(|()| text)
+    }
+
     fn map(inside: u32, outside: u32, count: u32) -> IdMap {
         IdMap {
             inside,
@@ -207,15 +220,15 @@ mod tests {
 
     #[test]
     fn a_map_formats_as_one_line_per_range() {
-        let text = MapText::new(&[map(0, 1000, 1), map(1, 100000, 65536)]).unwrap();
+        let text = formatted(&[map(0, 1000, 1), map(1, 100000, 65536)]).unwrap();
         assert_eq!(text.as_bytes(), b"0 1000 1\n1 100000 65536\n");
-        let widest = MapText::new(&[map(u32::MAX - 1, u32::MAX - 1, 1)]).unwrap();
+        let widest = formatted(&[map(u32::MAX - 1, u32::MAX - 1, 1)]).unwrap();
         assert_eq!(widest.as_bytes(), b"4294967294 4294967294 1\n");
     }
 
     #[test]
     fn maps_the_kernel_would_refuse_are_einval_first() {
-        let refused = |m: &[IdMap]| MapText::new(m).err();
+        let refused = |m: &[IdMap]| formatted(m).err();
         assert_eq!(refused(&[map(0, 0, 0)]), Some(Errno::EINVAL), "count 0");
         assert_eq!(
             refused(&[map(u32::MAX, 0, 1)]),
