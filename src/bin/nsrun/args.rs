@@ -32,17 +32,10 @@ impl CStrRef {
 
     /// The part after byte `at` (still NUL-terminated).
     pub fn suffix(self, at: usize) -> CStrRef {
-        let with_nul = self.0.to_bytes_with_nul();
-        let at = at.min(with_nul.len() - 1);
-        CStrRef(CStr::from_bytes_with_nul(&with_nul[at..]).unwrap_or(c""))
-    }
-
-    /// The part after the first `=`, or the empty string.
-    pub fn after_equals(self) -> CStrRef {
-        match self.bytes().iter().position(|&b| b == b'=') {
-            Some(eq) => self.suffix(eq + 1),
-            None => CStrRef(c""),
-        }
+        let at = at.min(self.bytes().len());
+        // SAFETY: `at` is inside the string or at its NUL, so what starts
+        // there is NUL-terminated and lives as long.
+        unsafe { CStrRef::from_ptr(self.0.as_ptr().add(at)) }
     }
 }
 

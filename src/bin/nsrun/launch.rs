@@ -7,8 +7,9 @@ use crate::report::{fail, Line};
 use crate::supervise;
 use crate::sys::{self, SigSet};
 use core::ffi::{c_char, c_int, CStr};
+use core::sync::atomic::AtomicI32;
 use linux_raw_sys::general as k;
-use nsclone::{execve, CStrArray, CloneFlags, Errno};
+use nsclone::{execve, CStrArray, CloneFlags, Errno, StaticStack};
 
 /// What every process nsrun creates needs to know.
 pub struct Launch<'a> {
@@ -20,16 +21,27 @@ pub struct Launch<'a> {
     pub program_mask: SigSet,
     /// A pidfd of nsrun itself, with `--kill-child`.
     pub parent: Option<c_int>,
+    /// Where an init records how the program ended, for nsrun outside.
+    pub status: &'static AtomicI32,
 }
+
+/// The stack of the program when an init runs before it.
+static PROGRAM_STACK: StaticStack<{ 128 * 1024 }> = StaticStack::new();
 
 /// Where no PATH is set (an init has no environment).
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-impl Launch<'_> {
+impl<'a> Launch<'a> {
+    /// `part` as a child's closure: one closure type for both children
+    /// nsrun creates, so the library's spawn path is compiled once.
+    pub fn in_child(&self, part: fn(&Launch<'a>) -> c_int) -> impl FnOnce() -> c_int + use<'_, 'a> {
+        move || part(self)
+    }
+
     /// The first process in the new namespaces: prepares them; then, as PID
     /// 1 of a new PID namespace, starts the program and stays its init;
     /// otherwise becomes the program.
-    pub fn first_process(&self, status: &core::sync::atomic::AtomicI32, stack: &mut [u8]) -> c_int {
+    pub fn first_process(&self) -> c_int {
         let options = self.options;
         if let Some(signal) = options.kill_child {
             if let Err(err) = sys::set_parent_death_signal(signal) {
@@ -49,11 +61,15 @@ impl Launch<'_> {
         if !self.created.contains(CloneFlags::NEWPID) {
             return self.program();
         }
-        let program = nsclone::spawn(CloneFlags::empty(), stack, || self.program());
+        // Taken in this process's copy of nsrun's memory: nsrun never takes it.
+        let Some(stack) = PROGRAM_STACK.take() else {
+            fail(b"stack already taken", Errno::EBUSY)
+        };
+        let program = nsclone::spawn(CloneFlags::empty(), stack, self.in_child(Launch::program));
         match program {
             Ok(child) => {
                 let ended = supervise::wait_for(child.pid());
-                supervise::record(status, ended);
+                supervise::record(self.status, ended);
                 supervise::end_like(ended)
             }
             Err(err) => fail(b"cannot start the program", err),
@@ -140,7 +156,10 @@ impl Launch<'_> {
         let (Ok(argv), Ok(envp)) = (argv, envp) else {
             return Errno::EINVAL;
         };
-        if name.bytes().contains(&b'/') {
+        // contains() would link core's memchr: about 200 bytes of nsrun.
+        #[allow(clippy::manual_contains)]
+        let has_dir = name.bytes().iter().any(|&b| b == b'/');
+        if has_dir {
             return execve(name.as_cstr(), argv, envp);
         }
         let path = self.args.env(b"PATH").map_or(DEFAULT_PATH, CStrRef::bytes);
@@ -164,9 +183,9 @@ fn search_path(path: &[u8], name: &[u8], mut try_exec: impl FnMut(&CStr) -> Errn
         buf[..dir.len()].copy_from_slice(dir);
         buf[dir.len()] = b'/';
         buf[dir.len() + 1..len].copy_from_slice(name);
-        let Ok(candidate) = CStr::from_bytes_with_nul(&buf[..=len]) else {
-            continue;
-        };
+        // SAFETY: `buf[len]` is still 0 and comes after `dir` and `name`,
+        // which hold no NUL (they come from C strings).
+        let candidate = unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=len]) };
         match try_exec(candidate) {
             Errno::EACCES => result = Errno::EACCES,
             Errno::ENOENT | Errno::ENOTDIR => {}

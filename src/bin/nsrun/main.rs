@@ -12,6 +12,7 @@ mod report;
 mod signal_names;
 mod supervise;
 mod sys;
+mod words;
 
 use args::Args;
 use launch::Launch;
@@ -26,14 +27,13 @@ nsclone::entry_point!(main);
 
 /// The stack of nsrun's first child (the program, or the init of a new PID namespace).
 static CHILD_STACK: StaticStack<{ 128 * 1024 }> = StaticStack::new();
-/// The stack of the program when an init runs before it.
-static PROGRAM_STACK: StaticStack<{ 128 * 1024 }> = StaticStack::new();
 
 extern "C" fn main(sp: *const usize) -> ! {
     // SAFETY: `_start` passes the initial stack pointer.
     let args = unsafe { Args::from_initial_stack(sp) };
-    match options::parse(&args) {
-        Ok(Command::Run(options)) => run(&options, &args),
+    let mut options = Options::new();
+    match options::parse(&args, &mut options) {
+        Ok(Command::Run) => run(&options, &args),
         Ok(Command::Help) => report::help(),
         Ok(Command::Version) => report::version(),
         Err(err) => report::usage_error(err),
@@ -65,10 +65,10 @@ fn run(options: &Options, args: &Args) -> ! {
         created,
         program_mask,
         parent,
+        status,
     };
-    let (Some(child_stack), Some(program_stack)) = (CHILD_STACK.take(), PROGRAM_STACK.take())
-    else {
-        fail(b"stacks already taken", Errno::EBUSY)
+    let Some(child_stack) = CHILD_STACK.take() else {
+        fail(b"stack already taken", Errno::EBUSY)
     };
     let (euid, egid) = effective_ids();
     let mut uid_map = [IdMap {
@@ -87,7 +87,7 @@ fn run(options: &Options, args: &Args) -> ! {
         &mut uid_map,
         &mut gid_map,
     );
-    let child = request.spawn(child_stack, || launch.first_process(status, program_stack));
+    let child = request.spawn(child_stack, launch.in_child(Launch::first_process));
     let child = match child {
         Ok(child) => child,
         Err(err) => cannot_create(created, err),
@@ -135,9 +135,9 @@ fn mapped<'a>(
             uid_map[0].inside = uid_map[0].outside;
             gid_map[0].inside = gid_map[0].outside;
         }
-        Mapping::To { uid, gid } => {
-            uid_map[0].inside = uid.unwrap_or(uid_map[0].outside);
-            gid_map[0].inside = gid.unwrap_or(gid_map[0].outside);
+        Mapping::To => {
+            uid_map[0].inside = options.map_user.unwrap_or(uid_map[0].outside);
+            gid_map[0].inside = options.map_group.unwrap_or(gid_map[0].outside);
         }
     }
     request.id_maps(uid_map, gid_map, setgroups)
@@ -166,21 +166,18 @@ fn join(target: i32, asked: CloneFlags) {
 
 /// Reports a refused clone, with the likely cause when a user namespace was refused.
 fn cannot_create(namespaces: CloneFlags, err: Errno) -> ! {
-    if namespaces.contains(CloneFlags::NEWUSER)
-        && matches!(err, Errno::EPERM | Errno::ENOSPC | Errno::EACCES)
+    let refused_user_namespace = namespaces.contains(CloneFlags::NEWUSER)
+        && matches!(err, Errno::EPERM | Errno::ENOSPC | Errno::EACCES);
+    let mut line = Line::new();
+    line.text(b"cannot create namespaces: ").errno(err);
+    if let Some(cause) = refused_user_namespace
+        .then(user_namespace_refusal_cause)
+        .flatten()
     {
-        if let Some(cause) = user_namespace_refusal_cause() {
-            Line::new()
-                .text(b"cannot create namespaces: ")
-                .errno(err)
-                .text(b" (")
-                .text(cause.as_bytes())
-                .text(b")")
-                .send();
-            sys::exit(1);
-        }
+        line.text(b" (").text(cause.as_bytes()).text(b")");
     }
-    fail(b"cannot create namespaces", err)
+    line.send();
+    sys::exit(1)
 }
 
 fn effective_ids() -> (u32, u32) {

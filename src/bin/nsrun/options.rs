@@ -1,9 +1,11 @@
 //! The command line, in util-linux `unshare`'s words (and `nsenter`'s for
-//! joining): parsed without allocating, every mistake named.
+//! joining): parsed without allocating, every mistake named. One table
+//! holds every option, so a short and a long spelling take the same path.
 
 use crate::args::{Args, CStrRef};
 use crate::signal_names::signal_number;
-use nsclone::CloneFlags;
+use crate::words::find_word;
+use nsclone::{CloneFlags, Namespace};
 
 /// What `--propagation` asks for the new mount namespace.
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -22,11 +24,9 @@ pub enum Mapping {
     Root,
     /// `-c`: the caller's uid and gid map to themselves.
     Current,
-    /// `--map-user`/`--map-group`: the caller's IDs appear as these inside.
-    To {
-        uid: Option<u32>,
-        gid: Option<u32>,
-    },
+    /// `--map-user`/`--map-group`: the caller's IDs appear as
+    /// [`Options::map_user`] and [`Options::map_group`] inside.
+    To,
 }
 
 /// Everything the command line says.
@@ -38,6 +38,10 @@ pub struct Options {
     pub mount_proc: Option<CStrRef>,
     pub propagation: Propagation,
     pub mapping: Mapping,
+    /// `--map-user=UID`: the uid inside that maps to the caller's.
+    pub map_user: Option<u32>,
+    /// `--map-group=GID`: the gid inside that maps to the caller's.
+    pub map_group: Option<u32>,
     /// `--setgroups allow|deny`; `None` means deny when mapping, as util-linux does.
     pub setgroups_allow: Option<bool>,
     pub hostname: Option<CStrRef>,
@@ -52,7 +56,8 @@ pub struct Options {
 
 /// What the command line asks nsrun to do.
 pub enum Command {
-    Run(Options),
+    /// Run the program as [`Options`] say.
+    Run,
     Help,
     Version,
 }
@@ -63,28 +68,113 @@ pub struct UsageError {
     pub problem: &'static str,
 }
 
-type Parsed<T> = Result<T, UsageError>;
+/// What is wrong with an option, before the word it came in is known.
+type Problem = &'static str;
 
-/// The no-argument short options and the namespaces they select.
-const NAMESPACE_LETTERS: &[(u8, &[u8], CloneFlags)] = &[
-    (b'm', b"mount", CloneFlags::NEWNS),
-    (b'u', b"uts", CloneFlags::NEWUTS),
-    (b'i', b"ipc", CloneFlags::NEWIPC),
-    (b'n', b"net", CloneFlags::NEWNET),
-    (b'p', b"pid", CloneFlags::NEWPID),
-    (b'U', b"user", CloneFlags::NEWUSER),
-    (b'C', b"cgroup", CloneFlags::NEWCGROUP),
-    (b'T', b"time", CloneFlags::NEWTIME),
-];
+const NOT_AN_OPTION: Problem = "is not an option (see --help)";
+const CONFLICTING_MAPPING: Problem = "conflicts with another user mapping option";
+
+/// What an option does.
+#[derive(Copy, Clone)]
+enum Action {
+    New(Namespace),
+    Fork,
+    Help,
+    Version,
+    MapRoot,
+    MapCurrent,
+    MountProc,
+    KillChild,
+    Propagation,
+    Setgroups,
+    MapUser,
+    MapGroup,
+    Hostname,
+    Root,
+    Wd,
+    Target,
+    Monotonic,
+    Boottime,
+}
+
+/// Whether an option takes a value.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Takes {
+    Nothing,
+    /// Only as `--name=value`.
+    Maybe,
+    /// After `=`, in the rest of a short option's word, or in the next word.
+    Value,
+}
+
+impl Action {
+    fn takes(self) -> Takes {
+        match self {
+            Action::New(_)
+            | Action::Fork
+            | Action::Help
+            | Action::Version
+            | Action::MapRoot
+            | Action::MapCurrent => Takes::Nothing,
+            Action::MountProc | Action::KillChild => Takes::Maybe,
+            _ => Takes::Value,
+        }
+    }
+}
+
+/// Declares the option table from one list of `short "long" => action`
+/// lines (`0` for no short letter): the long names as one string of words
+/// and two arrays in the same order, a third of the size of a table of
+/// string slices.
+macro_rules! options {
+    ($($short:literal $long:literal => $action:expr,)*) => {
+        /// Every long option name, in table order, separated by spaces.
+        const LONG: &[u8] = concat!($($long, " ",)*).as_bytes();
+        /// Every option's short letter (0 for none), in table order.
+        const SHORT: &[u8] = &[$($short,)*];
+        /// What every option does, in table order.
+        const ACTIONS: &[Action] = &[$($action,)*];
+    };
+}
+
+options! {
+    b'm' "mount" => Action::New(Namespace::Mount),
+    b'u' "uts" => Action::New(Namespace::Uts),
+    b'i' "ipc" => Action::New(Namespace::Ipc),
+    b'n' "net" => Action::New(Namespace::Net),
+    b'p' "pid" => Action::New(Namespace::Pid),
+    b'U' "user" => Action::New(Namespace::User),
+    b'C' "cgroup" => Action::New(Namespace::Cgroup),
+    b'T' "time" => Action::New(Namespace::Time),
+    b'f' "fork" => Action::Fork,
+    b'h' "help" => Action::Help,
+    b'V' "version" => Action::Version,
+    b'r' "map-root-user" => Action::MapRoot,
+    b'c' "map-current-user" => Action::MapCurrent,
+    0 "mount-proc" => Action::MountProc,
+    0 "kill-child" => Action::KillChild,
+    0 "propagation" => Action::Propagation,
+    0 "setgroups" => Action::Setgroups,
+    0 "map-user" => Action::MapUser,
+    0 "map-group" => Action::MapGroup,
+    0 "hostname" => Action::Hostname,
+    b'R' "root" => Action::Root,
+    b'w' "wd" => Action::Wd,
+    b't' "target" => Action::Target,
+    0 "monotonic" => Action::Monotonic,
+    0 "boottime" => Action::Boottime,
+}
 
 impl Options {
-    fn new() -> Options {
+    pub fn new() -> Options {
         Options {
             namespaces: CloneFlags::empty(),
             target: None,
             mount_proc: None,
             propagation: Propagation::Private,
             mapping: Mapping::None,
+            map_user: None,
+            map_group: None,
             setgroups_allow: None,
             hostname: None,
             root: None,
@@ -97,112 +187,57 @@ impl Options {
     }
 }
 
-/// Parses argv (after the program name).
-pub fn parse(args: &Args) -> Parsed<Command> {
-    let mut options = Options::new();
-    let mut index = 1;
-    while let Some(word) = args.get(index) {
-        index += 1;
+/// Parses argv (after the program name) into `options`.
+pub fn parse(args: &Args, options: &mut Options) -> Result<Command, UsageError> {
+    let mut next = 1;
+    while let Some(word) = args.get(next) {
+        next += 1;
         let bytes = word.bytes();
         if bytes == b"--" {
             break;
         }
-        if let Some(long) = bytes.strip_prefix(b"--") {
-            let (name, value) = split_value(long);
-            match long_option(&mut options, word, name, value, args, &mut index)? {
-                Some(command) => return Ok(command),
-                None => continue,
+        let ended = match bytes {
+            [b'-', b'-', long @ ..] => long_option(options, word, long, args, &mut next),
+            [b'-', _, ..] => short_options(options, word, args, &mut next),
+            // The first word that is not an option starts the program.
+            _ => {
+                next -= 1;
+                break;
             }
+        };
+        match ended.map_err(|problem| UsageError {
+            option: word,
+            problem,
+        })? {
+            Some(command) => return Ok(command),
+            None => continue,
         }
-        if bytes.len() > 1 && bytes[0] == b'-' {
-            if let Some(command) = short_options(&mut options, word, args, &mut index)? {
-                return Ok(command);
-            }
-            continue;
-        }
-        // The first word that is not an option starts the program.
-        index -= 1;
-        break;
     }
-    options.program = index;
-    finish(options)
+    options.program = next;
+    options.add_implied();
+    Ok(Command::Run)
 }
 
-/// `name=value` into its parts.
-fn split_value(long: &[u8]) -> (&[u8], Option<&[u8]>) {
-    match long.iter().position(|&b| b == b'=') {
-        Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
-        None => (long, None),
-    }
-}
-
-/// One `--name[=value]`; `Some` when it ends parsing (help, version).
+/// One `--name[=value]` (`long` is `word` without its dashes); `Some` when
+/// it ends parsing (help, version).
 fn long_option(
     options: &mut Options,
     word: CStrRef,
-    name: &[u8],
-    inline: Option<&[u8]>,
+    long: &[u8],
     args: &Args,
-    index: &mut usize,
-) -> Parsed<Option<Command>> {
-    let no_value = |value: Option<&[u8]>| match value {
-        None => Ok(()),
-        Some(_) => Err(UsageError {
-            option: word,
-            problem: "takes no value",
-        }),
+    next: &mut usize,
+) -> Result<Option<Command>, Problem> {
+    let (name, inline) = match long.iter().position(|&b| b == b'=') {
+        Some(eq) => (&long[..eq], Some(word.suffix(eq + 3))),
+        None => (long, None),
     };
-    // A required value: after `=` or in the next word.
-    let mut required = || -> Parsed<CStrRef> {
-        match inline {
-            Some(_) => Ok(word.after_equals()),
-            None => take_next(word, args, index),
-        }
+    let action = find_word(LONG, name).map_or(Err(NOT_AN_OPTION), |at| Ok(ACTIONS[at]))?;
+    let value = match (inline, action.takes()) {
+        (Some(_), Takes::Nothing) => return Err("takes no value"),
+        (None, Takes::Value) => Some(take_next(args, next)?),
+        (inline, _) => inline,
     };
-    if let Some(&(_, _, flag)) = NAMESPACE_LETTERS.iter().find(|(_, long, _)| *long == name) {
-        no_value(inline)?;
-        options.namespaces |= flag;
-        return Ok(None);
-    }
-    match name {
-        b"fork" => no_value(inline)?,
-        b"help" => return Ok(Some(Command::Help)),
-        b"version" => return Ok(Some(Command::Version)),
-        b"map-root-user" => set_mapping(options, word, Mapping::Root)?,
-        b"map-current-user" => set_mapping(options, word, Mapping::Current)?,
-        b"mount-proc" => {
-            options.mount_proc = Some(match inline {
-                Some(_) => word.after_equals(),
-                None => CStrRef::from_static(c"/proc"),
-            });
-        }
-        b"kill-child" => {
-            options.kill_child = Some(match inline {
-                Some(text) => signal_number(text).ok_or(UsageError {
-                    option: word,
-                    problem: "is not a signal name or number",
-                })?,
-                None => linux_raw_sys::general::SIGKILL as i32,
-            });
-        }
-        b"propagation" => options.propagation = propagation(word, required()?)?,
-        b"setgroups" => options.setgroups_allow = Some(setgroups(word, required()?)?),
-        b"map-user" => map_to(options, word, required()?, true)?,
-        b"map-group" => map_to(options, word, required()?, false)?,
-        b"hostname" => options.hostname = Some(required()?),
-        b"root" => options.root = Some(required()?),
-        b"wd" => options.wd = Some(required()?),
-        b"target" => options.target = Some(pid(word, required()?)?),
-        b"monotonic" => options.monotonic = Some(seconds(word, required()?)?),
-        b"boottime" => options.boottime = Some(seconds(word, required()?)?),
-        _ => {
-            return Err(UsageError {
-                option: word,
-                problem: "is not an option (see --help)",
-            })
-        }
-    }
-    Ok(None)
+    options.apply(action, value)
 }
 
 /// A bundle of short options (`-mpu`, `-tPID`, `-w DIR`).
@@ -210,141 +245,143 @@ fn short_options(
     options: &mut Options,
     word: CStrRef,
     args: &Args,
-    index: &mut usize,
-) -> Parsed<Option<Command>> {
+    next: &mut usize,
+) -> Result<Option<Command>, Problem> {
     let bytes = word.bytes();
     for (at, &letter) in bytes.iter().enumerate().skip(1) {
-        if let Some(&(_, _, flag)) = NAMESPACE_LETTERS
-            .iter()
-            .find(|(short, _, _)| *short == letter)
-        {
-            options.namespaces |= flag;
+        let Some(action) = SHORT.iter().position(|&short| short == letter) else {
+            return Err(NOT_AN_OPTION);
+        };
+        let action = ACTIONS[action];
+        if action.takes() == Takes::Nothing {
+            if let Some(command) = options.apply(action, None)? {
+                return Ok(Some(command));
+            }
             continue;
         }
         // An option with a value takes the rest of the word, or the next word.
-        let mut value = || match at + 1 < bytes.len() {
-            true => Ok(word.suffix(at + 1)),
-            false => take_next(word, args, index),
+        let value = match at + 1 < bytes.len() {
+            true => word.suffix(at + 1),
+            false => take_next(args, next)?,
         };
-        match letter {
-            b'f' => {}
-            b'h' => return Ok(Some(Command::Help)),
-            b'V' => return Ok(Some(Command::Version)),
-            b'r' => set_mapping(options, word, Mapping::Root)?,
-            b'c' => set_mapping(options, word, Mapping::Current)?,
-            b't' => {
-                options.target = Some(pid(word, value()?)?);
-                return Ok(None);
-            }
-            b'R' => {
-                options.root = Some(value()?);
-                return Ok(None);
-            }
-            b'w' => {
-                options.wd = Some(value()?);
-                return Ok(None);
-            }
-            _ => {
-                return Err(UsageError {
-                    option: word,
-                    problem: "is not an option (see --help)",
-                })
-            }
-        }
+        return options.apply(action, Some(value));
     }
     Ok(None)
 }
 
-/// The word after `word`, which needs a value.
-fn take_next(word: CStrRef, args: &Args, index: &mut usize) -> Parsed<CStrRef> {
-    let value = args.get(*index).ok_or(UsageError {
-        option: word,
-        problem: "needs a value",
-    })?;
-    *index += 1;
+/// The next word of argv, as the value of the option before it.
+fn take_next(args: &Args, next: &mut usize) -> Result<CStrRef, Problem> {
+    let value = args.get(*next).ok_or("needs a value")?;
+    *next += 1;
     Ok(value)
 }
 
-fn set_mapping(options: &mut Options, word: CStrRef, mapping: Mapping) -> Parsed<()> {
-    if options.mapping != Mapping::None && options.mapping != mapping {
-        return Err(UsageError {
-            option: word,
-            problem: "conflicts with another user mapping option",
-        });
-    }
-    options.mapping = mapping;
-    Ok(())
-}
-
-fn map_to(options: &mut Options, word: CStrRef, value: CStrRef, user: bool) -> Parsed<()> {
-    let id = number(value.bytes())
-        .filter(|&id| id < u64::from(u32::MAX))
-        .ok_or(UsageError {
-            option: word,
-            problem: "needs a numeric ID",
-        })? as u32;
-    let (mut uid, mut gid) = match options.mapping {
-        Mapping::To { uid, gid } => (uid, gid),
-        Mapping::None => (None, None),
-        _ => {
-            return Err(UsageError {
-                option: word,
-                problem: "conflicts with another user mapping option",
-            })
+impl Options {
+    /// Does what `action` says, with its value (checked against its kind by
+    /// the caller); `Some` when it ends parsing.
+    fn apply(
+        &mut self,
+        action: Action,
+        value: Option<CStrRef>,
+    ) -> Result<Option<Command>, Problem> {
+        let text = value.map_or(&[][..], CStrRef::bytes);
+        match action {
+            Action::New(namespace) => self.namespaces |= namespace.flag(),
+            Action::Fork => {}
+            Action::Help => return Ok(Some(Command::Help)),
+            Action::Version => return Ok(Some(Command::Version)),
+            Action::MapRoot => self.set_mapping(Mapping::Root)?,
+            Action::MapCurrent => self.set_mapping(Mapping::Current)?,
+            Action::MountProc => {
+                self.mount_proc = Some(value.unwrap_or(CStrRef::from_static(c"/proc")));
+            }
+            Action::KillChild => {
+                let signal = match value {
+                    Some(_) => signal_number(text).ok_or("is not a signal name or number")?,
+                    None => linux_raw_sys::general::SIGKILL as i32,
+                };
+                self.kill_child = Some(signal);
+            }
+            Action::Propagation => self.propagation = propagation(text)?,
+            Action::Setgroups => {
+                let allow = find_word(b"deny allow ", text).ok_or("takes allow or deny")?;
+                self.setgroups_allow = Some(allow == 1);
+            }
+            Action::MapUser => self.map_to(text, true)?,
+            Action::MapGroup => self.map_to(text, false)?,
+            Action::Hostname => self.hostname = value,
+            Action::Root => self.root = value,
+            Action::Wd => self.wd = value,
+            Action::Target => {
+                let pid = number(text).filter(|pid| (1..=i32::MAX as u64).contains(pid));
+                self.target = Some(pid.ok_or("needs a process ID")? as i32);
+            }
+            Action::Monotonic => self.monotonic = Some(seconds(text)?),
+            Action::Boottime => self.boottime = Some(seconds(text)?),
         }
-    };
-    *(if user { &mut uid } else { &mut gid }) = Some(id);
-    options.mapping = Mapping::To { uid, gid };
-    Ok(())
-}
+        Ok(None)
+    }
 
-fn propagation(word: CStrRef, value: CStrRef) -> Parsed<Propagation> {
-    match value.bytes() {
-        b"private" => Ok(Propagation::Private),
-        b"slave" => Ok(Propagation::Slave),
-        b"shared" => Ok(Propagation::Shared),
-        b"unchanged" => Ok(Propagation::Unchanged),
-        _ => Err(UsageError {
-            option: word,
-            problem: "takes slave, shared, private or unchanged",
-        }),
+    /// Adds the namespaces other options imply.
+    fn add_implied(&mut self) {
+        if self.mount_proc.is_some() {
+            self.namespaces |= CloneFlags::NEWNS;
+        }
+        if self.hostname.is_some() {
+            self.namespaces |= CloneFlags::NEWUTS;
+        }
+        if self.monotonic.is_some() || self.boottime.is_some() {
+            self.namespaces |= CloneFlags::NEWTIME;
+        }
+        if self.mapping != Mapping::None || self.setgroups_allow.is_some() {
+            self.namespaces |= CloneFlags::NEWUSER;
+        }
+    }
+
+    fn set_mapping(&mut self, mapping: Mapping) -> Result<(), Problem> {
+        if self.mapping != Mapping::None && self.mapping != mapping {
+            return Err(CONFLICTING_MAPPING);
+        }
+        self.mapping = mapping;
+        Ok(())
+    }
+
+    fn map_to(&mut self, text: &[u8], user: bool) -> Result<(), Problem> {
+        let id = number(text)
+            .filter(|&id| id < u64::from(u32::MAX))
+            .ok_or("needs a numeric ID")? as u32;
+        self.set_mapping(Mapping::To)?;
+        *(if user {
+            &mut self.map_user
+        } else {
+            &mut self.map_group
+        }) = Some(id);
+        Ok(())
     }
 }
 
-fn setgroups(word: CStrRef, value: CStrRef) -> Parsed<bool> {
-    match value.bytes() {
-        b"allow" => Ok(true),
-        b"deny" => Ok(false),
-        _ => Err(UsageError {
-            option: word,
-            problem: "takes allow or deny",
-        }),
+fn propagation(text: &[u8]) -> Result<Propagation, Problem> {
+    const KINDS: [Propagation; 4] = [
+        Propagation::Private,
+        Propagation::Slave,
+        Propagation::Shared,
+        Propagation::Unchanged,
+    ];
+    match find_word(b"private slave shared unchanged ", text) {
+        Some(kind) => Ok(KINDS[kind]),
+        None => Err("takes slave, shared, private or unchanged"),
     }
 }
 
-fn pid(word: CStrRef, value: CStrRef) -> Parsed<i32> {
-    number(value.bytes())
-        .filter(|&pid| (1..=i32::MAX as u64).contains(&pid))
-        .map(|pid| pid as i32)
-        .ok_or(UsageError {
-            option: word,
-            problem: "needs a process ID",
-        })
-}
-
-fn seconds(word: CStrRef, value: CStrRef) -> Parsed<i64> {
-    let bytes = value.bytes();
-    let (negative, digits) = match bytes.strip_prefix(b"-") {
+fn seconds(text: &[u8]) -> Result<i64, Problem> {
+    let (negative, digits) = match text.strip_prefix(b"-") {
         Some(digits) => (true, digits),
-        None => (false, bytes),
+        None => (false, text),
     };
     number(digits)
         .and_then(|n| i64::try_from(n).ok())
         .map(|n| if negative { -n } else { n })
-        .ok_or(UsageError {
-            option: word,
-            problem: "needs a whole number of seconds",
-        })
+        .ok_or("needs a whole number of seconds")
 }
 
 /// A decimal number without sign, or `None`.
@@ -356,21 +393,4 @@ pub fn number(digits: &[u8]) -> Option<u64> {
         let digit = d.checked_sub(b'0').filter(|&d| d < 10)?;
         n.checked_mul(10)?.checked_add(u64::from(digit))
     })
-}
-
-/// Implied namespaces and combinations that cannot work.
-fn finish(mut options: Options) -> Parsed<Command> {
-    if options.mount_proc.is_some() {
-        options.namespaces |= CloneFlags::NEWNS;
-    }
-    if options.hostname.is_some() {
-        options.namespaces |= CloneFlags::NEWUTS;
-    }
-    if options.monotonic.is_some() || options.boottime.is_some() {
-        options.namespaces |= CloneFlags::NEWTIME;
-    }
-    if options.mapping != Mapping::None || options.setgroups_allow.is_some() {
-        options.namespaces |= CloneFlags::NEWUSER;
-    }
-    Ok(Command::Run(options))
 }

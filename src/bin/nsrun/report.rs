@@ -8,7 +8,8 @@ use nsclone::Errno;
 const STDOUT: i32 = 1;
 const STDERR: i32 = 2;
 
-/// A line being composed; longer text is cut.
+/// A line being composed; longer text is cut. Built in place through
+/// `&mut` (a by-value builder would copy the buffer at every step).
 pub struct Line {
     buf: [u8; 512],
     len: usize,
@@ -16,14 +17,15 @@ pub struct Line {
 
 impl Line {
     pub fn new() -> Line {
-        Line {
+        let mut line = Line {
             buf: [0; 512],
             len: 0,
-        }
-        .text(b"nsrun: ")
+        };
+        line.text(b"nsrun: ");
+        line
     }
 
-    pub fn text(mut self, text: &[u8]) -> Line {
+    pub fn text(&mut self, text: &[u8]) -> &mut Line {
         let room = self.buf.len() - self.len;
         let take = text.len().min(room);
         self.buf[self.len..self.len + take].copy_from_slice(&text[..take]);
@@ -31,7 +33,7 @@ impl Line {
         self
     }
 
-    pub fn number(self, n: i64) -> Line {
+    fn number(&mut self, n: i64) -> &mut Line {
         let mut digits = [0u8; 20];
         let mut at = digits.len();
         let mut rest = n.unsigned_abs();
@@ -43,11 +45,15 @@ impl Line {
                 break;
             }
         }
-        let line = if n < 0 { self.text(b"-") } else { self };
-        line.text(&digits[at..])
+        if n < 0 {
+            self.text(b"-");
+        }
+        self.text(&digits[at..])
     }
 
-    pub fn errno(self, err: Errno) -> Line {
+    /// `ENOENT: no such file or directory`, or `errno <n>` for a number
+    /// Linux does not define.
+    pub fn errno(&mut self, err: Errno) -> &mut Line {
         match err.name() {
             "EUNKNOWN" => self.text(b"errno ").number(err.raw().into()),
             name => self
@@ -58,9 +64,9 @@ impl Line {
     }
 
     /// Writes the line and a newline to stderr.
-    pub fn send(self) {
-        let line = self.text(b"\n");
-        sys::write(STDERR, &line.buf[..line.len]);
+    pub fn send(&mut self) {
+        self.text(b"\n");
+        sys::write(STDERR, &self.buf[..self.len]);
     }
 }
 
@@ -80,46 +86,32 @@ pub fn usage_error(err: UsageError) -> ! {
     sys::exit(1)
 }
 
+/// Every option, one line each where it fits: text is much of nsrun's size.
 const HELP: &[u8] = b"Usage: nsrun [options] [--] [program [arguments...]]
 
-Run a program in new namespaces, or (with -t) in those of another process.
-Without a program, runs $SHELL or /bin/sh.
+Runs a program ($SHELL or /bin/sh if none) in new namespaces, or with -t in
+those of another process. As PID 1 of a new PID namespace, nsrun reaps
+orphans and forwards TERM INT HUP QUIT USR1 USR2 to the program.
 
-Namespaces (create; with -t, join; -t alone joins all that differ):
-  -m, --mount             mount namespace
-  -u, --uts               UTS namespace (hostname)
-  -i, --ipc               System V IPC namespace
-  -n, --net               network namespace
-  -p, --pid               PID namespace (nsrun stays PID 1 inside: it reaps
-                          orphans and forwards TERM INT HUP QUIT USR1 USR2)
-  -U, --user              user namespace
-  -C, --cgroup            cgroup namespace
-  -T, --time              time namespace
+  -m, --mount  -u, --uts  -i, --ipc  -n, --net  -p, --pid  -U, --user
+  -C, --cgroup  -T, --time   namespaces to create (with -t, to join: all
+                             that differ if none is named)
+  -t, --target PID           join the namespaces of process PID
+  -f, --fork                 accepted (always on)
+  --mount-proc[=DIR]         mount a new proc on DIR (/proc); implies -m
+  --propagation slave|shared|private|unchanged   mount propagation (private)
+  -r, --map-root-user        map root inside to the caller; implies -U
+  -c, --map-current-user     map the caller to itself; implies -U
+  --map-user=UID, --map-group=GID   map the caller to these; imply -U
+  --setgroups allow|deny     setgroups(2) inside (deny when mapping)
+  --hostname NAME            hostname inside; implies -u
+  -R, --root DIR, -w, --wd DIR   root and directory of the program
+  --kill-child[=SIG]         send SIG (KILL) to the program if nsrun dies
+  --monotonic SECS, --boottime SECS   clock offsets inside; imply -T
+  -h, --help, -V, --version
 
-Options:
-  -f, --fork              accepted for unshare(1) compatibility (always on)
-  -t, --target PID        join the namespaces of process PID
-      --mount-proc[=DIR]  mount a fresh proc on DIR (default /proc); implies -m
-      --propagation slave|shared|private|unchanged
-                          mount propagation of the new mount namespace (private)
-  -r, --map-root-user     map root inside to the current user; implies -U
-  -c, --map-current-user  map the current user to itself; implies -U
-      --map-user=UID      map the current user to UID inside; implies -U
-      --map-group=GID     map the current group to GID inside; implies -U
-      --setgroups allow|deny
-                          whether setgroups(2) is allowed inside (deny when mapping)
-      --hostname NAME     set the hostname inside; implies -u
-  -R, --root DIR          run the program with DIR as its root
-  -w, --wd DIR            run the program in directory DIR
-      --kill-child[=SIG]  send SIG (default KILL) to the child when nsrun dies
-      --monotonic SECS    offset of CLOCK_MONOTONIC inside; implies -T
-      --boottime SECS     offset of CLOCK_BOOTTIME inside; implies -T
-  -h, --help              show this help
-  -V, --version           show the version
-
-The exit status is the program's; if a signal killed it, nsrun dies of the
-same signal. nsrun's own errors exit with 1, a program that cannot be run
-with 127 (not found) or 126.
+Exit status: the program's (a signal that killed it kills nsrun); 1 for
+nsrun's own errors; 127 if the program is not found, 126 if it cannot run.
 ";
 
 pub fn help() -> ! {
