@@ -148,16 +148,20 @@ machine() {
 # choose_accel: KVM for x86_64 where it boots the runner; some hosts' KVM
 # fails or hangs on a stock kernel, so a short attempt, then TCG.
 choose_accel() {
-    local status=0
+    local status=0 start secs
     accel=tcg
     [[ "$arch" == x86_64 && -w /dev/kvm ]] || return 0
     initramfs "$arch" "$runner" "$out/kvm-probe.cpio.gz"
     echo "--- $arch: trying KVM"
+    start=$EPOCHREALTIME
     boot "$arch" "$out/kvm-probe.cpio.gz" "$out/kvm-probe.log" kvm 45 || status=$?
+    secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
     if ((status == 0)) && runner_verdict "$out/kvm-probe.log" >/dev/null; then
         accel=kvm
+        report+=("$arch KVM probe: works (${secs}s)")
     else
         echo "--- KVM did not complete (qemu exit $status): TCG from here"
+        report+=("$arch KVM probe: failed or hung after ${secs}s (qemu exit $status): TCG")
     fi
 }
 
