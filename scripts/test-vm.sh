@@ -21,6 +21,19 @@ limit=${NSCLONE_VM_TIMEOUT:-600}
 target_dir=$(realpath "${CARGO_TARGET_DIR:-target}")
 out=$target_dir/vm
 
+# On a fresh machine, root installs what the tier needs (qemu-system, cpio,
+# xz, the cross linkers and targets); others are told what is missing.
+for tool in qemu-system-x86_64 qemu-system-aarch64 qemu-system-riscv64 cpio xz \
+    aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc; do
+    command -v "$tool" >/dev/null && continue
+    if ((EUID == 0)); then
+        bash scripts/install-deps.sh
+        break
+    fi
+    echo "$tool is missing: run scripts/install-deps.sh as root" >&2
+    exit 1
+done
+
 # The applets the cases' shell scripts use (busybox runs as any of them).
 APPLETS=(sh cat grep hostname id sleep touch true wc)
 
