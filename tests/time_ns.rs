@@ -553,15 +553,18 @@ fn threads_spawn_children_with_their_own_offsets_at_once() {
                 let mut stack = MmapStack::new(64 * 1024).unwrap();
                 for i in 0..25 {
                     let offset = 100 * thread + i + 1;
+                    // Behind by no more than the time since boot: the kernel
+                    // refuses (ERANGE) to take a clock below zero, and a test
+                    // machine may have booted moments ago.
+                    let back = offset.min(boottime_ns() / NSEC_PER_SEC - 1).max(0);
                     let request = Spawn::new(CloneFlags::empty())
-                        .time_offsets(secs(offset), secs(-offset))
+                        .time_offsets(secs(offset), secs(-back))
                         .pidfd(i % 2 == 0);
                     let before = (monotonic_ns(), boottime_ns());
                     let child = request
                         .spawn(stack.as_mut_slice(), move || {
                             let ahead = shifted_by(before.0, monotonic_ns(), offset * NSEC_PER_SEC);
-                            let behind =
-                                shifted_by(before.1, boottime_ns(), -offset * NSEC_PER_SEC);
+                            let behind = shifted_by(before.1, boottime_ns(), -back * NSEC_PER_SEC);
                             (!ahead || !behind) as c_int
                         })
                         .unwrap();
