@@ -45,11 +45,41 @@ build() {
     CARGO_TARGET_DIR=$out cargo build -q --release --target "$triple" --manifest-path examples/tiny-init/Cargo.toml
 }
 
-# initramfs ARCH INIT OUT: a gzip'd newc cpio with INIT as /init, /bin/nsrun
-# and busybox. No device nodes: the kernel's built-in initramfs has /dev/console.
+# build_suite TRIPLE ROOT: the crate's test binaries, static and stripped,
+# into ROOT/tests with their names in ROOT/tests/list; the nsrun they run
+# and the fuzz corpus they replay at the paths compiled into them.
+build_suite() {
+    local triple=$1 root=$2 suite=$target_dir/vm-tests strip=strip name kind exe
+    [[ "$triple" == x86_64-* ]] || strip=${triple%%-*}-linux-gnu-strip
+    strip=${strip/riscv64gc/riscv64}
+    mkdir -p "$root/tests"
+    while read -r name kind exe; do
+        [[ "$kind" == lib ]] && name=lib
+        "$strip" -o "$root/tests/$name" "$exe"
+        echo "$name" >>"$root/tests/list"
+    done < <(RUSTFLAGS="-C target-feature=+crt-static" CARGO_TARGET_DIR=$suite \
+        cargo test -q --no-run --target "$triple" --message-format=json |
+        python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        print(m["target"]["name"], m["target"]["kind"][0], m["executable"])
+')
+    mkdir -p "$root$suite/$triple/debug" "$root$PWD/fuzz"
+    cp "$suite/$triple/debug/nsrun" "$root$suite/$triple/debug/nsrun"
+    cp -r fuzz/corpus "$root$PWD/fuzz/corpus"
+}
+
+# initramfs ARCH INIT OUT [EXTRA]: a gzip'd newc cpio with INIT as /init,
+# /bin/nsrun and busybox, and the tree EXTRA if given. No device nodes: the
+# kernel's built-in initramfs has /dev/console.
 initramfs() {
-    local arch=$1 init=$2 initrd=$3 root applet
+    local arch=$1 init=$2 initrd=$3 extra=${4:-} root applet
     root=$(mktemp -d)
+    [[ -n "$extra" ]] && cp -a "$extra/." "$root/"
+    # mktemp's 0700 would become the machine's /: closed to all but root.
+    chmod 755 "$root"
     mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/mnt"
     cp "$init" "$root/init"
     cp "$target_dir/$triple/release/nsrun" "$root/bin/nsrun"
@@ -131,13 +161,19 @@ expect_lines() {
     echo "ok"
 }
 
-# machine NAME INIT CHECK... -- [INIT_ARG]...: builds the initramfs, boots it
+# machine NAME INIT [--extra DIR] CHECK... -- [INIT_ARG]...: builds the
+# initramfs (with the tree DIR), boots it
 # (TCG, or KVM where it works), checks the log with the command CHECK...
 # (given the log first), and records the result.
 machine() {
-    local name=$1 init=$2 check=() args=() status=0 start secs result log initrd
+    local name=$1 init=$2 check=() args=() extra='' status=0 start secs result log initrd
     shift 2
     while (($#)) && [[ "$1" != -- ]]; do
+        if [[ "$1" == --extra ]]; then
+            extra=$2
+            shift 2
+            continue
+        fi
         check+=("$1")
         shift
     done
@@ -145,7 +181,7 @@ machine() {
     args=("$@")
     initrd=$out/$arch-$name.cpio.gz
     log=$out/$arch-$name.log
-    initramfs "$arch" "$init" "$initrd"
+    initramfs "$arch" "$init" "$initrd" "$extra"
     echo "--- $arch: $name as /init"
     start=$EPOCHREALTIME
     boot "$arch" "$initrd" "$log" "$accel" "$limit" "${args[@]}" || status=$?
@@ -200,7 +236,10 @@ for arch in "${arches[@]}"; do
     build "$triple"
     runner=$out/$triple/release/nsclone-vm-init
     choose_accel
-    machine runner "$runner" runner_verdict
+    suite=$(mktemp -d)
+    build_suite "$triple" "$suite"
+    machine runner "$runner" runner_verdict --extra "$suite"
+    rm -rf "$suite"
     machine tiny-init "$out/$triple/release/tiny-init" expect_lines \
         'tiny-init: the child is pid 1 of a new PID namespace, hostname tiny' \
         'tiny-init: the child exited with status 0' 'reboot: Power down'

@@ -6,6 +6,7 @@ mod exec;
 mod namespaces;
 mod nsrun;
 mod pidfd;
+mod suite;
 
 use crate::out::Line;
 use crate::{say, sys};
@@ -65,6 +66,7 @@ pub fn run_all(tally: &mut Tally) {
     exec::run(tally);
     nsrun::run(tally);
     differential::run(tally);
+    suite::run(tally);
 }
 
 /// Fails unless a child ended with `want`.
