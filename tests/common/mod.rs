@@ -145,19 +145,7 @@ pub struct SharedPage<T: Copy> {
 impl<T: Copy> SharedPage<T> {
     pub fn new(init: T) -> Self {
         assert!(core::mem::size_of::<T>() <= 4096);
-        // SAFETY: a fresh anonymous shared mapping of one page.
-        let ret = unsafe {
-            sc::syscall6(
-                k::__NR_mmap as usize,
-                0,
-                4096,
-                (k::PROT_READ | k::PROT_WRITE) as usize,
-                (k::MAP_SHARED | k::MAP_ANONYMOUS) as usize,
-                -1isize as usize,
-                0,
-            )
-        };
-        let ptr = check(ret).expect("mmap a shared page") as *mut T;
+        let ptr = sys::shared_page().expect("mmap a shared page").cast::<T>();
         // SAFETY: the page is ours, writable and big enough.
         unsafe { ptr.write(init) };
         SharedPage { ptr }
