@@ -12,9 +12,12 @@ pub struct Errno(i32);
 /// `core::result::Result` with [`Errno`] as the error.
 pub type Result<T> = core::result::Result<T, Errno>;
 
-/// Declares one associated constant per errno, and the table its name and
-/// description are read from: one string and two length bytes per number,
-/// where a match arm per number took more code than the text itself.
+mod packed;
+
+/// Declares one associated constant per errno, and the tables its name and
+/// description are read from: one string of names and one of descriptions,
+/// and a length byte per number in each, where a match arm per number took
+/// more code than the text itself.
 macro_rules! errnos {
     ($($name:ident = $text:literal;)*) => {
         impl Errno {
@@ -24,33 +27,42 @@ macro_rules! errnos {
             )*
         }
 
-        /// Every name followed by its description, in the order of the
-        /// numbers: `EPERMoperation not permittedENOENTno such file...`.
-        const TEXT: &str = concat!($(stringify!($name), $text,)*);
+        /// Every name, in the order of the numbers: `EPERMENOENT...`.
+        const NAMES: &str = concat!($(stringify!($name),)*);
 
-        /// Every number, name and description, in the order of [`TEXT`]
+        /// Every description, in the order of the numbers:
+        /// `operation not permittedno such file...`.
+        const DESCRIPTIONS: &str = concat!($($text,)*);
+
+        /// Every number, name and description, in the order of [`NAMES`]
         /// (used at compile time only).
         const ENTRIES: &[(u32, &str, &str)] = &[$((errno::$name, stringify!($name), $text),)*];
-
-        /// One past the largest number.
-        const END: usize = ENTRIES[ENTRIES.len() - 1].0 as usize + 1;
-
-        /// The lengths of each number's name and description in [`TEXT`];
-        /// `(0, 0)` for a number Linux does not define.
-        const LENGTHS: [(u8, u8); END] = {
-            let mut lengths = [(0, 0); END];
-            let mut i = 0;
-            while i < ENTRIES.len() {
-                let (number, name, text) = ENTRIES[i];
-                // TEXT holds them in this order, so the numbers must ascend.
-                assert!(i == 0 || number > ENTRIES[i - 1].0, "errnos out of order");
-                assert!(text.len() <= u8::MAX as usize, "an errno text is too long");
-                lengths[number as usize] = (name.len() as u8, text.len() as u8);
-                i += 1;
-            }
-            lengths
-        };
     };
+}
+
+/// One past the largest number.
+const END: usize = ENTRIES[ENTRIES.len() - 1].0 as usize + 1;
+
+/// The length of each number's name in [`NAMES`]; 0 for a number Linux
+/// does not define.
+const NAME_LENGTHS: [u8; END] = lengths(true);
+
+/// The length of each number's description in [`DESCRIPTIONS`].
+const DESCRIPTION_LENGTHS: [u8; END] = lengths(false);
+
+/// The length of every entry's name (or description), by number.
+const fn lengths(of_names: bool) -> [u8; END] {
+    let mut lengths = [0; END];
+    let mut i = 0;
+    while i < ENTRIES.len() {
+        let (number, name, text) = ENTRIES[i];
+        // The strings hold them in this order, so the numbers must ascend.
+        assert!(i == 0 || number > ENTRIES[i - 1].0, "errnos out of order");
+        assert!(text.len() <= u8::MAX as usize, "an errno text is too long");
+        lengths[number as usize] = if of_names { name.len() } else { text.len() } as u8;
+        i += 1;
+    }
+    lengths
 }
 
 errnos! {
@@ -190,34 +202,36 @@ EHWPOISON = "memory page has hardware error";
 impl Errno {
     /// The symbolic name (`"EINVAL"`), or `"EUNKNOWN"` for a number Linux does not define.
     pub const fn name(self) -> &'static str {
-        match self.entry() {
-            Some((start, name, _)) => text_at(start, name),
+        match self.index() {
+            Some(index) => entry(NAMES, &NAME_LENGTHS, index),
             None => "EUNKNOWN",
         }
     }
 
     /// The description glibc's `strerror` gives (`"invalid argument"`).
     pub const fn description(self) -> &'static str {
-        match self.entry() {
-            Some((start, name, text)) => text_at(start + name, text),
+        match self.index() {
+            Some(index) => entry(DESCRIPTIONS, &DESCRIPTION_LENGTHS, index),
             None => "unknown error",
         }
     }
 
-    /// Where this number's entry starts in [`TEXT`], and the lengths of its
-    /// name and description; `None` for a number Linux does not define.
-    const fn entry(self) -> Option<(usize, usize, usize)> {
+    /// The [`description`](Self::description) in pieces to be written one
+    /// after another, read from a copy of the descriptions in which common
+    /// words take one byte each: a binary that prints descriptions this way
+    /// and never calls `description` holds 0.75 KiB less text.
+    pub fn description_pieces(self) -> impl Iterator<Item = &'static str> {
+        packed::pieces(self.index())
+    }
+
+    /// The number as an index of the length tables; `None` for a number
+    /// Linux does not define.
+    const fn index(self) -> Option<usize> {
         let raw = self.0 as usize;
-        if self.0 <= 0 || raw >= END || LENGTHS[raw].0 == 0 {
+        if self.0 <= 0 || raw >= END || NAME_LENGTHS[raw] == 0 {
             return None;
         }
-        let mut start = 0;
-        let mut below = 0;
-        while below < raw {
-            start += LENGTHS[below].0 as usize + LENGTHS[below].1 as usize;
-            below += 1;
-        }
-        Some((start, LENGTHS[raw].0 as usize, LENGTHS[raw].1 as usize))
+        Some(raw)
     }
 
     /// `EWOULDBLOCK` is the same number as `EAGAIN`.
@@ -263,11 +277,18 @@ impl fmt::Display for Errno {
     }
 }
 
-/// `len` bytes of [`TEXT`] from `start`; empty if out of range (never, for an entry).
-const fn text_at(start: usize, len: usize) -> &'static str {
-    match TEXT.split_at_checked(start) {
-        Some((_, rest)) => match rest.split_at_checked(len) {
-            Some((text, _)) => text,
+/// Entry `index` of `text`, which holds every entry in order, each as long
+/// as `lengths` says; empty if out of range (never, for a defined number).
+const fn entry(text: &'static str, lengths: &[u8; END], index: usize) -> &'static str {
+    let mut start = 0;
+    let mut below = 0;
+    while below < index {
+        start += lengths[below] as usize;
+        below += 1;
+    }
+    match text.split_at_checked(start) {
+        Some((_, rest)) => match rest.split_at_checked(lengths[index] as usize) {
+            Some((entry, _)) => entry,
             None => "",
         },
         None => "",

@@ -56,10 +56,14 @@ impl Line {
     pub fn errno(&mut self, err: Errno) -> &mut Line {
         match err.name() {
             "EUNKNOWN" => self.text(b"errno ").number(err.raw().into()),
-            name => self
-                .text(name.as_bytes())
-                .text(b": ")
-                .text(err.description().as_bytes()),
+            name => {
+                self.text(name.as_bytes()).text(b": ");
+                // The packed descriptions: 0.6 KiB less nsrun than description().
+                for piece in err.description_pieces() {
+                    self.text(piece.as_bytes());
+                }
+                self
+            }
         }
     }
 
