@@ -61,6 +61,10 @@ const UNSAFE_FOR_SPAWN: &[(CloneFlags, Rule)] = &[
 /// The flags only clone3 can carry.
 const CLONE3_ONLY: CloneFlags = CloneFlags::NEWTIME.union(CloneFlags::CLEAR_SIGHAND);
 
+/// The exit status of a child whose parent could not prepare it (it is
+/// killed and reaped before anyone sees this).
+const GO_AHEAD_REFUSED: c_int = 127;
+
 /// The most PIDs `set_tid` takes: one per PID-namespace level (`MAX_PID_NS_LEVEL`).
 const MAX_SET_TID: usize = 32;
 
@@ -352,33 +356,23 @@ impl<'a> Spawn<'a> {
         stack: &mut [u8],
         f: F,
     ) -> Result<Child> {
-        let go_ahead = self.go_ahead()?;
-        // SAFETY: forwarded from the caller; the gate only adds raw syscalls
-        // before `f`.
-        let child = unsafe { self.start(stack, go_ahead.as_ref().map(GoAhead::gate), f) }?;
-        self.let_go(child, go_ahead)
-    }
-
-    /// The pipe a child waits on until its ID maps are written; `None`
-    /// without ID maps. (Not generic, like [`let_go`](Self::let_go): one copy
-    /// serves every closure type.)
-    fn go_ahead(&self) -> Result<Option<GoAhead>> {
-        if !self.has_id_maps() {
-            return Ok(None);
+        if matches!(self.maps, UserMaps::None) {
+            // SAFETY: forwarded from the caller.
+            return unsafe { self.start(stack, f) };
         }
         if self.flags.contains(CloneFlags::VFORK) {
             // The parent would wait for a child that waits for the parent.
             return Err(Errno::EINVAL);
         }
-        GoAhead::new().map(Some)
-    }
-
-    /// Writes the ID maps of `child`, which waits on `go_ahead`, and lets it
-    /// run; if that fails, kills and reaps it.
-    fn let_go(&self, child: Child, go_ahead: Option<GoAhead>) -> Result<Child> {
-        let Some(go_ahead) = go_ahead else {
-            return Ok(child);
-        };
+        let go_ahead = GoAhead::new()?;
+        let gate = go_ahead.gate();
+        // SAFETY: forwarded from the caller; the wrapper only adds raw syscalls.
+        let child = unsafe {
+            self.start(
+                stack,
+                move || if gate.wait() { f() } else { GO_AHEAD_REFUSED },
+            )
+        }?;
         match self.maps.write(child.pid()).and_then(|()| go_ahead.give()) {
             Ok(()) => Ok(child),
             Err(err) => {

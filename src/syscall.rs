@@ -83,9 +83,7 @@ pub(crate) fn kill(pid: pid_t, sig: c_int) -> Result<()> {
     Errno::from_syscall(ret).map(drop)
 }
 
-/// `close(fd)`; errors are ignored, as the fd is gone either way. Never
-/// inlined: its dozen callers (every fd drop) take less room with a call.
-#[inline(never)]
+/// `close(fd)`; errors are ignored, as the fd is gone either way.
 pub(crate) fn close(fd: c_int) {
     // SAFETY: closing a descriptor touches no memory; the caller owned it.
     unsafe { syscall1(k::__NR_close as usize, fd as usize) };

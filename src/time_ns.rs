@@ -171,9 +171,6 @@ fn start_helper<F: FnOnce() -> c_int>(
     let helper = Spawn::new(flags).exit_signal(request.exit_signal);
     let mask = set_mask(ALL_SIGNALS)?;
     job.mask = mask;
-    // The helper reads the job in its copy of this frame: no copy of it
-    // goes onto its stack.
-    let job = &job;
     // SAFETY: a fork-like child (no sharing flags) on a stack of its own; it
     // uses its copies of the caller's memory and fds only.
     let helper = unsafe { helper.spawn_from_caller(stack, move || run_helper(job)) };
@@ -270,7 +267,7 @@ fn finish(child: Child, wants_pidfd: bool, child_go: Option<GoAhead>) -> Result<
 
 /// The helper: unshare, wait for the maps, write the offsets, create the
 /// child, report. Returns its exit status (the report is what counts).
-fn run_helper<F: FnOnce() -> c_int>(job: &Job<'_, F>) -> c_int {
+fn run_helper<F: FnOnce() -> c_int>(job: Job<'_, F>) -> c_int {
     syscall::close(job.report_read);
     // SAFETY: the helper's copy of the write end stays open until it exits.
     let report_fd = unsafe { BorrowedFd::borrow_raw(job.report) };

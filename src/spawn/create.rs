@@ -8,7 +8,6 @@ use crate::clone3::clone3;
 use crate::errno::{Errno, Result};
 use crate::fd::OwnedFd;
 use crate::flags::CloneFlags;
-use crate::go_ahead::Gate;
 use crate::pid_t;
 use core::ffi::{c_int, c_void};
 use core::mem::{align_of, size_of};
@@ -16,8 +15,7 @@ use core::ptr;
 use linux_raw_sys::general::clone_args;
 
 impl Spawn<'_> {
-    /// Places `f` on the stack, with the `gate` the child waits at before
-    /// running it (if any), and creates the child.
+    /// Places `f` on the stack and creates the child.
     ///
     /// # Safety
     ///
@@ -25,23 +23,22 @@ impl Spawn<'_> {
     pub(super) unsafe fn start<F: FnOnce() -> c_int>(
         &self,
         stack: &mut [u8],
-        gate: Option<Gate>,
         f: F,
     ) -> Result<Child> {
-        let slot = closure_slot::<Slot<F>>(stack).ok_or(Errno::ENOMEM)?;
-        // SAFETY: `slot` is aligned for a `Slot<F>` and lies inside `stack`,
-        // which we borrow mutably.
-        unsafe { slot.write(Slot { gate, f }) };
+        let slot = closure_slot::<F>(stack).ok_or(Errno::ENOMEM)?;
+        // SAFETY: `slot` is aligned for `F` and lies inside `stack`, which we
+        // borrow mutably.
+        unsafe { slot.write(f) };
         let mut pidfd: c_int = -1;
         let below = (stack.as_mut_ptr(), slot as usize - stack.as_ptr() as usize);
         // SAFETY: the child's stack is `below`, under the closure, with room
-        // for the child's copies of it (`stack_needed_below`); `run_closure::<F>` reads the `Slot<F>` at
+        // for the child's copies of it (`stack_needed_below`); `run_closure::<F>` reads the `F` at
         // `slot` once; `pidfd` outlives the call. The flags are the caller's
         // responsibility.
         let result = unsafe { self.create(below, run_closure::<F>, slot.cast(), &mut pidfd) };
         let child_consumed_ours = result.is_ok() && self.flags.contains(CloneFlags::VM);
         if !child_consumed_ours {
-            // SAFETY: the `Slot<F>` at `slot` is initialized and, in this address
+            // SAFETY: the `F` at `slot` is initialized and, in this address
             // space, was never read: the clone failed or the child had a copy.
             unsafe { ptr::drop_in_place(slot) };
         }
@@ -130,32 +127,10 @@ fn closure_slot<F>(stack: &mut [u8]) -> Option<*mut F> {
     Some(stack.as_mut_ptr().wrapping_add(slot - low).cast::<F>())
 }
 
-/// What the child finds on top of its stack: the closure, and the gate it
-/// waits at first when its parent writes its ID maps. (A gate in the slot,
-/// rather than a closure wrapping `f`, keeps one copy of this path per
-/// closure type.)
-struct Slot<F> {
-    gate: Option<Gate>,
-    f: F,
-}
-
-/// The exit status of a child whose parent could not prepare it (it is
-/// killed and reaped before anyone sees this).
-const GO_AHEAD_REFUSED: c_int = 127;
-
-/// The child's entry: takes the slot off its stack, waits at the gate if
-/// any, and runs the closure.
+/// The child's entry: takes the closure off its stack and runs it.
 extern "C" fn run_closure<F: FnOnce() -> c_int>(arg: *mut c_void) -> c_int {
-    let slot = arg.cast::<Slot<F>>();
-    // SAFETY: `arg` is the slot `start` wrote a `Slot<F>` to; the child
-    // reads each field exactly once, here. `f` is read on its own, not with
-    // the slot: one copy, as `stack_needed_below` counts.
-    let gate = unsafe { (*slot).gate };
-    // SAFETY: as above.
-    let f = unsafe { ptr::read(&raw const (*slot).f) };
-    if gate.is_none_or(Gate::wait) {
-        f()
-    } else {
-        GO_AHEAD_REFUSED
-    }
+    // SAFETY: `arg` is the slot `spawn_unchecked` wrote an `F` to; the child
+    // reads it exactly once, here.
+    let f = unsafe { ptr::read(arg.cast::<F>()) };
+    f()
 }
