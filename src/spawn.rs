@@ -75,8 +75,9 @@ impl<'a> Spawn<'a> {
 
     /// The bytes a stack must have below a closure of `size` bytes aligned
     /// to `align`: two more copies of it (the child moves it out of its slot,
-    /// and an unoptimized build moves it again into the call), three
-    /// alignments of padding for the frames that hold those copies, and
+    /// and an unoptimized build moves it again into the call), four
+    /// alignments of padding for the frames that realign the stack to hold
+    /// them (an unoptimized build realigns one frame more), and
     /// [`MIN_FREE_STACK`](Self::MIN_FREE_STACK). `None` on overflow. A stack
     /// without this much below the closure is refused with `ENOMEM`, so the
     /// child never writes below the stack it was given.
@@ -85,7 +86,7 @@ impl<'a> Spawn<'a> {
             Some(copies) => copies,
             None => return None,
         };
-        let padding = match align.checked_mul(3) {
+        let padding = match align.checked_mul(4) {
             Some(padding) => padding,
             None => return None,
         };
