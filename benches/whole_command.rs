@@ -6,7 +6,8 @@
 //! `true` alone runs in the same rounds: the floor both launchers stand on.
 //!
 //! `NSRUN=path cargo bench --bench whole_command [-- --rounds N --batch-ms N]`
-//! (by default the nsrun this `cargo bench` built, with the release settings).
+//! (by default the nsrun this `cargo bench` built, with the bench profile;
+//! `scripts/bench.sh` passes the release build, as users get it).
 
 mod common;
 
