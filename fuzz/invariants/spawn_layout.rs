@@ -266,7 +266,7 @@ const GLUE: usize = 512;
 /// What spawn reserves for its own frames beyond one closure copy: the
 /// child's second copy and its alignment padding, then `GLUE`.
 fn glue_budget(size: usize, align: usize) -> usize {
-    size + 4 * align + GLUE
+    size + 6 * align + GLUE
 }
 
 /// Prints the first and every 1000th of a kind of tolerated finding.
