@@ -13,6 +13,7 @@
 
 mod common;
 
+use common::sys::{has_cap_sys_admin, kernel_version};
 use common::{
     become_nobody, cgroup2_dir, check as decode, clone3_exit_child, clone_exit_child, exit_group,
 };
@@ -352,31 +353,6 @@ fn words() -> Vec<u64> {
             .map(|flags| flags.iter().fold(0, |word, flag| word | flag.bits())),
     );
     words
-}
-
-/// The kernel release from uname(2), as (major, minor).
-fn kernel_version() -> (u32, u32) {
-    let mut uts = [0u8; 6 * 65];
-    // SAFETY: struct new_utsname is six 65-byte fields.
-    unsafe { sc::syscall1(k::__NR_uname as usize, uts.as_mut_ptr() as usize) };
-    let release = &uts[130..195];
-    let mut parts = release.split(|b| !b.is_ascii_digit()).map(|digits| {
-        std::str::from_utf8(digits)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    });
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
-
-/// Whether this process holds CAP_SYS_ADMIN (bit 21 of CapEff).
-fn has_cap_sys_admin() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("CapEff:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .is_some_and(|caps| caps & (1 << 21) != 0)
 }
 
 /// The kernel's answer to one word, decoded.

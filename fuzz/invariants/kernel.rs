@@ -4,6 +4,7 @@
 
 use super::check::describe;
 use super::kernel_oracle::{self, Verdict};
+use super::sys::{has_cap_sys_admin, kernel_version};
 use super::FlagsInput;
 use std::os::fd::AsRawFd;
 
@@ -94,23 +95,4 @@ fn open_cgroup2() -> std::fs::File {
     std::fs::File::open(dir)
         .or_else(|_| std::fs::File::open("/"))
         .expect("open a directory")
-}
-
-/// The running kernel's (major, minor).
-fn kernel_version() -> (u32, u32) {
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let mut parts = release
-        .split(|c: char| !c.is_ascii_digit())
-        .map(|n| n.parse().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
-
-/// Whether this process holds CAP_SYS_ADMIN (bit 21 of CapEff).
-fn has_cap_sys_admin() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("CapEff:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .is_some_and(|caps| caps & (1 << 21) != 0)
 }

@@ -71,7 +71,7 @@ fn differential() -> Outcome {
         Err(err) => fail!("open the cgroup: {err}"),
     };
     let kernel = sys::kernel_version();
-    let mut oracle = Oracle::new(page, cgroup, kernel, sys::getuid() == 0);
+    let mut oracle = Oracle::new(page, cgroup, kernel, sys::has_cap_sys_admin());
     let seed = sys::monotonic_ns() as u64 | 1;
     say!(
         "  kernel {}.{}, privileged {}, seed {seed:#x}",
