@@ -16,6 +16,9 @@ mod programs;
 mod setup;
 mod sys;
 
+#[path = "../../common/proc.rs"]
+#[allow(dead_code)]
+mod common_proc;
 #[path = "../../common/sys.rs"]
 mod common_sys;
 #[path = "../../common/kbits.rs"]
@@ -31,6 +34,8 @@ mod raw_clone;
 mod sp_probe;
 
 use cases::Tally;
+/// `check` for the shared modules, which reach it through `super`.
+use common_sys::check;
 
 nsclone::entry_point!(main);
 

@@ -28,7 +28,8 @@ pub fn machine() -> Outcome {
         (c"/tmp", c"tmpfs", flags),
     ];
     for (dir, fstype, flags) in mounts {
-        let made = sys::mkdir(dir).and_then(|()| sys::mount(fstype, dir, fstype, flags));
+        let (source, target) = (fstype.to_bytes_with_nul(), dir.to_bytes_with_nul());
+        let made = sys::mkdir(dir).and_then(|()| sys::mount(source, target, Some(source), flags));
         ensure!(made.is_ok(), "mount {fstype:?} on {dir:?}: {:?}", made);
     }
     let cgroup = sys::mkdir(c"/sys/fs/cgroup/nsclone-vm")

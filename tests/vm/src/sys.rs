@@ -6,7 +6,8 @@ use linux_raw_sys::general as k;
 use linux_raw_sys::ioctl::{SIOCGIFFLAGS, SIOCSIFFLAGS};
 use nsclone::{Errno, Result};
 
-pub use crate::common_sys::{check, sethostname, shared_page};
+pub use crate::common_proc::{mount, read_file, wait_pid};
+pub use crate::common_sys::{check, has_cap_sys_admin, kernel_version, sethostname, shared_page};
 
 /// Writes all of `bytes` to `fd` (gives up on an error: the console is all
 /// the runner has to complain on).
@@ -57,22 +58,6 @@ pub fn kill(pid: c_int, signal: u32) -> Result<()> {
     .map(drop)
 }
 
-/// mount(2) with no data.
-pub fn mount(source: &CStr, target: &CStr, fstype: &CStr, flags: u32) -> Result<()> {
-    // SAFETY: every pointer is a NUL-terminated string.
-    check(unsafe {
-        sc::syscall5(
-            k::__NR_mount as usize,
-            source.as_ptr() as usize,
-            target.as_ptr() as usize,
-            fstype.as_ptr() as usize,
-            flags as usize,
-            0,
-        )
-    })
-    .map(drop)
-}
-
 /// mkdir(2) with mode 0755; an existing directory is fine.
 pub fn mkdir(path: &CStr) -> Result<()> {
     // SAFETY: `path` is NUL-terminated.
@@ -107,36 +92,6 @@ fn open(path: &CStr, flags: u32) -> Result<c_int> {
 fn close(fd: c_int) {
     // SAFETY: closes an fd this module opened.
     unsafe { sc::syscall1(k::__NR_close as usize, fd as usize) };
-}
-
-/// Reads the start of a file into `buf`: what fits.
-pub fn read_file<'b>(path: &CStr, buf: &'b mut [u8]) -> Result<&'b [u8]> {
-    let fd = open(path, k::O_RDONLY)?;
-    let mut len = 0;
-    let result = loop {
-        // SAFETY: the kernel writes at most the rest of `buf`.
-        let ret = unsafe {
-            sc::syscall3(
-                k::__NR_read as usize,
-                fd as usize,
-                buf[len..].as_mut_ptr() as usize,
-                buf.len() - len,
-            )
-        };
-        match check(ret) {
-            Ok(0) => break Ok(len),
-            Ok(n) => {
-                len += n;
-                if len == buf.len() {
-                    break Ok(len);
-                }
-            }
-            Err(Errno::EINTR) => {}
-            Err(err) => break Err(err),
-        }
-    };
-    close(fd);
-    result.map(|len| &buf[..len])
 }
 
 /// Creates (or truncates) a file and writes `bytes` to it in one write.
@@ -312,44 +267,7 @@ pub fn power_off() -> ! {
     exit_group(1)
 }
 
-/// Waits for the child `pid` (any exit signal) and decodes how it ended.
-pub fn wait_pid(pid: c_int) -> Result<nsclone::ExitStatus> {
-    let mut status: c_int = 0;
-    loop {
-        // SAFETY: the kernel writes one int to `status`.
-        let ret = unsafe {
-            sc::syscall4(
-                k::__NR_wait4 as usize,
-                pid as usize,
-                core::ptr::from_mut(&mut status) as usize,
-                k::__WALL as usize,
-                0,
-            )
-        };
-        match check(ret) {
-            Ok(_) => break,
-            Err(Errno::EINTR) => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(match status & 0x7f {
-        0 => nsclone::ExitStatus::Exited((status >> 8) & 0xff),
-        signal => nsclone::ExitStatus::Signaled(signal),
-    })
-}
-
 /// Opens a directory (close-on-exec); the runner keeps it open.
 pub fn open_dir(path: &CStr) -> Result<c_int> {
     open(path, k::O_RDONLY | k::O_DIRECTORY)
-}
-
-/// The running kernel's (major, minor), from uname's release.
-pub fn kernel_version() -> (u32, u32) {
-    let release = uname()[2];
-    let mut numbers = release.split(|b| !b.is_ascii_digit()).map(|digits| {
-        digits
-            .iter()
-            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
-    });
-    (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0))
 }

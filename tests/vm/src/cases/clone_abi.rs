@@ -64,7 +64,7 @@ fn alignment() -> Outcome {
         let pid = start(sp_misalignment_at_entry, top, SIGCHLD, ptr::null_mut())?;
         let status = sys::wait_pid(pid);
         ensure!(
-            status == Ok(ExitStatus::Exited(ABI_MISALIGNMENT_AT_ENTRY)),
+            status == ExitStatus::Exited(ABI_MISALIGNMENT_AT_ENTRY),
             "top misaligned by {skew}: sp mod 16 at entry {:?}, the ABI wants {}",
             status,
             ABI_MISALIGNMENT_AT_ENTRY
@@ -83,7 +83,7 @@ fn fn_and_arg() -> Outcome {
         let pid = start(exit_with_arg, top, SIGCHLD, (&raw mut arg).cast())?;
         let status = sys::wait_pid(pid);
         ensure!(
-            status == Ok(ExitStatus::Exited(value as c_int)),
+            status == ExitStatus::Exited(value as c_int),
             "arg {value}: the child ended {:?}",
             status
         );
@@ -114,7 +114,7 @@ fn vm_vfork() -> Outcome {
     let pid = start(store_late, top, flags, arg)?;
     let suspended_ms = (sys::monotonic_ns() - before) / 1_000_000;
     let stored = shared.load(Ordering::SeqCst);
-    expect_status(sys::wait_pid(pid), ExitStatus::Exited(0))?;
+    expect_status(Ok(sys::wait_pid(pid)), ExitStatus::Exited(0))?;
     ensure!(
         stored == 0x5a,
         "when clone returned, the child's store was not in the parent's memory"

@@ -149,8 +149,7 @@ fn fact_holds(ns: Namespace, outside: &Outside) -> bool {
     let mut buf = [0u8; 128];
     match ns {
         Namespace::Mount => {
-            let tmpfs = c"tmpfs";
-            sys::mount(tmpfs, c"/mnt", tmpfs, 0).is_ok()
+            sys::mount(b"tmpfs\0", b"/mnt\0", Some(b"tmpfs\0"), 0).is_ok()
                 && sys::write_file(MARKER, b"inside").is_ok()
                 && sys::exists(MARKER)
         }
@@ -161,7 +160,8 @@ fn fact_holds(ns: Namespace, outside: &Outside) -> bool {
         Namespace::Net => sys::loopback_flags(0).is_ok_and(|f| f & sys::IFF_UP == 0),
         Namespace::Pid => sys::getpid() == 1,
         Namespace::User => {
-            let map = sys::read_file(c"/proc/self/uid_map", &mut buf).unwrap_or_default();
+            let len = sys::read_file(b"/proc/self/uid_map\0", &mut buf).unwrap_or(0);
+            let map = &buf[..len];
             let mut fields = map.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty());
             sys::getuid() == 0
                 && fields.next() == Some(b"0")
@@ -170,7 +170,7 @@ fn fact_holds(ns: Namespace, outside: &Outside) -> bool {
                 && fields.next().is_none()
         }
         Namespace::Cgroup => {
-            sys::read_file(c"/proc/self/cgroup", &mut buf).is_ok_and(|c| c == b"0::/\n")
+            sys::read_file(b"/proc/self/cgroup\0", &mut buf).is_ok_and(|n| &buf[..n] == b"0::/\n")
         }
         Namespace::Time => {
             let ahead = sys::monotonic_ns() - outside.monotonic_ns;
@@ -193,7 +193,8 @@ fn leaked_nothing() -> Outcome {
         "the runner's queue is gone"
     );
     let mut buf = [0u8; 64];
-    let cgroup = sys::read_file(c"/proc/self/cgroup", &mut buf).unwrap_or_default();
+    let len = sys::read_file(b"/proc/self/cgroup\0", &mut buf).unwrap_or(0);
+    let cgroup = &buf[..len];
     ensure!(
         cgroup
             .strip_prefix(b"0::")

@@ -11,10 +11,11 @@ use core::ffi::CStr;
 use nsclone::ExitStatus;
 
 pub fn run(tally: &mut Tally) {
-    let mut list = [0u8; 2048];
-    let Ok(list) = sys::read_file(c"/tests/list", &mut list) else {
+    let mut buf = [0u8; 2048];
+    let Ok(len) = sys::read_file(b"/tests/list\0", &mut buf) else {
         return;
     };
+    let list = &buf[..len];
     for name in list.split(|&b| b == b'\n').filter(|name| !name.is_empty()) {
         let shown = core::str::from_utf8(name).unwrap_or("?");
         tally.run(format_args!("cargo test binary {shown}"), || {
