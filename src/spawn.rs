@@ -2,6 +2,9 @@
 //! the closure moved onto the child's stack, without allocating.
 
 mod create;
+mod placed;
+
+pub(crate) use placed::{Placed, Prelude};
 
 use crate::check::{FlagError, Rule, Syscall};
 use crate::child::Child;
@@ -14,6 +17,7 @@ use crate::id_map::{IdMap, SetGroups, UserMaps};
 use crate::time_ns::{self, TimeOffset, TimeOffsets};
 use crate::{pid_t, syscall};
 use core::ffi::c_int;
+use core::ptr;
 use linux_raw_sys::general::{SIGCHLD, SIGKILL};
 
 /// Runs `f` in a new child process created with `flags`, using `stack` as the
@@ -60,10 +64,6 @@ const UNSAFE_FOR_SPAWN: &[(CloneFlags, Rule)] = &[
 
 /// The flags only clone3 can carry.
 const CLONE3_ONLY: CloneFlags = CloneFlags::NEWTIME.union(CloneFlags::CLEAR_SIGHAND);
-
-/// The exit status of a child whose parent could not prepare it (it is
-/// killed and reaped before anyone sees this).
-const GO_AHEAD_REFUSED: c_int = 127;
 
 /// The most PIDs `set_tid` takes: one per PID-namespace level (`MAX_PID_NS_LEVEL`).
 const MAX_SET_TID: usize = 32;
@@ -339,42 +339,56 @@ impl<'a> Spawn<'a> {
         stack: &mut [u8],
         f: F,
     ) -> Result<Child> {
-        if let Some(offsets) = self.time_offsets {
-            // SAFETY: forwarded from the caller.
-            return unsafe { time_ns::spawn(self, &offsets, stack, f) };
+        let placed = Placed::closure(stack, f)?;
+        // SAFETY: forwarded from the caller; `placed` is on `stack`.
+        let result = unsafe { self.spawn_placed(placed) };
+        if !(result.is_ok() && self.flags.contains(CloneFlags::VM)) {
+            // SAFETY: the `F` in the slot is initialized and, in this address
+            // space, was never read: the clone failed or the child had a copy.
+            unsafe { ptr::drop_in_place(placed.slot.cast::<F>()) };
         }
-        // SAFETY: forwarded from the caller.
-        unsafe { self.spawn_from_caller(stack, f) }
+        result
     }
 
-    /// [`spawn_unchecked`](Self::spawn_unchecked) without time offsets: the
-    /// caller creates the child itself.
+    /// The rest of [`spawn_unchecked`](Self::spawn_unchecked), the same for
+    /// every closure type.
     ///
     /// # Safety
     ///
-    /// As for [`spawn_unchecked`](Self::spawn_unchecked).
-    pub(crate) unsafe fn spawn_from_caller<F: FnOnce() -> c_int>(
-        &self,
-        stack: &mut [u8],
-        f: F,
-    ) -> Result<Child> {
+    /// As for [`spawn_unchecked`](Self::spawn_unchecked), with `placed` on
+    /// the stack it was given.
+    unsafe fn spawn_placed(&self, placed: Placed) -> Result<Child> {
+        if let Some(offsets) = self.time_offsets {
+            // SAFETY: forwarded from the caller.
+            return unsafe { time_ns::spawn(self, &offsets, placed) };
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.spawn_from_caller(placed) }
+    }
+
+    /// Creates the child from the caller, without time offsets, and writes
+    /// its ID maps while it waits.
+    ///
+    /// # Safety
+    ///
+    /// As for [`spawn_placed`](Self::spawn_placed).
+    pub(crate) unsafe fn spawn_from_caller(&self, placed: Placed) -> Result<Child> {
         if matches!(self.maps, UserMaps::None) {
             // SAFETY: forwarded from the caller.
-            return unsafe { self.start(stack, f) };
+            return unsafe { self.start(placed) };
         }
         if self.flags.contains(CloneFlags::VFORK) {
             // The parent would wait for a child that waits for the parent.
             return Err(Errno::EINVAL);
         }
         let go_ahead = GoAhead::new()?;
-        let gate = go_ahead.gate();
-        // SAFETY: forwarded from the caller; the wrapper only adds raw syscalls.
-        let child = unsafe {
-            self.start(
-                stack,
-                move || if gate.wait() { f() } else { GO_AHEAD_REFUSED },
-            )
-        }?;
+        let prelude = Prelude {
+            close: -1,
+            mask: None,
+            gate: Some(go_ahead.gate()),
+        };
+        // SAFETY: forwarded from the caller; the prelude only adds raw syscalls.
+        let child = unsafe { self.start(placed.after(prelude)?) }?;
         match self.maps.write(child.pid()).and_then(|()| go_ahead.give()) {
             Ok(()) => Ok(child),
             Err(err) => {

@@ -9,12 +9,11 @@ use crate::fd::BorrowedFd;
 use crate::flags::CloneFlags;
 use crate::go_ahead::{Gate, GoAhead};
 use crate::signals::{set_mask, SigSet, ALL_SIGNALS};
-use crate::spawn::Spawn;
+use crate::spawn::{Placed, Prelude, Spawn};
 use crate::stack::StaticStack;
 use crate::{pid_t, syscall};
-use core::ffi::c_int;
-use core::mem::{align_of, size_of, ManuallyDrop};
-use core::{ptr, slice};
+use core::ffi::{c_int, c_void};
+use core::ptr;
 use linux_raw_sys::general::{O_RDONLY, O_WRONLY, SIGKILL};
 
 /// The offset of one clock in a new time namespace: `seconds` (negative
@@ -85,10 +84,6 @@ const HELPER_STACK: usize = 16 * 1024;
 /// its other reports are the child's pid (> 0) or `-errno`.
 const UNSHARED: i32 = 0;
 
-/// The exit status of a child whose caller could not finish (it is killed
-/// and reaped before anyone sees this).
-const GO_AHEAD_REFUSED: c_int = 127;
-
 impl TimeOffsets {
     /// The rule a request with these offsets and `flags` breaks, if any.
     pub(crate) fn rule(&self, flags: CloneFlags) -> Option<Rule> {
@@ -104,26 +99,21 @@ impl TimeOffsets {
     }
 }
 
-/// Creates `request`'s child in a new time namespace with `offsets`, through
-/// the helper (see [`TimeOffset`]). `request` carries `CLONE_NEWTIME`.
+/// Creates `request`'s child, which runs `placed`, in a new time namespace
+/// with `offsets`, through the helper (see [`TimeOffset`]). `request`
+/// carries `CLONE_NEWTIME`.
 ///
 /// # Safety
 ///
-/// As for [`Spawn::spawn_unchecked`].
-pub(crate) unsafe fn spawn<F: FnOnce() -> c_int>(
+/// As for [`Spawn::spawn_unchecked`], with `placed` on the stack it was given.
+pub(crate) unsafe fn spawn(
     request: &Spawn<'_>,
     offsets: &TimeOffsets,
-    stack: &mut [u8],
-    f: F,
+    placed: Placed,
 ) -> Result<Child> {
     let flags = request.flags;
     if offsets.rule(flags).is_some() {
         return Err(Errno::EINVAL);
-    }
-    // The child moves `f` onto `stack` to call it, as spawn's children do.
-    let needed = Spawn::stack_needed_below(size_of::<F>(), align_of::<F>());
-    if needed.is_none_or(|needed| stack.len() < needed) {
-        return Err(Errno::ENOMEM);
     }
     pid_for_children_is_own()?;
     let (report_read, report_write) = syscall::pipe()?;
@@ -134,16 +124,12 @@ pub(crate) unsafe fn spawn<F: FnOnce() -> c_int>(
     let child_go = (wants_pidfd && !flags.contains(CloneFlags::VFORK))
         .then(GoAhead::new)
         .transpose()?;
-    // The child takes `f` from its own copy of this frame; ours is dropped
-    // whatever happens, as spawn drops the parent's copy.
-    let f = ManuallyDrop::new(f);
     let unshared = CloneFlags::NEWTIME | (flags & CloneFlags::NEWUSER);
     let job = Job {
         unshared,
         text: OffsetsText::new(offsets),
         request: request.for_time_helper((flags - unshared) | CloneFlags::PARENT),
-        stack: (stack.as_mut_ptr(), stack.len()),
-        f: &*f,
+        placed,
         report_read: report_read.as_raw_fd(),
         report: report_write.as_raw_fd(),
         maps_written: maps_written.as_ref().map(GoAhead::gate),
@@ -155,38 +141,35 @@ pub(crate) unsafe fn spawn<F: FnOnce() -> c_int>(
     drop(report_write);
     let reported =
         helper.and_then(|helper| follow_helper(request, helper, report_read.as_fd(), maps_written));
-    drop(ManuallyDrop::into_inner(f));
     finish(Child::new(reported?, None), wants_pidfd, child_go)
 }
 
 /// Creates the helper, with the request's exit signal and tracing flags, on
 /// `stack`. It is born with every signal blocked, so that no handler of the
 /// caller's runs in it; the child restores the caller's mask.
-fn start_helper<F: FnOnce() -> c_int>(
-    request: &Spawn<'_>,
-    mut job: Job<'_, F>,
-    stack: &mut [u8],
-) -> Result<Child> {
+fn start_helper(request: &Spawn<'_>, mut job: Job<'_>, stack: &mut [u8]) -> Result<Child> {
     let flags = request.flags & HELPER_FLAGS;
     let helper = Spawn::new(flags).exit_signal(request.exit_signal);
     let mask = set_mask(ALL_SIGNALS)?;
     job.mask = mask;
-    // SAFETY: a fork-like child (no sharing flags) on a stack of its own; it
-    // uses its copies of the caller's memory and fds only.
-    let helper = unsafe { helper.spawn_from_caller(stack, move || run_helper(job)) };
+    let below = (stack.as_mut_ptr(), stack.len());
+    // SAFETY: a fork-like child (no sharing flags) on a stack of its own,
+    // holding the job that `run_helper` reads; it uses its copies of the
+    // caller's memory and fds only.
+    let helper = unsafe {
+        Placed::record(below, job, run_helper).and_then(|placed| helper.spawn_from_caller(placed))
+    };
     let _ = set_mask(mask);
     helper
 }
 
 /// What the helper does, in its own copy of the caller's memory and fds.
-struct Job<'a, F> {
+struct Job<'a> {
     unshared: CloneFlags,
     text: OffsetsText,
     request: Spawn<'a>,
-    /// The child's stack: the caller's `stack`, in the helper's memory.
-    stack: (*mut u8, usize),
-    /// The caller's closure, which only the child reads (once).
-    f: *const F,
+    /// The caller's closure on the child's stack, in the helper's memory.
+    placed: Placed,
     report_read: c_int,
     report: c_int,
     maps_written: Option<Gate>,
@@ -267,7 +250,9 @@ fn finish(child: Child, wants_pidfd: bool, child_go: Option<GoAhead>) -> Result<
 
 /// The helper: unshare, wait for the maps, write the offsets, create the
 /// child, report. Returns its exit status (the report is what counts).
-fn run_helper<F: FnOnce() -> c_int>(job: Job<'_, F>) -> c_int {
+extern "C" fn run_helper(arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the `Job` that `start_helper` put on this stack.
+    let job = unsafe { ptr::read(arg.cast::<Job<'_>>()) };
     syscall::close(job.report_read);
     // SAFETY: the helper's copy of the write end stays open until it exits.
     let report_fd = unsafe { BorrowedFd::borrow_raw(job.report) };
@@ -292,24 +277,21 @@ fn run_helper<F: FnOnce() -> c_int>(job: Job<'_, F>) -> c_int {
     if let Err(err) = write_offsets(&job.text) {
         return fail(err);
     }
-    let (f, report_end, mask, child_go) = (job.f, job.report, job.mask, job.child_go);
-    let child = move || {
-        syscall::close(report_end);
-        let _ = set_mask(mask);
-        if !child_go.is_none_or(Gate::wait) {
-            return GO_AHEAD_REFUSED;
-        }
-        // SAFETY: the caller's closure, in this process's copy of the
-        // caller's frame, read once and by this process only.
-        let f = unsafe { ptr::read(f) };
-        f()
+    let prelude = Prelude {
+        close: job.report,
+        mask: Some(job.mask),
+        gate: job.child_go,
     };
-    // SAFETY: the caller lent this stack to the child; in this process
-    // nothing else uses it.
-    let stack = unsafe { slice::from_raw_parts_mut(job.stack.0, job.stack.1) };
-    // SAFETY: the request's flags passed the rules that keep memory, fds and
-    // threads unshared; its ID maps are written and its offsets set.
-    match unsafe { job.request.spawn_from_caller(stack, child) } {
+    // SAFETY: the caller lent the child's stack to the child; in this process
+    // nothing else uses it. The request's flags passed the rules that keep
+    // memory, fds and threads unshared; its ID maps are written and its
+    // offsets set.
+    let child = unsafe {
+        job.placed
+            .after(prelude)
+            .and_then(|placed| job.request.spawn_from_caller(placed))
+    };
+    match child {
         Ok(child) => {
             report(child.pid());
             0

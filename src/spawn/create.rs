@@ -1,48 +1,31 @@
-//! Creating the child: the closure placed on top of its stack, then clone3
-//! or legacy clone through the trampoline, with the ENOSYS fallback.
+//! Creating the child that runs a placed closure: clone3 or legacy clone
+//! through the trampoline, with the ENOSYS fallback.
 
+use super::placed::Placed;
 use super::Spawn;
 use crate::check::Syscall;
 use crate::child::Child;
 use crate::clone3::clone3;
 use crate::errno::{Errno, Result};
 use crate::fd::OwnedFd;
-use crate::flags::CloneFlags;
 use crate::pid_t;
 use core::ffi::{c_int, c_void};
-use core::mem::{align_of, size_of};
 use core::ptr;
 use linux_raw_sys::general::clone_args;
 
 impl Spawn<'_> {
-    /// Places `f` on the stack and creates the child.
+    /// Creates the child that runs `placed`.
     ///
     /// # Safety
     ///
-    /// As for [`spawn_unchecked`](Self::spawn_unchecked).
-    pub(super) unsafe fn start<F: FnOnce() -> c_int>(
-        &self,
-        stack: &mut [u8],
-        f: F,
-    ) -> Result<Child> {
-        let slot = closure_slot::<F>(stack).ok_or(Errno::ENOMEM)?;
-        // SAFETY: `slot` is aligned for `F` and lies inside `stack`, which we
-        // borrow mutably.
-        unsafe { slot.write(f) };
+    /// As for [`spawn_unchecked`](Self::spawn_unchecked), with `placed` on the
+    /// stack it was given.
+    pub(super) unsafe fn start(&self, placed: Placed) -> Result<Child> {
         let mut pidfd: c_int = -1;
-        let below = (stack.as_mut_ptr(), slot as usize - stack.as_ptr() as usize);
-        // SAFETY: the child's stack is `below`, under the closure, with room
-        // for the child's copies of it (`stack_needed_below`); `run_closure::<F>` reads the `F` at
-        // `slot` once; `pidfd` outlives the call. The flags are the caller's
-        // responsibility.
-        let result = unsafe { self.create(below, run_closure::<F>, slot.cast(), &mut pidfd) };
-        let child_consumed_ours = result.is_ok() && self.flags.contains(CloneFlags::VM);
-        if !child_consumed_ours {
-            // SAFETY: the `F` at `slot` is initialized and, in this address
-            // space, was never read: the clone failed or the child had a copy.
-            unsafe { ptr::drop_in_place(slot) };
-        }
-        let pid = result?;
+        // SAFETY: the child's stack is `placed.below`, under what it runs,
+        // with room for the child's copies of it (`stack_needed_below`);
+        // `pidfd` outlives the call. The flags are the caller's responsibility.
+        let pid = unsafe { self.create(placed.below, placed.run, placed.slot, &mut pidfd) }?;
         // SAFETY: with CLONE_PIDFD the kernel stored a new descriptor that
         // nothing else owns.
         let pidfd = self.pidfd.then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
@@ -111,26 +94,4 @@ impl Spawn<'_> {
             cgroup: self.cgroup.map_or(0, |fd| fd.as_raw_fd() as u64),
         }
     }
-}
-
-/// Where `F` goes: as high in `stack` as its alignment allows, if
-/// [`Spawn::stack_needed_below`] bytes remain below it.
-fn closure_slot<F>(stack: &mut [u8]) -> Option<*mut F> {
-    let low = stack.as_mut_ptr() as usize;
-    let high = low.checked_add(stack.len())?;
-    let slot = high.checked_sub(size_of::<F>())? & !(align_of::<F>() - 1);
-    let needed_below = Spawn::stack_needed_below(size_of::<F>(), align_of::<F>())?;
-    if slot.checked_sub(low)? < needed_below {
-        return None;
-    }
-    // Derive the pointer from the slice to keep its provenance.
-    Some(stack.as_mut_ptr().wrapping_add(slot - low).cast::<F>())
-}
-
-/// The child's entry: takes the closure off its stack and runs it.
-extern "C" fn run_closure<F: FnOnce() -> c_int>(arg: *mut c_void) -> c_int {
-    // SAFETY: `arg` is the slot `spawn_unchecked` wrote an `F` to; the child
-    // reads it exactly once, here.
-    let f = unsafe { ptr::read(arg.cast::<F>()) };
-    f()
 }

@@ -1,0 +1,144 @@
+//! `Placed`: what a child runs, already on its stack with its type erased,
+//! so that everything after placing the closure is compiled once per
+//! binary, not once per closure type (the time-namespace helper alone made
+//! three copies of the spawn path).
+
+use super::Spawn;
+use crate::errno::{Errno, Result};
+use crate::go_ahead::Gate;
+use crate::signals::{set_mask, SigSet};
+use crate::syscall;
+use crate::CloneFn;
+use core::ffi::{c_int, c_void};
+use core::mem::{align_of, size_of};
+use core::ptr;
+
+/// A value on top of a child's stack and the function the child calls with
+/// its address; the child's stack is `below`, the bytes under the value.
+#[derive(Copy, Clone)]
+pub(crate) struct Placed {
+    pub(crate) run: CloneFn,
+    pub(crate) slot: *mut c_void,
+    /// The low end and length of the stack left under `slot`.
+    pub(crate) below: (*mut u8, usize),
+}
+
+/// The exit status of a child whose parent could not prepare it (it is
+/// killed and reaped before anyone sees this).
+const GO_AHEAD_REFUSED: c_int = 127;
+
+impl Placed {
+    /// Moves `f` as high onto `stack` as its alignment allows, with
+    /// [`Spawn::stack_needed_below`] bytes left under it; `ENOMEM` otherwise.
+    pub(crate) fn closure<F: FnOnce() -> c_int>(stack: &mut [u8], f: F) -> Result<Placed> {
+        let needed = Spawn::stack_needed_below(size_of::<F>(), align_of::<F>());
+        let below = (stack.as_mut_ptr(), stack.len());
+        match (top_slot(below, size_of::<F>(), align_of::<F>()), needed) {
+            (Some((slot, left)), Some(needed)) if left >= needed => {
+                // SAFETY: `slot` is aligned for `F` and lies inside `stack`,
+                // which we borrow mutably.
+                unsafe { slot.cast::<F>().write(f) };
+                Ok(Placed {
+                    run: run_closure::<F>,
+                    slot: slot.cast(),
+                    below: (below.0, left),
+                })
+            }
+            _ => Err(Errno::ENOMEM),
+        }
+    }
+
+    /// Puts `record` on top of the stack `below` (at most a few words: it
+    /// comes out of the [`Spawn::MIN_FREE_STACK`] kept for the crate's
+    /// frames), for a child that starts in `run` with its address.
+    ///
+    /// # Safety
+    ///
+    /// `below` must be memory nothing else uses while the child runs, and
+    /// `run` must read the `T` at its argument once.
+    pub(crate) unsafe fn record<T>(
+        below: (*mut u8, usize),
+        record: T,
+        run: CloneFn,
+    ) -> Result<Placed> {
+        let (slot, left) = top_slot(below, size_of::<T>(), align_of::<T>()).ok_or(Errno::ENOMEM)?;
+        // SAFETY: `slot` is aligned for `T` and inside `below`, which the caller lends us.
+        unsafe { slot.cast::<T>().write(record) };
+        Ok(Placed {
+            run,
+            slot: slot.cast(),
+            below: (below.0, left),
+        })
+    }
+
+    /// This, run after `prelude`, from a record under the slot.
+    ///
+    /// # Safety
+    ///
+    /// As for [`record`](Self::record), for `self.below`.
+    pub(crate) unsafe fn after(self, prelude: Prelude) -> Result<Placed> {
+        let then = Then {
+            prelude,
+            run: self.run,
+            slot: self.slot,
+        };
+        // SAFETY: forwarded from the caller; `run_prelude` reads a `Then`.
+        unsafe { Placed::record(self.below, then, run_prelude) }
+    }
+}
+
+/// The highest address in `(low, len)` for `size` bytes aligned to `align`,
+/// and the bytes left under it; `None` if they do not fit.
+fn top_slot((low, len): (*mut u8, usize), size: usize, align: usize) -> Option<(*mut u8, usize)> {
+    let start = low as usize;
+    let slot = start.checked_add(len)?.checked_sub(size)? & !(align - 1);
+    let left = slot.checked_sub(start)?;
+    // Derive the pointer from `low` to keep its provenance.
+    Some((low.wrapping_add(left), left))
+}
+
+/// What a child does before its closure: the steps a parent needs between
+/// creating it and letting it run.
+#[derive(Copy, Clone)]
+pub(crate) struct Prelude {
+    /// A descriptor the child must not keep, or -1.
+    pub(crate) close: c_int,
+    /// The signal mask to set, if not the inherited one.
+    pub(crate) mask: Option<SigSet>,
+    /// Where to wait for the parent's go-ahead, if at all.
+    pub(crate) gate: Option<Gate>,
+}
+
+/// A prelude and the placed value it leads to.
+#[derive(Copy, Clone)]
+struct Then {
+    prelude: Prelude,
+    run: CloneFn,
+    slot: *mut c_void,
+}
+
+/// A child's entry through a [`Prelude`]: the steps, then the closure
+/// (unless the parent gave up on it).
+extern "C" fn run_prelude(arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the `Then` that `after` wrote on this child's stack.
+    let then = unsafe { ptr::read(arg.cast::<Then>()) };
+    let prelude = then.prelude;
+    if prelude.close >= 0 {
+        syscall::close(prelude.close);
+    }
+    if let Some(mask) = prelude.mask {
+        let _ = set_mask(mask);
+    }
+    if !prelude.gate.is_none_or(Gate::wait) {
+        return GO_AHEAD_REFUSED;
+    }
+    (then.run)(then.slot)
+}
+
+/// The child's entry for a closure: takes it off its stack and runs it.
+extern "C" fn run_closure<F: FnOnce() -> c_int>(arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the slot `Placed::closure` wrote an `F` to; the child
+    // reads it exactly once, here.
+    let f = unsafe { ptr::read(arg.cast::<F>()) };
+    f()
+}
