@@ -85,13 +85,9 @@ pub enum Rule {
     SpawnExitSignalInFlags,
     /// spawn: a time offset's nanoseconds are a second or more.
     TimeOffsetNanosecondsTooLarge,
-    /// spawn: time offsets with `CLONE_VM`, `CLONE_FS`, `CLONE_SYSVSEM` or
-    /// `CLONE_IO`, which the child would share with the helper that sets the
-    /// offsets rather than with the caller.
-    TimeOffsetsWithSharing,
-    /// spawn: time offsets with `CLONE_PARENT`; the helper that sets them
-    /// makes the caller the child's parent.
-    TimeOffsetsWithParent,
+    /// spawn: time offsets with `CLONE_VM`; the child enters the new time
+    /// namespace itself, which a process sharing its memory cannot.
+    TimeOffsetsWithVm,
 }
 
 impl Rule {
@@ -148,11 +144,8 @@ impl Rule {
             Rule::TimeOffsetNanosecondsTooLarge => {
                 "a time offset's nanoseconds must be below 1000000000 (whole seconds go in seconds)"
             }
-            Rule::TimeOffsetsWithSharing => {
-                "time offsets are set by a helper process that creates the child, so the child cannot share CLONE_VM, CLONE_FS, CLONE_SYSVSEM or CLONE_IO with the caller"
-            }
-            Rule::TimeOffsetsWithParent => {
-                "time offsets cannot be combined with CLONE_PARENT: the helper that sets them makes the caller the child's parent"
+            Rule::TimeOffsetsWithVm => {
+                "time offsets cannot be combined with CLONE_VM: the child enters its new time namespace itself, which needs memory of its own"
             }
         }
     }

@@ -31,7 +31,7 @@ mod errno;
 mod exec;
 mod fd;
 mod flags;
-mod go_ahead;
+mod handshake;
 mod id_map;
 mod namespace;
 mod ns_file;

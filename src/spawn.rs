@@ -12,9 +12,9 @@ use crate::clone3::clone3_available;
 use crate::errno::{Errno, Result};
 use crate::fd::BorrowedFd;
 use crate::flags::CloneFlags;
-use crate::go_ahead::GoAhead;
+use crate::handshake::Handshake;
 use crate::id_map::{IdMap, SetGroups, UserMaps};
-use crate::time_ns::{self, TimeOffset, TimeOffsets};
+use crate::time_ns::{TimeOffset, TimeOffsets};
 use crate::{pid_t, syscall};
 use core::ffi::c_int;
 use core::ptr;
@@ -31,7 +31,8 @@ pub fn spawn<F: FnOnce() -> c_int>(flags: CloneFlags, stack: &mut [u8], f: F) ->
 /// A builder for a child: flags, exit signal, pidfd, cgroup and PIDs, then
 /// [`spawn`](Spawn::spawn).
 ///
-/// Uses clone3 when the request needs it (`CLONE_NEWTIME`,
+/// Uses clone3 when the request needs it (`CLONE_NEWTIME` without
+/// [`time_offsets`](Spawn::time_offsets),
 /// `CLONE_CLEAR_SIGHAND`, a cgroup, `set_tid`) or asks for a pidfd, legacy
 /// clone otherwise. When clone3 answers `ENOSYS` (kernels before 5.3, and
 /// seccomp filters that hide it) a request legacy clone can express is made
@@ -181,25 +182,21 @@ impl<'a> Spawn<'a> {
 
     /// Starts the child in a new time namespace (`CLONE_NEWTIME`, which this
     /// adds) whose `CLOCK_MONOTONIC` and `CLOCK_BOOTTIME` run `monotonic` and
-    /// `boottime` ahead of the caller's (behind, if negative), set before the
-    /// child starts by a single-threaded helper process ([`TimeOffset`] says
-    /// how). The caller, which may have threads, is the child's parent, and
-    /// its own namespaces and `time_for_children` never change. A pidfd is
-    /// taken with pidfd_open(2) before the closure runs. The caller also gets
-    /// the exit signal for the helper, which it reaps. Needs Linux 5.6 (not
-    /// clone3) and `/proc`.
+    /// `boottime` ahead of the caller's (behind, if negative). The child,
+    /// created without `CLONE_NEWTIME` (so legacy clone serves), makes the
+    /// namespace, sets the offsets and enters it before its closure runs;
+    /// [`TimeOffset`] says how. The caller's own namespaces and
+    /// `time_for_children` never change, and it may have threads. Needs
+    /// Linux 5.6 and `/proc`.
     ///
     /// Refused ([`check`](Self::check) names the rule): `CLONE_VM` (so
-    /// [`Spawn::exec`] too), `CLONE_FS`, `CLONE_SYSVSEM` and `CLONE_IO`, which
-    /// the child would share with the helper, `CLONE_PARENT`, and nanoseconds
-    /// of a second or more.
+    /// [`Spawn::exec`] too), and nanoseconds of a second or more.
     ///
     /// Errors, besides [`spawn`](Self::spawn)'s: `ERANGE` (an offset takes a
     /// clock below zero or too far ahead), `EPERM` (no `CAP_SYS_ADMIN` and
     /// `CAP_SYS_TIME` for the new namespace: add `CLONE_NEWUSER` when
-    /// unprivileged), `EINVAL` when the caller's `pid_for_children` is not
-    /// its own PID namespace (after unshare(2) or setns(2) of one), `EIO` if
-    /// the helper died without answering.
+    /// unprivileged), `ENOENT` without `/proc`, `EIO` if the child died
+    /// before it answered.
     pub const fn time_offsets(mut self, monotonic: TimeOffset, boottime: TimeOffset) -> Spawn<'a> {
         self.flags = self.flags.union(CloneFlags::NEWTIME);
         self.time_offsets = Some(TimeOffsets {
@@ -225,15 +222,20 @@ impl<'a> Spawn<'a> {
     }
 
     fn needs_clone3(&self) -> bool {
-        self.flags.intersects(CLONE3_ONLY)
-            || self.flags.bits() > u64::from(u32::MAX)
+        let flags = self.kernel_flags();
+        flags.intersects(CLONE3_ONLY)
+            || flags.bits() > u64::from(u32::MAX)
             || self.cgroup.is_some()
             || !self.set_tid.is_empty()
     }
 
-    /// The flags as the kernel gets them, with those the options add.
+    /// The flags as the kernel gets them, with those the options add, and
+    /// without `CLONE_NEWTIME` when the child makes its time namespace itself.
     fn kernel_flags(&self) -> CloneFlags {
         let mut flags = self.flags;
+        if self.time_offsets.is_some() {
+            flags -= CloneFlags::NEWTIME;
+        }
         if self.pidfd {
             flags |= CloneFlags::PIDFD;
         }
@@ -351,45 +353,43 @@ impl<'a> Spawn<'a> {
     }
 
     /// The rest of [`spawn_unchecked`](Self::spawn_unchecked), the same for
-    /// every closure type.
+    /// every closure type: creates the child, then writes its ID maps while
+    /// it waits, and waits for it to enter its time namespace.
     ///
     /// # Safety
     ///
     /// As for [`spawn_unchecked`](Self::spawn_unchecked), with `placed` on
     /// the stack it was given.
     unsafe fn spawn_placed(&self, placed: Placed) -> Result<Child> {
-        if let Some(offsets) = self.time_offsets {
-            // SAFETY: forwarded from the caller.
-            return unsafe { time_ns::spawn(self, &offsets, placed) };
-        }
-        // SAFETY: forwarded from the caller.
-        unsafe { self.spawn_from_caller(placed) }
-    }
-
-    /// Creates the child from the caller, without time offsets, and writes
-    /// its ID maps while it waits.
-    ///
-    /// # Safety
-    ///
-    /// As for [`spawn_placed`](Self::spawn_placed).
-    pub(crate) unsafe fn spawn_from_caller(&self, placed: Placed) -> Result<Child> {
-        if matches!(self.maps, UserMaps::None) {
+        let has_maps = !matches!(self.maps, UserMaps::None);
+        if !has_maps && self.time_offsets.is_none() {
             // SAFETY: forwarded from the caller.
             return unsafe { self.start(placed) };
         }
-        if self.flags.contains(CloneFlags::VFORK) {
+        if has_maps && self.flags.contains(CloneFlags::VFORK) {
             // The parent would wait for a child that waits for the parent.
             return Err(Errno::EINVAL);
         }
-        let go_ahead = GoAhead::new()?;
+        let go_ahead = has_maps.then(Handshake::new).transpose()?;
+        let time = match self.time_offsets {
+            Some(offsets) => Some((offsets, Handshake::new()?)),
+            None => None,
+        };
         let prelude = Prelude {
-            close: -1,
-            mask: None,
-            gate: Some(go_ahead.gate()),
+            go_ahead: go_ahead.as_ref().map(Handshake::child_end),
+            time: time
+                .as_ref()
+                .map(|(offsets, report)| (*offsets, report.child_end())),
         };
         // SAFETY: forwarded from the caller; the prelude only adds raw syscalls.
         let child = unsafe { self.start(placed.after(prelude)?) }?;
-        match self.maps.write(child.pid()).and_then(|()| go_ahead.give()) {
+        let prepared = go_ahead
+            .map_or(Ok(()), |go_ahead| {
+                self.maps.write(child.pid())?;
+                go_ahead.give()
+            })
+            .and_then(|()| time.map_or(Ok(()), |(_, report)| report.read_report()));
+        match prepared {
             Ok(()) => Ok(child),
             Err(err) => {
                 // No half-created child: it has not run `f`, so end it here.
@@ -398,24 +398,6 @@ impl<'a> Spawn<'a> {
                 Err(err)
             }
         }
-    }
-}
-
-/// What the time-namespace helper (time_ns.rs) needs of a request.
-impl<'a> Spawn<'a> {
-    pub(crate) fn has_id_maps(&self) -> bool {
-        !matches!(self.maps, UserMaps::None)
-    }
-
-    /// The child's part, which the helper creates with `flags`: no exit
-    /// signal (`CLONE_PARENT` inherits the helper's), pidfd, maps or offsets.
-    pub(crate) fn for_time_helper(mut self, flags: CloneFlags) -> Spawn<'a> {
-        self.flags = flags;
-        self.exit_signal = 0;
-        self.pidfd = false;
-        self.maps = UserMaps::None;
-        self.time_offsets = None;
-        self
     }
 }
 

@@ -400,7 +400,7 @@ fn an_unprivileged_request_without_newuser_is_eperm_and_leaves_no_child() {
 }
 
 #[test]
-fn a_map_the_kernel_refuses_for_the_helper_is_returned_and_leaves_no_child() {
+fn a_map_the_kernel_refuses_is_returned_and_leaves_no_child() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs root to drop to uid 65534");
     let ran = SharedPage::new(0u32);
@@ -429,29 +429,40 @@ fn a_map_the_kernel_refuses_for_the_helper_is_returned_and_leaves_no_child() {
 }
 
 #[test]
-fn a_caller_whose_pid_for_children_moved_is_refused_before_any_process() {
+fn a_caller_whose_pid_for_children_moved_gets_a_pid_1_child_with_offsets() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs CAP_SYS_ADMIN for unshare(CLONE_NEWPID)");
     let status = in_child(|| {
         if unshare(CloneFlags::NEWPID).is_err() {
             return 90;
         }
-        let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1), secs(1));
+        let start = monotonic_ns();
+        let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(300), secs(1));
         let mut stack = MmapStack::new(64 * 1024).unwrap();
-        if request.spawn(stack.as_mut_slice(), || 0).err() != Some(Errno::EINVAL) {
-            return 1;
-        }
-        // No process was created: the new PID namespace still has no init,
-        // so the next child becomes its PID 1.
-        let first = spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
-            (getpid() != 1) as c_int
+        let child = request.spawn(stack.as_mut_slice(), move || {
+            let shifted = shifted_by(start, monotonic_ns(), 300 * NSEC_PER_SEC);
+            (getpid() != 1 || !shifted) as c_int
         });
-        match first.map(|child| child.wait()) {
+        match child.map(|child| child.wait()) {
             Ok(Ok(ExitStatus::Exited(0))) => 0,
-            _ => 2,
+            Ok(_) => 1,
+            Err(err) => 100 + err.raw(),
         }
     });
     assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn a_child_sharing_cwd_sysvsem_and_io_with_the_caller_gets_its_offsets() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    let flags = CloneFlags::FS | CloneFlags::SYSVSEM | CloneFlags::IO;
+    let look = spawn_and_look(Spawn::new(flags).time_offsets(secs(700), secs(0))).unwrap();
+    assert!(
+        look.monotonic.shifted_by(700 * NSEC_PER_SEC),
+        "{:?}",
+        look.monotonic
+    );
 }
 
 #[test]
@@ -488,20 +499,15 @@ fn a_newpid_child_with_offsets_is_pid_1_and_the_callers_child() {
 }
 
 #[test]
-fn a_pid_namespace_init_spawns_with_offsets_through_its_helper() {
+fn a_pid_namespace_init_spawns_children_with_offsets() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs CAP_SYS_ADMIN for NEWPID");
     let mut stack = MmapStack::new(256 * 1024).unwrap();
-    // The init's helper uses CLONE_PARENT; only the init itself may not.
     let init = spawn(CloneFlags::NEWPID, stack.as_mut_slice(), || {
         if getpid() != 1 {
             return 1;
         }
         let mut stack = MmapStack::new(64 * 1024).unwrap();
-        let sibling = Spawn::new(CloneFlags::PARENT).exit_signal(0);
-        if sibling.spawn(stack.as_mut_slice(), || 0).err() != Some(Errno::EINVAL) {
-            return 5;
-        }
         let before = own_time_namespaces();
         let start = monotonic_ns();
         let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1000), TimeOffset::ZERO);
@@ -608,25 +614,27 @@ fn two_hundred_spawns_with_offsets_leak_no_fd_and_leave_no_zombie() {
 }
 
 #[test]
-fn offsets_refuse_sharing_flags_parent_and_a_second_of_nanoseconds() {
+fn offsets_refuse_clone_vm_and_a_second_of_nanoseconds_only() {
     let offsets = |flags| Spawn::new(flags).time_offsets(secs(1), TimeOffset::ZERO);
     let rule = |request: Spawn<'_>| request.check().map_err(|err| err.rule());
+    assert_eq!(
+        rule(offsets(CloneFlags::VM | CloneFlags::VFORK)),
+        Err(Rule::TimeOffsetsWithVm)
+    );
+    // The child makes its own time namespace: sharing anything but memory,
+    // or being the caller's sibling, does not stand in the way.
     for flags in [
-        CloneFlags::VM | CloneFlags::VFORK,
         CloneFlags::SYSVSEM,
         CloneFlags::IO,
         CloneFlags::FS,
+        CloneFlags::VFORK,
     ] {
-        assert_eq!(
-            rule(offsets(flags)),
-            Err(Rule::TimeOffsetsWithSharing),
-            "{flags}"
-        );
+        assert_eq!(rule(offsets(flags)), Ok(()), "{flags}");
     }
-    assert_eq!(
-        rule(offsets(CloneFlags::PARENT).exit_signal(0)),
-        Err(Rule::TimeOffsetsWithParent)
-    );
+    assert_eq!(rule(offsets(CloneFlags::PARENT).exit_signal(0)), Ok(()));
+    // Without CLONE_NEWTIME in the clone itself, legacy clone serves.
+    assert_eq!(offsets(CloneFlags::NEWTIME).syscall(), Syscall::Clone);
+    assert_eq!(Spawn::new(CloneFlags::NEWTIME).syscall(), Syscall::Clone3);
     let too_many = TimeOffset {
         seconds: 0,
         nanoseconds: 1_000_000_000,
@@ -681,9 +689,5 @@ fn the_child_runs_with_the_callers_signal_mask() {
         })
         .unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
-    assert_eq!(
-        theirs.get(),
-        ours,
-        "the helper blocks every signal, the child not"
-    );
+    assert_eq!(theirs.get(), ours, "the child runs with the caller's mask");
 }

@@ -491,8 +491,7 @@ fn every_rule_has_a_message_and_answers_einval() {
         Rule::IdMapsWithVfork,
         Rule::SpawnExitSignalInFlags,
         Rule::TimeOffsetNanosecondsTooLarge,
-        Rule::TimeOffsetsWithSharing,
-        Rule::TimeOffsetsWithParent,
+        Rule::TimeOffsetsWithVm,
     ];
     for rule in rules {
         assert!(!rule.message().is_empty(), "{rule:?}");

@@ -1,13 +1,11 @@
 //! `Placed`: what a child runs, already on its stack with its type erased,
 //! so that everything after placing the closure is compiled once per
-//! binary, not once per closure type (the time-namespace helper alone made
-//! three copies of the spawn path).
+//! binary, not once per closure type.
 
 use super::Spawn;
 use crate::errno::{Errno, Result};
-use crate::go_ahead::Gate;
-use crate::signals::{set_mask, SigSet};
-use crate::syscall;
+use crate::handshake::ChildEnd;
+use crate::time_ns::TimeOffsets;
 use crate::CloneFn;
 use core::ffi::{c_int, c_void};
 use core::mem::{align_of, size_of};
@@ -23,9 +21,9 @@ pub(crate) struct Placed {
     pub(crate) below: (*mut u8, usize),
 }
 
-/// The exit status of a child whose parent could not prepare it (it is
-/// killed and reaped before anyone sees this).
-const GO_AHEAD_REFUSED: c_int = 127;
+/// The exit status of a child that was not prepared (it is killed and
+/// reaped before anyone sees this).
+const NOT_PREPARED: c_int = 127;
 
 impl Placed {
     /// Moves `f` as high onto `stack` as its alignment allows, with
@@ -97,16 +95,14 @@ fn top_slot((low, len): (*mut u8, usize), size: usize, align: usize) -> Option<(
     Some((low.wrapping_add(left), left))
 }
 
-/// What a child does before its closure: the steps a parent needs between
+/// What a child does before its closure: the steps between its parent
 /// creating it and letting it run.
 #[derive(Copy, Clone)]
 pub(crate) struct Prelude {
-    /// A descriptor the child must not keep, or -1.
-    pub(crate) close: c_int,
-    /// The signal mask to set, if not the inherited one.
-    pub(crate) mask: Option<SigSet>,
-    /// Where to wait for the parent's go-ahead, if at all.
-    pub(crate) gate: Option<Gate>,
+    /// Where to wait for the parent's go-ahead (its ID maps written), if at all.
+    pub(crate) go_ahead: Option<ChildEnd>,
+    /// A new time namespace to enter, and where to report how that went.
+    pub(crate) time: Option<(TimeOffsets, ChildEnd)>,
 }
 
 /// A prelude and the placed value it leads to.
@@ -118,19 +114,20 @@ struct Then {
 }
 
 /// A child's entry through a [`Prelude`]: the steps, then the closure
-/// (unless the parent gave up on it).
+/// (unless the parent gave up on it or a step failed).
 extern "C" fn run_prelude(arg: *mut c_void) -> c_int {
     // SAFETY: `arg` is the `Then` that `after` wrote on this child's stack.
     let then = unsafe { ptr::read(arg.cast::<Then>()) };
     let prelude = then.prelude;
-    if prelude.close >= 0 {
-        syscall::close(prelude.close);
+    if !prelude.go_ahead.is_none_or(ChildEnd::wait) {
+        return NOT_PREPARED;
     }
-    if let Some(mask) = prelude.mask {
-        let _ = set_mask(mask);
-    }
-    if !prelude.gate.is_none_or(Gate::wait) {
-        return GO_AHEAD_REFUSED;
+    if let Some((offsets, report)) = prelude.time {
+        let entered = offsets.enter_new();
+        report.report(entered);
+        if entered.is_err() {
+            return NOT_PREPARED;
+        }
     }
     (then.run)(then.slot)
 }
