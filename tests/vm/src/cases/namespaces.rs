@@ -64,9 +64,11 @@ fn observe(flags: CloneFlags, via: Via) -> Outcome {
         let ahead = TimeOffset::from_secs(MONOTONIC_AHEAD_S);
         request = request.time_offsets(ahead, TimeOffset::ZERO);
     }
-    let expected = match (via, flags.contains(CloneFlags::NEWTIME)) {
-        (Via::Spawn, false) => nsclone::Syscall::Clone,
-        _ => nsclone::Syscall::Clone3,
+    // With offsets the child makes its time namespace itself: legacy clone
+    // serves unless a pidfd is asked for.
+    let expected = match via {
+        Via::Spawn => nsclone::Syscall::Clone,
+        Via::Clone3Pidfd => nsclone::Syscall::Clone3,
     };
     ensure!(
         request.syscall() == expected,
