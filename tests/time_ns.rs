@@ -7,6 +7,7 @@ mod common;
 use common::proc::{no_child_left, read_file, sched_yield};
 use common::{check, geteuid, getpid, in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
 use core::ffi::{c_char, c_int};
+use core::mem::{align_of_val, size_of_val};
 use linux_raw_sys::general as k;
 use nsclone::{
     spawn, unshare, CStrArray, CloneFlags, Errno, ExitStatus, IdMap, MmapStack, Rule, SetGroups,
@@ -463,6 +464,35 @@ fn a_child_sharing_cwd_sysvsem_and_io_with_the_caller_gets_its_offsets() {
         "{:?}",
         look.monotonic
     );
+}
+
+#[test]
+fn the_smallest_stack_a_closure_fits_also_holds_the_map_and_time_steps() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    // A 2 KiB closure on a stack with exactly `stack_needed_below` under it,
+    // right above MmapStack's guard: the ID-map and time-namespace steps
+    // the child runs first must fit in what spawn keeps for its own
+    // frames, or the child faults on the guard.
+    let data: [u64; 256] = core::array::from_fn(|i| i as u64 * 7);
+    let expected: u64 = data.iter().sum();
+    let start = monotonic_ns();
+    let child = move || {
+        let shifted = shifted_by(start, monotonic_ns(), 100 * NSEC_PER_SEC);
+        (data.iter().sum::<u64>() != expected || !shifted || geteuid() != 0) as c_int
+    };
+    let needed = Spawn::stack_needed_below(size_of_val(&child), align_of_val(&child)).unwrap();
+    let len = size_of_val(&child) + needed;
+    let mut stack = MmapStack::new(len).unwrap();
+    let request = Spawn::new(CloneFlags::NEWUSER)
+        .map_root_user()
+        .time_offsets(secs(100), TimeOffset::ZERO);
+    let too_small = request.spawn(&mut stack.as_mut_slice()[..len - 1], child);
+    assert_eq!(too_small.err(), Some(Errno::ENOMEM));
+    let child = request
+        .spawn(&mut stack.as_mut_slice()[..len], child)
+        .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
 }
 
 #[test]
