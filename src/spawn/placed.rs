@@ -10,6 +10,7 @@ use crate::CloneFn;
 use core::ffi::{c_int, c_void};
 use core::mem::{align_of, size_of};
 use core::ptr;
+use static_assertions::const_assert;
 
 /// A value on top of a child's stack and the function the child calls with
 /// its address; the child's stack is `below`, the bytes under the value.
@@ -46,7 +47,7 @@ impl Placed {
         }
     }
 
-    /// Puts `record` on top of the stack `below` (at most a few words: it
+    /// Puts `record` on top of the stack `below` (under a hundred bytes: it
     /// comes out of the [`Spawn::MIN_FREE_STACK`] kept for the crate's
     /// frames), for a child that starts in `run` with its address.
     ///
@@ -54,11 +55,7 @@ impl Placed {
     ///
     /// `below` must be memory nothing else uses while the child runs, and
     /// `run` must read the `T` at its argument once.
-    pub(crate) unsafe fn record<T>(
-        below: (*mut u8, usize),
-        record: T,
-        run: CloneFn,
-    ) -> Result<Placed> {
+    unsafe fn record<T>(below: (*mut u8, usize), record: T, run: CloneFn) -> Result<Placed> {
         let (slot, left) = top_slot(below, size_of::<T>(), align_of::<T>()).ok_or(Errno::ENOMEM)?;
         // SAFETY: `slot` is aligned for `T` and inside `below`, which the caller lends us.
         unsafe { slot.cast::<T>().write(record) };
@@ -112,6 +109,9 @@ struct Then {
     run: CloneFn,
     slot: *mut c_void,
 }
+
+// What `record` promises of the records it is given.
+const_assert!(size_of::<Then>() < 100);
 
 /// A child's entry through a [`Prelude`]: the steps, then the closure
 /// (unless the parent gave up on it or a step failed).
