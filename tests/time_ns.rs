@@ -644,6 +644,38 @@ fn two_hundred_spawns_with_offsets_leak_no_fd_and_leave_no_zombie() {
 }
 
 #[test]
+fn the_closure_inherits_no_descriptor_from_the_steps_before_it() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    // In a child: no other thread opens fds meanwhile, so fd numbers are exact.
+    let status = in_child(|| {
+        let open_fds = || {
+            std::fs::read_dir("/proc/self/fd")
+                .map(|dir| dir.count())
+                .unwrap_or(0)
+        };
+        let ours = open_fds();
+        // Two pipes are open while the child starts: the maps' go-ahead and
+        // the time namespace report. The child closes its copies of both.
+        let request = Spawn::new(CloneFlags::NEWUSER)
+            .map_root_user()
+            .time_offsets(secs(1), secs(1));
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let child = request.spawn(stack.as_mut_slice(), move || (open_fds() != ours) as c_int);
+        match child.map(|child| child.wait()) {
+            Ok(Ok(ExitStatus::Exited(0))) => 0,
+            Ok(Ok(_)) => 1,
+            _ => 2,
+        }
+    });
+    assert_eq!(
+        status,
+        ExitStatus::Exited(0),
+        "the closure found a descriptor open"
+    );
+}
+
+#[test]
 fn offsets_refuse_clone_vm_and_a_second_of_nanoseconds_only() {
     let offsets = |flags| Spawn::new(flags).time_offsets(secs(1), TimeOffset::ZERO);
     let rule = |request: Spawn<'_>| request.check().map_err(|err| err.rule());
