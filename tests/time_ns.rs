@@ -466,33 +466,64 @@ fn a_child_sharing_cwd_sysvsem_and_io_with_the_caller_gets_its_offsets() {
     );
 }
 
-#[test]
-fn the_smallest_stack_a_closure_fits_also_holds_the_map_and_time_steps() {
-    skip_under_qemu_user!();
-    skip_if!(!is_root(), "needs CAP_SYS_TIME");
-    // A 2 KiB closure on a stack with exactly `stack_needed_below` under it,
-    // right above MmapStack's guard: the ID-map and time-namespace steps
-    // the child runs first must fit in what spawn keeps for its own
-    // frames, or the child faults on the guard.
-    let data: [u64; 256] = core::array::from_fn(|i| i as u64 * 7);
-    let expected: u64 = data.iter().sum();
+/// Bytes aligned to 4096, for a closure as aligned as a page.
+#[derive(Copy, Clone)]
+#[repr(C, align(4096))]
+struct PageAligned([u8; 100]);
+
+/// Spawns a closure capturing `value` with ID maps and time offsets on the
+/// smallest stack it fits (and refused, ENOMEM, on one byte less), right
+/// above MmapStack's guard: the child faults if the steps it runs before
+/// the closure need more than spawn keeps for its own frames.
+fn on_the_smallest_stack_with_steps<T: Copy>(value: T) -> Result<ExitStatus, Errno> {
     let start = monotonic_ns();
     let child = move || {
+        core::hint::black_box(&value);
         let shifted = shifted_by(start, monotonic_ns(), 100 * NSEC_PER_SEC);
-        (data.iter().sum::<u64>() != expected || !shifted || geteuid() != 0) as c_int
+        (!shifted || geteuid() != 0) as c_int
     };
-    let needed = Spawn::stack_needed_below(size_of_val(&child), align_of_val(&child)).unwrap();
-    let len = size_of_val(&child) + needed;
+    let (size, align) = (size_of_val(&child), align_of_val(&child));
+    let needed = Spawn::stack_needed_below(size, align).unwrap();
+    // The stack starts on a page, so the closure's slot is aligned when
+    // what lies under it is.
+    let len = size + needed.next_multiple_of(align);
     let mut stack = MmapStack::new(len).unwrap();
     let request = Spawn::new(CloneFlags::NEWUSER)
         .map_root_user()
         .time_offsets(secs(100), TimeOffset::ZERO);
     let too_small = request.spawn(&mut stack.as_mut_slice()[..len - 1], child);
-    assert_eq!(too_small.err(), Some(Errno::ENOMEM));
-    let child = request
-        .spawn(&mut stack.as_mut_slice()[..len], child)
-        .unwrap();
-    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+    assert_eq!(
+        too_small.err(),
+        Some(Errno::ENOMEM),
+        "{size} bytes, {align}"
+    );
+    request
+        .spawn(&mut stack.as_mut_slice()[..len], child)?
+        .wait()
+}
+
+#[test]
+fn the_smallest_stack_a_closure_fits_also_holds_the_map_and_time_steps() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    let exited = Ok(ExitStatus::Exited(0));
+    assert_eq!(on_the_smallest_stack_with_steps(()), exited, "empty");
+    assert_eq!(
+        on_the_smallest_stack_with_steps([7u64; 256]),
+        exited,
+        "2 KiB"
+    );
+    assert_eq!(
+        on_the_smallest_stack_with_steps([1u8; 65536]),
+        exited,
+        "64 KiB"
+    );
+    let page = PageAligned([3; 100]);
+    assert_eq!(
+        on_the_smallest_stack_with_steps(page),
+        exited,
+        "page-aligned"
+    );
 }
 
 #[test]
