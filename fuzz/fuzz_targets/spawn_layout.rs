@@ -1,7 +1,8 @@
 //! The safe spawn path with closures of 37 sizes and alignments (0 to
 //! 100,000 bytes, aligned 1 to 4096) on stacks of any length starting at any
 //! offset in a guarded region, fork-like, vfork and CLONE_VM|CLONE_VFORK,
-//! with and without a pidfd (clone3): spawn fails with ENOMEM before any
+//! with and without a pidfd (clone3), and with the steps a child runs before
+//! its closure (ID maps and time offsets): spawn fails with ENOMEM before any
 //! syscall exactly when the documented placement does not fit, drops the
 //! closure exactly once either way, and otherwise the child finds its
 //! captured bytes, its alignment, its stack pointer and the memory below its

@@ -8,7 +8,7 @@ use super::Reader;
 use core::ffi::c_int;
 use core::mem::{align_of_val, size_of_val};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use nsclone::{CloneFlags, Errno, ExitStatus, Spawn};
+use nsclone::{CloneFlags, Errno, ExitStatus, Spawn, TimeOffset};
 use std::sync::OnceLock;
 
 /// Canary bytes below every stack: a child that runs past its stack's
@@ -21,19 +21,42 @@ pub const MAX_STACK: usize = 384 * 1024;
 /// misalignment (canary too), the stack; inaccessible memory below it.
 pub const REGION: usize = CANARY_ZONE + 4096 + MAX_STACK;
 
-/// The request: flags and whether to ask for a pidfd (clone3 then).
-pub const MODES: [(&str, CloneFlags, bool); 7] = [
-    ("fork", CloneFlags::empty(), false),
-    ("fork+pidfd", CloneFlags::empty(), true),
-    ("vfork", CloneFlags::VFORK, false),
-    ("vfork+pidfd", CloneFlags::VFORK, true),
-    ("vm|vfork", CloneFlags::VM.union(CloneFlags::VFORK), false),
-    (
-        "vm|vfork+pidfd",
-        CloneFlags::VM.union(CloneFlags::VFORK),
-        true,
-    ),
-    ("vm (refused)", CloneFlags::VM, false),
+/// A request: its flags, whether it asks for a pidfd (clone3 then), and
+/// whether the child runs steps before its closure (ID maps unless
+/// vfork, and time offsets: a record under the closure and the steps'
+/// frames, from the same stack).
+#[derive(Copy, Clone)]
+pub struct Mode {
+    pub name: &'static str,
+    pub flags: CloneFlags,
+    pub pidfd: bool,
+    pub steps: bool,
+}
+
+const fn mode(name: &'static str, flags: CloneFlags, pidfd: bool, steps: bool) -> Mode {
+    Mode {
+        name,
+        flags,
+        pidfd,
+        steps,
+    }
+}
+
+const VM_VFORK: CloneFlags = CloneFlags::VM.union(CloneFlags::VFORK);
+const NEWUSER_VFORK: CloneFlags = CloneFlags::NEWUSER.union(CloneFlags::VFORK);
+
+/// Every request an input can choose.
+pub const MODES: [Mode; 10] = [
+    mode("fork", CloneFlags::empty(), false, false),
+    mode("fork+pidfd", CloneFlags::empty(), true, false),
+    mode("vfork", CloneFlags::VFORK, false, false),
+    mode("vfork+pidfd", CloneFlags::VFORK, true, false),
+    mode("vm|vfork", VM_VFORK, false, false),
+    mode("vm|vfork+pidfd", VM_VFORK, true, false),
+    mode("vm (refused)", CloneFlags::VM, false, false),
+    mode("newuser+maps+time", CloneFlags::NEWUSER, false, true),
+    mode("newuser+maps+time+pidfd", CloneFlags::NEWUSER, true, true),
+    mode("newuser|vfork+time", NEWUSER_VFORK, false, true),
 ];
 
 /// Zero-sized alignment markers.
@@ -102,7 +125,7 @@ pub struct LayoutInput {
 }
 
 impl LayoutInput {
-    /// Layout: shape (1 byte, mod 37), mode (1, mod 7), misalignment
+    /// Layout: shape (1 byte, mod 37), mode (1, mod 10), misalignment
     /// (u16, mod 4096), stack length (u24, mod MAX_STACK + 1), seed (1).
     pub fn decode(data: &[u8]) -> LayoutInput {
         let mut r = Reader::new(data);
@@ -116,10 +139,11 @@ impl LayoutInput {
     }
 
     /// Whether qemu-user can run it: it turns CLONE_VM|CLONE_VFORK into
-    /// a fork (the memory is not shared) and has no clone3.
+    /// a fork (the memory is not shared), has no clone3 and refuses
+    /// CLONE_NEWUSER.
     pub fn runs_under_qemu_user(&self) -> bool {
-        let (_, flags, pidfd) = MODES[self.mode];
-        !pidfd && !flags.contains(CloneFlags::VM)
+        let mode = MODES[self.mode];
+        !mode.pidfd && !mode.steps && !mode.flags.contains(CloneFlags::VM)
     }
 }
 
@@ -279,6 +303,7 @@ fn note(count: &AtomicUsize, message: &str) {
 }
 
 static BODY_OVERFLOW: AtomicUsize = AtomicUsize::new(0);
+static REFUSED_STEPS: AtomicUsize = AtomicUsize::new(0);
 
 /// Two words of a MAP_SHARED page for the child's reports.
 fn report_words() -> *mut usize {
@@ -307,7 +332,12 @@ fn describe_bad(bad: c_int) -> String {
 impl Run<'_> {
     fn spawn<F: FnOnce() -> c_int>(&mut self, f: F) -> Outcome {
         let input = self.input;
-        let (mode, flags, pidfd) = MODES[input.mode];
+        let Mode {
+            name: mode,
+            flags,
+            pidfd,
+            steps,
+        } = MODES[input.mode];
         let (size, align) = (size_of_val(&f), align_of_val(&f));
         let low = self.stack.as_ptr() as usize;
         let placed = placement(low, self.stack.len(), size, align);
@@ -328,7 +358,14 @@ impl Run<'_> {
         }
         DROPS.store(0, Ordering::SeqCst);
         let before = children();
-        let result = Spawn::new(flags).pidfd(pidfd).spawn(self.stack, f);
+        let mut request = Spawn::new(flags).pidfd(pidfd);
+        if steps {
+            request = request.time_offsets(TimeOffset::from_secs(1), TimeOffset::ZERO);
+            if !flags.contains(CloneFlags::VFORK) {
+                request = request.map_root_user();
+            }
+        }
+        let result = request.spawn(self.stack, f);
         let drops = DROPS.load(Ordering::SeqCst);
         assert_eq!(
             drops, 1,
@@ -386,6 +423,14 @@ impl Run<'_> {
                         &format!("not spawn's doing: {what}: {usage}"),
                     );
                 }
+            }
+            Err(Errno::EPERM | Errno::ENOSPC) if steps && expected.is_ok() => {
+                // A machine that does not let this process make user or
+                // time namespaces; no child was left (spawn reaps it).
+                note(
+                    &REFUSED_STEPS,
+                    &format!("{what}: user or time namespace refused"),
+                );
             }
             Err(errno) => {
                 assert_eq!(expected, Err(errno), "{what}: spawn failed with {errno}");
