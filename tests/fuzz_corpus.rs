@@ -85,7 +85,7 @@ fn spawn_layout_corpus_keeps_its_invariants() {
     });
     if skipped > 0 {
         eprintln!(
-            "SKIPPED {skipped} spawn_layout inputs: qemu-user has no clone3 and turns CLONE_VM|CLONE_VFORK into fork"
+            "SKIPPED {skipped} spawn_layout inputs: qemu-user has no clone3, refuses CLONE_NEWUSER and turns CLONE_VM|CLONE_VFORK into fork"
         );
     }
 }
