@@ -545,6 +545,35 @@ fn the_child_has_a_pidfd_if_asked_and_the_requested_exit_signal() {
 }
 
 #[test]
+fn the_childs_children_are_born_in_its_time_namespace_with_its_offsets() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs CAP_SYS_TIME");
+    let ours = own_time_namespaces();
+    let start = monotonic_ns();
+    let mut stack = MmapStack::new(256 * 1024).unwrap();
+    let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(400), TimeOffset::ZERO);
+    let child = request.spawn(stack.as_mut_slice(), move || {
+        // The child entered the namespace through its time_for_children:
+        // both are the new one.
+        let (time, for_children) = own_time_namespaces();
+        if time == ours.0 || for_children != time {
+            return 1;
+        }
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let grandchild = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
+            let same = ns_inode(b"/proc/self/ns/time\0") == time;
+            let shifted = shifted_by(start, monotonic_ns(), 400 * NSEC_PER_SEC);
+            (!same || !shifted) as c_int
+        });
+        match grandchild.map(|grandchild| grandchild.wait()) {
+            Ok(Ok(ExitStatus::Exited(0))) => 0,
+            _ => 2,
+        }
+    });
+    assert_eq!(child.unwrap().wait(), Ok(ExitStatus::Exited(0)));
+}
+
+#[test]
 fn a_newpid_child_with_offsets_is_pid_1_and_the_callers_child() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs CAP_SYS_ADMIN and CAP_SYS_TIME");
