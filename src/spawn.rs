@@ -4,7 +4,7 @@
 mod create;
 mod placed;
 
-pub(crate) use placed::{Placed, Prelude};
+use placed::{Placed, Prelude};
 
 use crate::check::{FlagError, Rule, Syscall};
 use crate::child::Child;
