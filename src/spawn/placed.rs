@@ -47,38 +47,29 @@ impl Placed {
         }
     }
 
-    /// Puts `record` on top of the stack `below` (under a hundred bytes: it
-    /// comes out of the [`Spawn::MIN_FREE_STACK`] kept for the crate's
-    /// frames), for a child that starts in `run` with its address.
+    /// This, run after `prelude`, from a record under the slot (under a
+    /// hundred bytes: it comes out of the [`Spawn::MIN_FREE_STACK`] kept for
+    /// the crate's frames).
     ///
     /// # Safety
     ///
-    /// `below` must be memory nothing else uses while the child runs, and
-    /// `run` must read the `T` at its argument once.
-    unsafe fn record<T>(below: (*mut u8, usize), record: T, run: CloneFn) -> Result<Placed> {
-        let (slot, left) = top_slot(below, size_of::<T>(), align_of::<T>()).ok_or(Errno::ENOMEM)?;
-        // SAFETY: `slot` is aligned for `T` and inside `below`, which the caller lends us.
-        unsafe { slot.cast::<T>().write(record) };
-        Ok(Placed {
-            run,
-            slot: slot.cast(),
-            below: (below.0, left),
-        })
-    }
-
-    /// This, run after `prelude`, from a record under the slot.
-    ///
-    /// # Safety
-    ///
-    /// As for [`record`](Self::record), for `self.below`.
+    /// `self.below` must be memory nothing else uses while the child runs.
     pub(crate) unsafe fn after(self, prelude: Prelude) -> Result<Placed> {
         let then = Then {
             prelude,
             run: self.run,
             slot: self.slot,
         };
-        // SAFETY: forwarded from the caller; `run_prelude` reads a `Then`.
-        unsafe { Placed::record(self.below, then, run_prelude) }
+        let (slot, left) =
+            top_slot(self.below, size_of::<Then>(), align_of::<Then>()).ok_or(Errno::ENOMEM)?;
+        // SAFETY: `slot` is aligned for `Then` and inside `self.below`,
+        // which the caller lends us; `run_prelude` reads it once.
+        unsafe { slot.cast::<Then>().write(then) };
+        Ok(Placed {
+            run: run_prelude,
+            slot: slot.cast(),
+            below: (self.below.0, left),
+        })
     }
 }
 
@@ -110,7 +101,7 @@ struct Then {
     slot: *mut c_void,
 }
 
-// What `record` promises of the records it is given.
+// What `after` promises of its record.
 const_assert!(size_of::<Then>() < 100);
 
 /// A child's entry through a [`Prelude`]: the steps, then the closure
