@@ -2,9 +2,10 @@
 //! process, beside `CloneFlags::check`'s, with the documented reasons the two
 //! may differ. `no_std`: shared by the fuzz crate (`fuzz/invariants/kernel.rs`)
 //! and the VM runner (`tests/vm`), which include this file next to
-//! `kbits.rs` and `raw_clone.rs` (reached through `super`).
+//! `kbits.rs`, `raw_clone.rs` and `sys.rs` (reached through `super`).
 
 use super::raw_clone::clone_exit_child;
+use super::sys::check;
 use core::ffi::c_int;
 use core::mem::size_of;
 use linux_raw_sys::general as k;
@@ -12,15 +13,6 @@ use nsclone::{spawn, CloneFlags, Errno, FlagError, MmapStack, Rule, Syscall};
 
 /// The kernel's answer: the call succeeded, or this errno.
 pub type Answer = Result<(), Errno>;
-
-/// Decodes a raw syscall return.
-fn decode(ret: usize) -> Result<usize, Errno> {
-    if ret > -4096isize as usize {
-        Err(Errno::from_raw(-(ret as isize) as i32))
-    } else {
-        Ok(ret)
-    }
-}
 
 /// `wait4(pid, &status, options)`: the pid and status.
 fn wait4(pid: i32, options: u32) -> Result<(i32, c_int), Errno> {
@@ -35,7 +27,7 @@ fn wait4(pid: i32, options: u32) -> Result<(i32, c_int), Errno> {
             0,
         )
     };
-    decode(ret).map(|pid| (pid as i32, status))
+    check(ret).map(|pid| (pid as i32, status))
 }
 
 fn kill(pid: i32, signal: u32) {
@@ -144,7 +136,7 @@ fn sacrificial(call: Syscall, word: u64, exit_signal: u64, ws: Workspace) -> c_i
             // SAFETY: getpid and pidfd_open take plain values.
             let pidfd = unsafe {
                 let pid = sc::syscall0(k::__NR_getpid as usize);
-                decode(sc::syscall2(k::__NR_pidfd_open as usize, pid, 0))
+                check(sc::syscall2(k::__NR_pidfd_open as usize, pid, 0))
             };
             let Ok(pidfd) = pidfd else {
                 // SAFETY: the slot is our shared page.
@@ -155,13 +147,13 @@ fn sacrificial(call: Syscall, word: u64, exit_signal: u64, ws: Workspace) -> c_i
             unsafe { sc::syscall2(k::__NR_setns as usize, pidfd, word as u32 as usize) }
         }
     };
-    let answer = match decode(ret) {
+    let answer = match check(ret) {
         Ok(_) => 0,
         Err(errno) => i64::from(errno.raw()),
     };
     // SAFETY: the slots are our shared page.
     unsafe { ws.answer.write_volatile(answer) };
-    if let (Syscall::Clone | Syscall::Clone3, Ok(tid)) = (call, decode(ret)) {
+    if let (Syscall::Clone | Syscall::Clone3, Ok(tid)) = (call, check(ret)) {
         // SAFETY: as above.
         unsafe { ws.answer.add(1).write_volatile(tid as i64) };
         // ECHILD for a thread or a CLONE_PARENT sibling: not ours to reap.
@@ -256,7 +248,7 @@ impl Oracle {
     ) -> Oracle {
         // SAFETY: prctl with plain values.
         let ret = unsafe { sc::syscall2(k::__NR_prctl as usize, PR_SET_CHILD_SUBREAPER, 1) };
-        decode(ret).expect("become a child subreaper");
+        check(ret).expect("become a child subreaper");
         let stack = |len| MmapStack::new(len).expect("mmap a stack");
         Oracle {
             own_stack: stack(256 * 1024),
