@@ -48,7 +48,9 @@ pub fn write_file(path: &[u8], data: &[u8]) -> Result<(), Errno> {
     check(ret).map(drop)
 }
 
-fn open(path: &[u8], flags: u32) -> Result<usize, Errno> {
+/// openat(2) of `path` (NUL-terminated), close-on-exec; a file it creates
+/// gets mode 0644.
+pub fn open(path: &[u8], flags: u32) -> Result<usize, Errno> {
     assert_eq!(path.last(), Some(&0), "paths are NUL-terminated");
     // SAFETY: `path` is NUL-terminated.
     check(unsafe {
@@ -57,13 +59,13 @@ fn open(path: &[u8], flags: u32) -> Result<usize, Errno> {
             k::AT_FDCWD as isize as usize,
             path.as_ptr() as usize,
             (flags | k::O_CLOEXEC) as usize,
-            0,
+            0o644,
         )
     })
 }
 
-fn close(fd: usize) {
-    // SAFETY: `fd` was opened by `open` and is not used again.
+pub fn close(fd: usize) {
+    // SAFETY: the caller's `fd`, which it does not use again.
     unsafe { sc::syscall1(k::__NR_close as usize, fd) };
 }
 

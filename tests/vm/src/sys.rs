@@ -6,6 +6,7 @@ use linux_raw_sys::general as k;
 use linux_raw_sys::ioctl::{SIOCGIFFLAGS, SIOCSIFFLAGS};
 use nsclone::{Errno, Result};
 
+use crate::common_proc::{close, open};
 pub use crate::common_proc::{mount, read_file, wait_pid};
 pub use crate::common_sys::{check, has_cap_sys_admin, kernel_version, sethostname, shared_page};
 
@@ -75,33 +76,17 @@ pub fn mkdir(path: &CStr) -> Result<()> {
     }
 }
 
-fn open(path: &CStr, flags: u32) -> Result<c_int> {
-    // SAFETY: `path` is NUL-terminated.
-    let ret = unsafe {
-        sc::syscall4(
-            k::__NR_openat as usize,
-            k::AT_FDCWD as isize as usize,
-            path.as_ptr() as usize,
-            (flags | k::O_CLOEXEC) as usize,
-            0o644,
-        )
-    };
-    check(ret).map(|fd| fd as c_int)
-}
-
-fn close(fd: c_int) {
-    // SAFETY: closes an fd this module opened.
-    unsafe { sc::syscall1(k::__NR_close as usize, fd as usize) };
-}
-
 /// Creates (or truncates) a file and writes `bytes` to it in one write.
 pub fn write_file(path: &CStr, bytes: &[u8]) -> Result<()> {
-    let fd = open(path, k::O_WRONLY | k::O_CREAT | k::O_TRUNC)?;
+    let fd = open(
+        path.to_bytes_with_nul(),
+        k::O_WRONLY | k::O_CREAT | k::O_TRUNC,
+    )?;
     // SAFETY: the kernel reads `bytes.len()` bytes of `bytes`.
     let ret = unsafe {
         sc::syscall3(
             k::__NR_write as usize,
-            fd as usize,
+            fd,
             bytes.as_ptr() as usize,
             bytes.len(),
         )
@@ -232,7 +217,7 @@ pub fn loopback_flags(set: i16) -> Result<i16> {
         req.flags |= set;
         result = ioctl(SIOCSIFFLAGS as usize, &mut req);
     }
-    close(sock);
+    close(sock as usize);
     result.map(|_| req.flags)
 }
 
@@ -269,5 +254,5 @@ pub fn power_off() -> ! {
 
 /// Opens a directory (close-on-exec); the runner keeps it open.
 pub fn open_dir(path: &CStr) -> Result<c_int> {
-    open(path, k::O_RDONLY | k::O_DIRECTORY)
+    open(path.to_bytes_with_nul(), k::O_RDONLY | k::O_DIRECTORY).map(|fd| fd as c_int)
 }
