@@ -33,7 +33,8 @@ const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 
 impl<'a> Launch<'a> {
     /// `part` as a child's closure: one closure type for both children
-    /// nsrun creates, so the library's spawn path is compiled once.
+    /// nsrun creates, so the library's per-closure entry (`run_closure`)
+    /// is compiled once (two plain closures cost about 0.3 KiB more).
     pub fn in_child(&self, part: fn(&Launch<'a>) -> c_int) -> impl FnOnce() -> c_int + use<'_, 'a> {
         move || part(self)
     }
