@@ -43,13 +43,18 @@ fn main() {
     setns(pidfd.as_fd(), kinds).unwrap_or_else(|err| fail("cannot join its namespaces", err));
     // A joined PID namespace applies to children: run the program in one.
     let mut stack = MmapStack::new(256 * 1024).unwrap();
-    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
-        let err = std::process::Command::new(&program[0])
-            .args(&program[1..])
-            .exec();
-        eprintln!("join: cannot run {}: {err}", program[0]);
-        127
-    })
+    // SAFETY: the example is single-threaded; the child execs, or prints
+    // and returns, neither panicking nor calling the C library's
+    // thread-directed functions.
+    let child = unsafe {
+        spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+            let err = std::process::Command::new(&program[0])
+                .args(&program[1..])
+                .exec();
+            eprintln!("join: cannot run {}: {err}", program[0]);
+            127
+        })
+    }
     .unwrap_or_else(|err| fail("cannot start the program", err));
     std::process::exit(match child.wait() {
         Ok(ExitStatus::Exited(code)) => code,
@@ -58,7 +63,7 @@ fn main() {
     });
 }
 
-fn fail(what: &str, err: nsclone::Errno) -> ! {
+fn fail(what: &str, err: impl std::fmt::Display) -> ! {
     eprintln!("join: {what}: {err}");
     std::process::exit(1)
 }

@@ -9,6 +9,7 @@
 
 use nsclone::{execve, CStrArray, CloneFlags, ExitStatus, MmapStack, Spawn};
 use std::ffi::{c_char, CString};
+use std::io::Write;
 
 fn main() {
     let args: Vec<CString> = std::env::args()
@@ -30,19 +31,26 @@ fn main() {
         | CloneFlags::NEWNET
         | CloneFlags::NEWUTS;
     let mut stack = MmapStack::new(1024 * 1024).expect("a child stack");
-    // The example is single-threaded, so the child may use std freely.
-    let child = Spawn::new(flags)
-        .map_root_user()
-        .spawn(stack.as_mut_slice(), || {
-            if let Err(err) = private_proc() {
-                eprintln!("sandbox: cannot mount /proc: {err}");
-                return 1;
-            }
-            let _ = std::fs::write("/proc/sys/kernel/hostname", "sandbox");
-            let err = execve(&path, argv, CStrArray::empty());
-            eprintln!("sandbox: cannot run {}: {err}", path.to_string_lossy());
-            127
-        });
+    // SAFETY: the example is single-threaded, so the child may use std's
+    // locks and allocator; it cannot panic (write errors are ignored), and
+    // calls none of the C library's functions that act on "the current
+    // thread" by a cached ID, which would reach this process's thread.
+    let child = unsafe {
+        Spawn::new(flags)
+            .map_root_user()
+            .spawn(stack.as_mut_slice(), || {
+                let mut stderr = std::io::stderr();
+                if let Err(err) = private_proc() {
+                    let _ = writeln!(stderr, "sandbox: cannot mount /proc: {err}");
+                    return 1;
+                }
+                let _ = std::fs::write("/proc/sys/kernel/hostname", "sandbox");
+                let err = execve(&path, argv, CStrArray::empty());
+                let shown = path.to_string_lossy();
+                let _ = writeln!(stderr, "sandbox: cannot run {shown}: {err}");
+                127
+            })
+    };
     let status = match child {
         Ok(child) => child.wait().expect("wait for the sandbox"),
         Err(err) => {

@@ -61,7 +61,9 @@ pub enum Rule {
     UnshareNamespacesOnly,
     /// setns: a bit that is not a namespace type.
     SetnsNotANamespace,
-    /// spawn: `CLONE_VM` without `CLONE_VFORK`.
+    /// spawn: `CLONE_VM`, in any combination: the child would run the
+    /// caller's code in the parent's memory, with its TLS, locks and
+    /// `atexit` handlers.
     SpawnSharesMemory,
     /// spawn: `CLONE_THREAD` or `CLONE_SIGHAND`.
     SpawnMakesThreads,
@@ -88,6 +90,19 @@ pub enum Rule {
     /// spawn: time offsets with `CLONE_VM`; the child enters the new time
     /// namespace itself, which a process sharing its memory cannot.
     TimeOffsetsWithVm,
+    /// spawn: the stack cannot hold the closure and the room the child
+    /// needs below it ([`Spawn::stack_needed_below`](crate::Spawn::stack_needed_below)),
+    /// or `Spawn::exec` was given less than [`EXEC_STACK`](crate::EXEC_STACK).
+    StackTooSmall,
+    /// ID maps: a line maps no IDs (a count of 0).
+    IdMapEmptyRange,
+    /// ID maps: a range runs past ID 4294967294 (4294967295 is the invalid ID).
+    IdMapWraps,
+    /// ID maps: two lines overlap inside or outside.
+    IdMapOverlaps,
+    /// ID maps: more than [`MAX_ID_MAP_LINES`](crate::MAX_ID_MAP_LINES)
+    /// lines, or a text of a page or more.
+    IdMapTooLong,
 }
 
 impl Rule {
@@ -123,7 +138,7 @@ impl Rule {
             }
             Rule::SetnsNotANamespace => "setns accepts only CLONE_NEW* namespace types",
             Rule::SpawnSharesMemory => {
-                "spawn takes CLONE_VM only with CLONE_VFORK: the child would run on memory the parent keeps using"
+                "CLONE_VM needs the crate's own child code: use Spawn::exec or spawn_unchecked"
             }
             Rule::SpawnMakesThreads => "spawn creates processes, not threads (CLONE_THREAD, CLONE_SIGHAND)",
             Rule::SpawnSetsTls => "spawn cannot give the child a TLS area (CLONE_SETTLS)",
@@ -137,7 +152,7 @@ impl Rule {
             }
             Rule::IdMapsNeedNewuser => "ID maps need CLONE_NEWUSER: they map IDs of a new user namespace",
             Rule::IdMapsWithVfork => {
-                "ID maps cannot be combined with CLONE_VFORK: the child waits for the maps, the parent for the child"
+                "ID maps cannot be combined with CLONE_VFORK (nor Spawn::exec): the child waits for the maps, the parent for the child"
             }
             Rule::SetTidTooLong => "set_tid takes at most 32 PIDs, one per PID namespace level",
             Rule::SpawnExitSignalInFlags => "the exit signal belongs in Spawn::exit_signal, not in the flags",
@@ -145,14 +160,25 @@ impl Rule {
                 "a time offset's nanoseconds must be below 1000000000 (whole seconds go in seconds)"
             }
             Rule::TimeOffsetsWithVm => {
-                "time offsets cannot be combined with CLONE_VM: the child enters its new time namespace itself, which needs memory of its own"
+                "time offsets cannot be combined with CLONE_VM (nor Spawn::exec): the child enters its new time namespace itself, which needs memory of its own"
             }
+            Rule::StackTooSmall => {
+                "the stack cannot hold the closure and the child's frames (see Spawn::stack_needed_below and EXEC_STACK)"
+            }
+            Rule::IdMapEmptyRange => "an ID map line must map at least one ID (count 0)",
+            Rule::IdMapWraps => "an ID map range must end at or below ID 4294967295",
+            Rule::IdMapOverlaps => "ID map lines must not overlap, inside or outside",
+            Rule::IdMapTooLong => "an ID map takes at most 340 lines and less than 4096 bytes of text",
         }
     }
 
-    /// The errno the kernel answers for this rule.
+    /// The errno the kernel answers for this rule (`ENOMEM` for a stack
+    /// too small, as for a mapping that does not fit).
     pub const fn errno(self) -> Errno {
-        Errno::EINVAL
+        match self {
+            Rule::StackTooSmall => Errno::ENOMEM,
+            _ => Errno::EINVAL,
+        }
     }
 }
 
@@ -192,15 +218,15 @@ impl FlagError {
     }
 }
 
-impl fmt::Display for FlagError {
+impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.rule.message())
+        f.write_str(self.message())
     }
 }
 
-impl From<FlagError> for Errno {
-    fn from(err: FlagError) -> Errno {
-        err.errno()
+impl fmt::Display for FlagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rule.message())
     }
 }
 

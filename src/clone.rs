@@ -19,7 +19,10 @@ pub type CloneFn = extern "C" fn(arg: *mut c_void) -> c_int;
 /// `CLONE_CHILD_SETTID`/`CLONE_CHILD_CLEARTID`; pass null when unused.
 ///
 /// The child ends with the `exit` syscall (its own thread only), with `f`'s
-/// return value as status. `f` is an `Option` because C callers may pass a
+/// return value as status, as glibc's and musl's `clone` do: `clone` may
+/// make threads (`CLONE_THREAD`), whose end must not end their group.
+/// [`spawn`](crate::spawn), which makes processes only, ends its children
+/// with `exit_group`. `f` is an `Option` because C callers may pass a
 /// null pointer; `None` is rejected like a null stack.
 ///
 /// See clone(2). Errors: `EINVAL` for a null `f` or `stack` (before any

@@ -9,8 +9,8 @@ use linux_raw_sys::errno;
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct Errno(i32);
 
-/// `core::result::Result` with [`Errno`] as the error.
-pub type Result<T> = core::result::Result<T, Errno>;
+/// `core::result::Result` with [`Errno`] as the error unless another is named.
+pub type Result<T, E = Errno> = core::result::Result<T, E>;
 
 mod packed;
 

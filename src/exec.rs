@@ -2,8 +2,10 @@
 //! parent's memory (`CLONE_VM | CLONE_VFORK`), so the cost does not grow with
 //! the parent's size, and runs only this crate's raw syscalls until execve.
 
+use crate::check::Rule;
 use crate::child::Child;
 use crate::errno::{Errno, Result};
+use crate::error::{Error, Step};
 use crate::flags::CloneFlags;
 use crate::signals::{reset_caught_handlers, set_mask, ALL_SIGNALS};
 use crate::spawn::Spawn;
@@ -86,34 +88,42 @@ impl Spawn<'_> {
     /// Starts the program `path` with `argv` and `envp` in a child created
     /// with this request plus `CLONE_VM | CLONE_VFORK`: the child shares the
     /// parent's memory until execve, so starting it costs the same whatever
-    /// the parent's size. Returns once the program runs; an execve failure
-    /// comes back as its `Errno` (the child is reaped).
+    /// the parent's size. Returns once the program runs.
     ///
-    /// As posix_spawn does, every signal is blocked across the clone, the
-    /// child resets caught signals to their default and restores the mask
-    /// before execve; it runs only raw syscalls, on `stack`.
+    /// Safe from any parent, threads included: the child runs only this
+    /// crate's code, raw syscalls a few frames deep on `stack` (no lock, no
+    /// allocation, nothing of the C library's). As posix_spawn does, every
+    /// signal is blocked across the clone, and the child resets caught
+    /// signals to their default and restores the mask before execve. It
+    /// ends with `exit_group` if execve fails.
     ///
     /// ID maps cannot be written for such a child (the parent waits for the
-    /// execve): create a user namespace's maps with [`Spawn::spawn`] and call
-    /// [`execve`] in its closure instead.
+    /// execve), nor time offsets set (the child would need memory of its
+    /// own): [`check_exec`](Self::check_exec) names the rule.
     ///
-    /// Errors: those of [`Spawn::spawn`] (`ENOMEM` for a stack below
-    /// [`EXEC_STACK`] bytes; no guard below it is needed), then execve(2)'s.
+    /// # Errors
+    ///
+    /// [`Error::Refused`] with the rule [`check_exec`](Self::check_exec)
+    /// names, or [`Rule::StackTooSmall`](crate::Rule::StackTooSmall) for a
+    /// stack below [`EXEC_STACK`] bytes (no guard below it is needed);
+    /// [`Error::Kernel`] as for [`Spawn::spawn`]; [`Error::Step`] with
+    /// [`Step::Exec`] and execve(2)'s errno (`ENOENT`, `EACCES`, `ENOEXEC`,
+    /// ...) when the program could not be started (the child is reaped).
     pub fn exec(
         &self,
         stack: &mut [u8],
         path: &CStr,
         argv: CStrArray<'_>,
         envp: CStrArray<'_>,
-    ) -> Result<Child> {
-        let request = self.with_flags(CloneFlags::VM | CloneFlags::VFORK);
-        request.check()?;
+    ) -> Result<Child, Error> {
+        self.check_exec()?;
         if stack.len() < EXEC_STACK {
-            return Err(Errno::ENOMEM);
+            return Err(Rule::StackTooSmall.into());
         }
+        let request = self.with_flags(CloneFlags::VM | CloneFlags::VFORK);
         let exec_error = AtomicI32::new(0);
         let old_mask = set_mask(ALL_SIGNALS)?;
-        // SAFETY: `check` passed; the child runs only this crate's raw
+        // SAFETY: `check_exec` passed; the child runs only this crate's raw
         // syscalls, a few frames deep, well within EXEC_STACK, so it stays on
         // `stack` (no guard needed below it) and touches only `exec_error`.
         let started = unsafe {
@@ -132,7 +142,7 @@ impl Spawn<'_> {
             0 => Ok(child),
             err => {
                 let _ = child.wait();
-                Err(Errno::from_raw(err))
+                Err(Step::Exec.failed(Errno::from_raw(err)).into())
             }
         }
     }

@@ -1,8 +1,10 @@
 //! User-namespace ID maps: `IdMap`, `SetGroups` and `write_id_maps`, the text
 //! formatted into a fixed buffer and written in one write(2) per file.
 
+use crate::check::Rule;
 use crate::decimal::decimal;
-use crate::errno::{Errno, Result};
+use crate::errno::Errno;
+use crate::error::{Error, Step, StepError};
 use crate::proc_path::ProcPath;
 use crate::{pid_t, syscall};
 use linux_raw_sys::general::O_WRONLY;
@@ -41,109 +43,60 @@ const TEXT_CAPACITY: usize = 4096;
 /// `setgroups`, then `gid_map`, each in a single write. An empty slice leaves
 /// that map unwritten.
 ///
-/// Maps the kernel would refuse are refused first with `EINVAL`: more than
-/// [`MAX_ID_MAP_LINES`] lines, a count of 0, a range that wraps past
-/// `u32::MAX`, ranges that overlap inside or outside, or a text of 4 KiB or
-/// more.
+/// See user_namespaces(7).
 ///
-/// See user_namespaces(7). Errors: `EINVAL` as above; `EPERM` (a map was
-/// already written; the writer lacks `CAP_SETUID`/`CAP_SETGID` in the parent
-/// namespace and the map is not exactly its own ID; `gid_map` without
-/// `setgroups` denied; IDs unmapped in the parent); `ENOENT`/`ESRCH` (no such
-/// process); `EACCES`.
-pub fn write_id_maps(pid: pid_t, uid: &[IdMap], gid: &[IdMap], setgroups: SetGroups) -> Result<()> {
-    // Both texts are made (and both maps checked) before either is written.
-    let (mut uid_text, mut gid_text) = (MapText::new(), MapText::new());
-    uid_text.format(uid)?;
-    gid_text.format(gid)?;
+/// # Errors
+///
+/// [`Error::Refused`] before any write, with the rule, for maps the kernel
+/// would refuse ([`check_id_map`]). [`Error::Step`] naming the file whose
+/// open or write failed: `EPERM` (a map was already written; the writer
+/// lacks `CAP_SETUID`/`CAP_SETGID` in the parent namespace and the map is
+/// not exactly its own ID; `gid_map` without `setgroups` denied; IDs
+/// unmapped in the parent), `ENOENT`/`ESRCH` (no such process), `EACCES`.
+pub fn write_id_maps(
+    pid: pid_t,
+    uid: &[IdMap],
+    gid: &[IdMap],
+    setgroups: SetGroups,
+) -> Result<(), Error> {
+    check_id_map(uid)?;
+    check_id_map(gid)?;
     if !uid.is_empty() {
-        write_proc_file(pid, b"uid_map", uid_text.as_bytes())?;
+        write_proc_file(pid, Step::UidMap, MapText::new(uid).as_bytes())?;
     }
     match setgroups {
-        SetGroups::Allow => write_proc_file(pid, b"setgroups", b"allow")?,
-        SetGroups::Deny => write_proc_file(pid, b"setgroups", b"deny")?,
+        SetGroups::Allow => write_proc_file(pid, Step::Setgroups, b"allow")?,
+        SetGroups::Deny => write_proc_file(pid, Step::Setgroups, b"deny")?,
         SetGroups::Unchanged => {}
     }
     if !gid.is_empty() {
-        write_proc_file(pid, b"gid_map", gid_text.as_bytes())?;
+        write_proc_file(pid, Step::GidMap, MapText::new(gid).as_bytes())?;
     }
     Ok(())
 }
 
-/// Writes `data` to `/proc/<pid>/<file>` in one write(2).
-fn write_proc_file(pid: pid_t, file: &[u8], data: &[u8]) -> Result<()> {
-    let path = ProcPath::new(pid, &[file])?;
-    let fd = syscall::open(path.as_bytes_with_nul(), O_WRONLY)?;
-    match syscall::write(fd.as_fd(), data)? {
-        written if written == data.len() => Ok(()),
-        _ => Err(Errno::EIO),
-    }
-}
-
-/// A map's text, `inside outside count\n` per line, checked as the kernel checks it.
-struct MapText {
-    bytes: [u8; TEXT_CAPACITY],
-    len: usize,
-}
-
-impl MapText {
-    fn new() -> MapText {
-        MapText {
-            bytes: [0; TEXT_CAPACITY],
-            len: 0,
-        }
-    }
-
-    /// Checks `map` and appends its lines. Formats in place: a page-sized
-    /// text returned by value would be copied on the way.
-    fn format(&mut self, map: &[IdMap]) -> Result<()> {
-        validate(map)?;
-        for line in map {
-            for (value, end) in [
-                (line.inside, b' '),
-                (line.outside, b' '),
-                (line.count, b'\n'),
-            ] {
-                self.push_decimal(value)?;
-                self.push(end)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn push(&mut self, byte: u8) -> Result<()> {
-        // The kernel takes less than a page: keep the text below TEXT_CAPACITY.
-        if self.len + 1 >= TEXT_CAPACITY {
-            return Err(Errno::EINVAL);
-        }
-        self.bytes[self.len] = byte;
-        self.len += 1;
-        Ok(())
-    }
-
-    fn push_decimal(&mut self, value: u32) -> Result<()> {
-        decimal(value.into(), &mut [0; 20])
-            .iter()
-            .try_for_each(|&digit| self.push(digit))
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-/// The kernel's structural rules for a map (user_namespaces(7)).
-fn validate(map: &[IdMap]) -> Result<()> {
-    if map.len() > MAX_ID_MAP_LINES {
-        return Err(Errno::EINVAL);
+/// Checks one map against the kernel's structural rules (user_namespaces(7)):
+/// at most [`MAX_ID_MAP_LINES`] lines and a text under a page, every count at
+/// least 1, no range past ID 4294967294, no two lines overlapping inside or
+/// outside.
+///
+/// # Errors
+///
+/// The first rule broken.
+pub fn check_id_map(map: &[IdMap]) -> Result<(), Rule> {
+    if map.len() > MAX_ID_MAP_LINES || text_len(map) >= TEXT_CAPACITY {
+        return Err(Rule::IdMapTooLong);
     }
     let end = |start: u32, count: u32| u64::from(start) + u64::from(count);
     for (i, line) in map.iter().enumerate() {
         // The kernel needs `start + count` to fit in a u32 (so ID 4294967295,
         // the invalid ID, is never mapped).
         let wraps = |start| end(start, line.count) > u64::from(u32::MAX);
-        if line.count == 0 || wraps(line.inside) || wraps(line.outside) {
-            return Err(Errno::EINVAL);
+        if line.count == 0 {
+            return Err(Rule::IdMapEmptyRange);
+        }
+        if wraps(line.inside) || wraps(line.outside) {
+            return Err(Rule::IdMapWraps);
         }
         let overlaps = |a: u32, b: u32, other: &IdMap| {
             u64::from(a) < end(b, other.count) && u64::from(b) < end(a, line.count)
@@ -152,11 +105,76 @@ fn validate(map: &[IdMap]) -> Result<()> {
             if overlaps(line.inside, other.inside, other)
                 || overlaps(line.outside, other.outside, other)
             {
-                return Err(Errno::EINVAL);
+                return Err(Rule::IdMapOverlaps);
             }
         }
     }
     Ok(())
+}
+
+/// Writes `data` to `/proc/<pid>/<step's file>` in one write(2).
+fn write_proc_file(pid: pid_t, step: Step, data: &[u8]) -> Result<(), StepError> {
+    let file: &[u8] = match step {
+        Step::UidMap => b"uid_map",
+        Step::GidMap => b"gid_map",
+        _ => b"setgroups",
+    };
+    let written = ProcPath::new(pid, &[file])
+        .and_then(|path| syscall::open(path.as_bytes_with_nul(), O_WRONLY))
+        .and_then(|fd| syscall::write(fd.as_fd(), data));
+    match written {
+        Ok(written) if written == data.len() => Ok(()),
+        Ok(_) => Err(step.failed(Errno::EIO)),
+        Err(errno) => Err(step.failed(errno)),
+    }
+}
+
+/// The length of a map's text: three numbers, two spaces and a newline a line.
+fn text_len(map: &[IdMap]) -> usize {
+    let digits = |value: u32| decimal(value.into(), &mut [0; 20]).len();
+    map.iter()
+        .map(|line| digits(line.inside) + digits(line.outside) + digits(line.count) + 3)
+        .sum()
+}
+
+/// A map's text, `inside outside count\n` per line.
+struct MapText {
+    bytes: [u8; TEXT_CAPACITY],
+    len: usize,
+}
+
+impl MapText {
+    /// The text of a map that passed [`check_id_map`], so it fits.
+    fn new(map: &[IdMap]) -> MapText {
+        let mut text = MapText {
+            bytes: [0; TEXT_CAPACITY],
+            len: 0,
+        };
+        for line in map {
+            for (value, end) in [
+                (line.inside, b' '),
+                (line.outside, b' '),
+                (line.count, b'\n'),
+            ] {
+                text.push(decimal(value.into(), &mut [0; 20]));
+                text.push(&[end]);
+            }
+        }
+        text
+    }
+
+    /// Appends `bytes` while they fit (they do, for a checked map).
+    fn push(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if let Some(room) = self.bytes.get_mut(self.len..end) {
+            room.copy_from_slice(bytes);
+            self.len = end;
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// The ID maps the parent writes before the child's closure runs.
@@ -175,7 +193,15 @@ pub(crate) enum UserMaps<'a> {
 }
 
 impl UserMaps<'_> {
-    pub(crate) fn write(&self, pid: pid_t) -> Result<()> {
+    /// The rule the given maps break, if any.
+    pub(crate) fn check(&self) -> Result<(), Rule> {
+        match *self {
+            UserMaps::Given { uid, gid, .. } => check_id_map(uid).and_then(|()| check_id_map(gid)),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn write(&self, pid: pid_t) -> Result<(), Error> {
         let (euid, egid) = syscall::effective_ids();
         let one = |inside, outside| {
             [IdMap {
@@ -205,9 +231,8 @@ impl UserMaps<'_> {
 mod tests {
     use super::*;
 
-    fn formatted(map: &[IdMap]) -> Result<MapText> {
-        let mut text = MapText::new();
-        text.format(map).map(|()| text)
+    fn formatted(map: &[IdMap]) -> Result<MapText, Rule> {
+        check_id_map(map).map(|()| MapText::new(map))
     }
 
     fn map(inside: u32, outside: u32, count: u32) -> IdMap {
@@ -227,49 +252,36 @@ mod tests {
     }
 
     #[test]
-    fn maps_the_kernel_would_refuse_are_einval_first() {
-        let refused = |m: &[IdMap]| formatted(m).err();
-        assert_eq!(refused(&[map(0, 0, 0)]), Some(Errno::EINVAL), "count 0");
+    fn maps_the_kernel_would_refuse_are_refused_first_by_rule() {
+        let refused = |m: &[IdMap]| check_id_map(m).err();
+        assert_eq!(refused(&[map(0, 0, 0)]), Some(Rule::IdMapEmptyRange));
         assert_eq!(
             refused(&[map(u32::MAX, 0, 1)]),
-            Some(Errno::EINVAL),
+            Some(Rule::IdMapWraps),
             "the invalid ID"
         );
         assert_eq!(
             refused(&[map(u32::MAX - 1, 0, 2)]),
-            Some(Errno::EINVAL),
-            "inside wraps"
+            Some(Rule::IdMapWraps),
+            "inside"
         );
         assert_eq!(
             refused(&[map(0, u32::MAX, 2)]),
-            Some(Errno::EINVAL),
-            "outside wraps"
+            Some(Rule::IdMapWraps),
+            "outside"
         );
-        assert_eq!(
-            refused(&[map(0, 0, 10), map(5, 100, 1)]),
-            Some(Errno::EINVAL),
-            "inside overlaps"
-        );
-        assert_eq!(
-            refused(&[map(0, 0, 10), map(100, 9, 1)]),
-            Some(Errno::EINVAL),
-            "outside overlaps"
-        );
-        assert_eq!(
-            refused(&[map(0, 0, 10), map(10, 10, 1)]),
-            None,
-            "adjacent ranges are fine"
-        );
+        let inside = [map(0, 0, 10), map(5, 100, 1)];
+        assert_eq!(refused(&inside), Some(Rule::IdMapOverlaps), "inside");
+        let outside = [map(0, 0, 10), map(100, 9, 1)];
+        assert_eq!(refused(&outside), Some(Rule::IdMapOverlaps), "outside");
+        assert_eq!(refused(&[map(0, 0, 10), map(10, 10, 1)]), None, "adjacent");
         let lines: [IdMap; MAX_ID_MAP_LINES + 1] =
             core::array::from_fn(|i| map(i as u32, i as u32, 1));
         assert_eq!(refused(&lines[..MAX_ID_MAP_LINES]), None);
-        assert_eq!(refused(&lines), Some(Errno::EINVAL), "341 lines");
+        assert_eq!(refused(&lines), Some(Rule::IdMapTooLong), "341 lines");
         let long: [IdMap; 200] =
             core::array::from_fn(|i| map(4_000_000_000 + i as u32, 4_000_000_000 + i as u32, 1));
-        assert_eq!(
-            refused(&long),
-            Some(Errno::EINVAL),
-            "a text of a page or more"
-        );
+        assert_eq!(refused(&long), Some(Rule::IdMapTooLong), "a page of text");
+        assert_eq!(text_len(&long[..1]), 24);
     }
 }

@@ -5,10 +5,15 @@
 //!
 //! let mut stack = MmapStack::new(64 * 1024)?;
 //! let answer = 42;
-//! let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || answer)?;
+//! // SAFETY: the child only returns a number it captured.
+//! let child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), move || answer) }?;
 //! assert_eq!(child.wait()?, ExitStatus::Exited(42));
-//! # Ok::<(), nsclone::Errno>(())
+//! # Ok::<(), nsclone::Error>(())
 //! ```
+//!
+//! Running caller code in a child is `unsafe` ([`Spawn::spawn`] says why and
+//! what may run there); starting a program with [`Spawn::exec`] is safe from
+//! any parent, threads included, as the child runs only the crate's code.
 //!
 //! The data path reads top-down: [`CloneFlags`] → [`CloneFlags::check`] →
 //! the closure placed on the child stack ([`Spawn`]) → the per-architecture
@@ -28,6 +33,7 @@ mod clone;
 mod clone3;
 mod decimal;
 mod errno;
+mod error;
 mod exec;
 mod fd;
 mod flags;
@@ -52,10 +58,11 @@ pub use check::{FlagError, Rule, Syscall};
 pub use child::{Child, ExitStatus};
 pub use clone::{clone, CloneFn};
 pub use errno::{Errno, Result};
+pub use error::{Error, Step, StepError};
 pub use exec::{execve, CStrArray, EXEC_STACK};
 pub use fd::{BorrowedFd, OwnedFd};
 pub use flags::CloneFlags;
-pub use id_map::{write_id_maps, IdMap, SetGroups, MAX_ID_MAP_LINES};
+pub use id_map::{check_id_map, write_id_maps, IdMap, SetGroups, MAX_ID_MAP_LINES};
 pub use namespace::{Namespace, Namespaces};
 pub use ns_file::{ns_id, open_ns};
 pub use parse::ParseFlagsError;

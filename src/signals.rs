@@ -80,16 +80,48 @@ pub(crate) fn reset_caught_handlers() {
         if Errno::from_syscall(ret).is_err() || old.handler == SIG_DFL || old.handler == SIG_IGN {
             continue;
         }
-        let default = &KernelSigaction::DEFAULT;
-        // SAFETY: `default` is a valid sigaction; no old action is asked for.
-        unsafe {
-            sc::syscall4(
-                k::__NR_rt_sigaction as usize,
-                signal,
-                default as *const _ as usize,
-                ptr::null::<u8>() as usize,
-                size_of::<SigSet>(),
-            )
-        };
+        set_default(signal);
     }
+}
+
+/// Sets `signal`'s action to the default.
+fn set_default(signal: usize) {
+    let default = &KernelSigaction::DEFAULT;
+    // SAFETY: `default` is a valid sigaction; no old action is asked for.
+    unsafe {
+        sc::syscall4(
+            k::__NR_rt_sigaction as usize,
+            signal,
+            default as *const _ as usize,
+            ptr::null::<u8>() as usize,
+            size_of::<SigSet>(),
+        )
+    };
+}
+
+/// Ends the calling process with `SIGABRT`, as `abort` does, by raw
+/// syscalls only: the default action restored and the signal unblocked,
+/// then sent to this thread by the kernel's IDs of it, never a C library's
+/// cached ones (which, in a child the C library did not fork, are the
+/// parent's).
+#[cfg(feature = "std")]
+pub(crate) fn abort_self() -> ! {
+    let abort = k::SIGABRT as usize;
+    set_default(abort);
+    let unblock: SigSet = 1 << (abort - 1);
+    // SAFETY: `unblock` is a valid signal set; no old mask is asked for.
+    // getpid, gettid and tgkill read no memory.
+    unsafe {
+        sc::syscall4(
+            k::__NR_rt_sigprocmask as usize,
+            k::SIG_UNBLOCK as usize,
+            &unblock as *const SigSet as usize,
+            0,
+            size_of::<SigSet>(),
+        );
+        let pid = sc::syscall0(k::__NR_getpid as usize);
+        let tid = sc::syscall0(k::__NR_gettid as usize);
+        sc::syscall3(k::__NR_tgkill as usize, pid, tid, abort);
+    }
+    crate::syscall::exit_group(128 + abort as core::ffi::c_int)
 }

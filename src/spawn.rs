@@ -6,16 +6,17 @@ mod placed;
 
 use placed::{Placed, Prelude};
 
-use crate::check::{FlagError, Rule, Syscall};
+use crate::check::{Rule, Syscall};
 use crate::child::Child;
 use crate::clone3::clone3_available;
-use crate::errno::{Errno, Result};
+use crate::errno::Result;
+use crate::error::{Error, Step};
 use crate::fd::BorrowedFd;
 use crate::flags::CloneFlags;
 use crate::handshake::Handshake;
 use crate::id_map::{IdMap, SetGroups, UserMaps};
+use crate::pid_t;
 use crate::time_ns::{TimeOffset, TimeOffsets};
-use crate::{pid_t, syscall};
 use core::ffi::c_int;
 use core::ptr;
 use linux_raw_sys::general::{SIGCHLD, SIGKILL};
@@ -24,8 +25,22 @@ use linux_raw_sys::general::{SIGCHLD, SIGKILL};
 /// child's stack, and returns the child; its exit status is `f`'s return value.
 ///
 /// The same as `Spawn::new(flags).spawn(stack, f)`; see [`Spawn::spawn`].
-pub fn spawn<F: FnOnce() -> c_int>(flags: CloneFlags, stack: &mut [u8], f: F) -> Result<Child> {
-    Spawn::new(flags).spawn(stack, f)
+///
+/// # Safety
+///
+/// As for [`Spawn::spawn`]: `f` must be fit to run in a copy of this
+/// process made without the C library's knowledge.
+///
+/// # Errors
+///
+/// As for [`Spawn::spawn`].
+pub unsafe fn spawn<F: FnOnce() -> c_int>(
+    flags: CloneFlags,
+    stack: &mut [u8],
+    f: F,
+) -> Result<Child, Error> {
+    // SAFETY: forwarded from the caller.
+    unsafe { Spawn::new(flags).spawn(stack, f) }
 }
 
 /// A builder for a child: flags, exit signal, pidfd, cgroup and PIDs, then
@@ -153,8 +168,10 @@ impl<'a> Spawn<'a> {
 
     /// Writes these ID maps ([`write_id_maps`](crate::write_id_maps)) into the child's new user
     /// namespace from the parent, before the child's closure runs (the child
-    /// waits on a close-on-exec pipe). Needs `CLONE_NEWUSER`; if writing
-    /// fails, the child is killed and reaped and the error returned.
+    /// waits on a close-on-exec pipe). Needs `CLONE_NEWUSER`; the maps are
+    /// checked with the request ([`check_id_map`](crate::check_id_map)); if
+    /// writing fails, the child is killed and reaped and the error names
+    /// the file ([`Step::UidMap`], [`Step::Setgroups`], [`Step::GidMap`]).
     pub const fn id_maps(
         mut self,
         uid: &'a [IdMap],
@@ -195,11 +212,11 @@ impl<'a> Spawn<'a> {
     /// Refused ([`check`](Self::check) names the rule): `CLONE_VM` (so
     /// [`Spawn::exec`] too), and nanoseconds of a second or more.
     ///
-    /// Errors, besides [`spawn`](Self::spawn)'s: `ERANGE` (an offset takes a
-    /// clock below zero or too far ahead), `EPERM` (no `CAP_SYS_ADMIN` and
-    /// `CAP_SYS_TIME` for the new namespace: add `CLONE_NEWUSER` when
-    /// unprivileged), `ENOENT` without `/proc`, `EIO` if the child died
-    /// before it answered.
+    /// Errors of [`Step::TimeNamespace`], besides [`spawn`](Self::spawn)'s:
+    /// `ERANGE` (an offset takes a clock below zero or too far ahead),
+    /// `EPERM` (no `CAP_SYS_ADMIN` and `CAP_SYS_TIME` for the new namespace:
+    /// add `CLONE_NEWUSER` when unprivileged), `ENOENT` without `/proc`,
+    /// `EIO` if the child died before it answered.
     pub const fn time_offsets(mut self, monotonic: TimeOffset, boottime: TimeOffset) -> Spawn<'a> {
         self.flags = self.flags.union(CloneFlags::NEWTIME);
         self.time_offsets = Some(TimeOffsets {
@@ -248,102 +265,188 @@ impl<'a> Spawn<'a> {
         flags
     }
 
-    /// Checks what [`spawn`](Self::spawn) checks before its syscall: the flags
-    /// that keep the parent's memory, threads and fds safe, then the kernel's
-    /// rules for the syscall it will use ([`CloneFlags::check`]). Names the
-    /// first rule broken.
-    pub fn check(&self) -> core::result::Result<(), FlagError> {
-        let flags = self.flags;
-        let refuse = |rule| Err(FlagError::new(rule, self.syscall(), flags));
-        if !(0..=64).contains(&self.exit_signal) {
-            return refuse(Rule::ExitSignalInvalid);
+    /// Checks what [`spawn`](Self::spawn) refuses before any syscall, with
+    /// the same rule: the flags that would let the child reach the parent's
+    /// memory, threads, fds or TLS, the options ([`id_maps`](Self::id_maps)
+    /// lines, [`time_offsets`](Self::time_offsets), `set_tid`, the exit
+    /// signal), then the kernel's rules for the syscall it will use
+    /// ([`CloneFlags::check`]). Only the stack is left to the call, which
+    /// alone sees it ([`Rule::StackTooSmall`]).
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken.
+    pub fn check(&self) -> Result<(), Rule> {
+        self.check_for(Entry::Closure)
+    }
+
+    /// [`check`](Self::check) for [`exec`](Self::exec): the same rules for
+    /// this request plus `CLONE_VM | CLONE_VFORK`, which `exec` adds (its
+    /// child runs only the crate's code).
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken.
+    pub fn check_exec(&self) -> Result<(), Rule> {
+        self.check_for(Entry::Exec)
+    }
+
+    /// The one function that decides every refusal of both entry points.
+    fn check_for(&self, entry: Entry) -> Result<(), Rule> {
+        let request = match entry {
+            Entry::Closure => *self,
+            Entry::Exec => self.with_flags(Entry::EXEC_FLAGS),
+        };
+        let flags = request.flags;
+        if !(0..=64).contains(&request.exit_signal) {
+            return Err(Rule::ExitSignalInvalid);
         }
         if flags.bits() & CloneFlags::CSIGNAL & !CloneFlags::NEWTIME.bits() != 0 {
-            return refuse(Rule::SpawnExitSignalInFlags);
+            return Err(Rule::SpawnExitSignalInFlags);
         }
-        if flags.contains(CloneFlags::VM) && !flags.contains(CloneFlags::VFORK) {
-            return refuse(Rule::SpawnSharesMemory);
+        if entry == Entry::Closure && flags.contains(CloneFlags::VM) {
+            return Err(Rule::SpawnSharesMemory);
         }
         if let Some(&(_, rule)) = UNSAFE_FOR_SPAWN
             .iter()
             .find(|(flag, _)| flags.intersects(*flag))
         {
-            return refuse(rule);
+            return Err(rule);
         }
-        if self.set_tid.len() > MAX_SET_TID {
-            return refuse(Rule::SetTidTooLong);
+        if request.set_tid.len() > MAX_SET_TID {
+            return Err(Rule::SetTidTooLong);
         }
-        if let Some(rule) = self.time_offsets.and_then(|offsets| offsets.rule(flags)) {
-            return refuse(rule);
+        if let Some(rule) = request.time_offsets.and_then(|offsets| offsets.rule(flags)) {
+            return Err(rule);
         }
-        if !matches!(self.maps, UserMaps::None) {
+        if !matches!(request.maps, UserMaps::None) {
             if !flags.contains(CloneFlags::NEWUSER) {
-                return refuse(Rule::IdMapsNeedNewuser);
+                return Err(Rule::IdMapsNeedNewuser);
             }
             if flags.contains(CloneFlags::VFORK) {
-                return refuse(Rule::IdMapsWithVfork);
+                return Err(Rule::IdMapsWithVfork);
             }
+            request.maps.check()?;
         }
-        self.kernel_flags()
-            .check_with_exit_signal(self.syscall(), self.exit_signal as u64)
+        request
+            .kernel_flags()
+            .check_with_exit_signal(request.syscall(), request.exit_signal as u64)
+            .map_err(|refusal| refusal.rule())
     }
 
     /// Moves `f` onto the top of `stack` and runs it in a new child created
-    /// with this builder's request; the child exits with `f`'s return value.
+    /// with this builder's request; the child process ends (`exit_group`,
+    /// all its threads) with `f`'s return value as its status.
     ///
-    /// Accepted: namespace flags, `CLONE_VM` only together with `CLONE_VFORK`
-    /// (the parent waits until the child exits or execs) and on a stack with
-    /// inaccessible memory right below it (an [`MmapStack`](crate::MmapStack)'s
-    /// guard: a child that shares our memory must fault, not write over it,
-    /// if `f` needs more stack than it was given), and `CLONE_FS`,
-    /// `CLONE_VFORK`, `CLONE_PARENT`, `CLONE_PTRACE`, `CLONE_UNTRACED`,
-    /// `CLONE_SYSVSEM`, `CLONE_IO`, `CLONE_DETACHED`, `CLONE_CLEAR_SIGHAND`.
-    /// `CLONE_PIDFD` and `CLONE_INTO_CGROUP` are options
-    /// ([`pidfd`](Self::pidfd), [`into_cgroup`](Self::into_cgroup)).
-    /// Everything else is refused before any syscall with `EINVAL`;
-    /// [`check`](Self::check) names the rule.
+    /// Accepted: namespace flags, `CLONE_FS`, `CLONE_VFORK` (the parent
+    /// waits until the child exits or execs), `CLONE_PARENT`,
+    /// `CLONE_PTRACE`, `CLONE_UNTRACED`, `CLONE_SYSVSEM`, `CLONE_IO`,
+    /// `CLONE_DETACHED`, `CLONE_CLEAR_SIGHAND`. `CLONE_PIDFD` and
+    /// `CLONE_INTO_CGROUP` are options ([`pidfd`](Self::pidfd),
+    /// [`into_cgroup`](Self::into_cgroup)). Everything else is refused before
+    /// any syscall, `CLONE_VM` in every combination: a child that shared our
+    /// memory would run `f` with our thread's TLS, locks and `atexit`
+    /// handlers but its own fd table (use [`exec`](Self::exec), whose child
+    /// code is the crate's, or [`spawn_unchecked`](Self::spawn_unchecked)).
     ///
-    /// Without `CLONE_VM` the child runs on a copy of the parent's memory, so
-    /// `f` and what it captured exist twice: the child consumes its copy and
-    /// the parent drops its own once the child exists. With `CLONE_VM |
-    /// CLONE_VFORK` the child consumes the only copy. In a multithreaded
-    /// parent, `f` must keep to async-signal-safe work (this crate's
-    /// syscalls), as after `fork`. A panic in `f` cannot unwind into the
-    /// parent: it aborts the child.
+    /// The child runs on a copy of the parent's memory, so `f` and what it
+    /// captured exist twice: the child consumes its copy and the parent
+    /// drops its own once the child exists. Nothing the child does to its
+    /// memory reaches the parent's.
     ///
-    /// Errors: `EINVAL` (refused flags), `ENOMEM` (the stack cannot hold `f`
-    /// and [`stack_needed_below`](Self::stack_needed_below) bytes, or the kernel is
-    /// out of memory), `ENOSYS` (the request needs clone3 and the kernel or a
-    /// seccomp filter does not offer it), and clone(2)'s: `EPERM`, `ENOSPC`,
-    /// `EAGAIN`, `EUSERS`, `EBADF`/`EACCES`/`EBUSY` for a cgroup, `EEXIST`
-    /// for a taken PID.
-    pub fn spawn<F: FnOnce() -> c_int>(&self, stack: &mut [u8], f: F) -> Result<Child> {
-        self.check()?;
-        if self.flags.contains(CloneFlags::VM) && !guarded_below(stack) {
-            return Err(Errno::EINVAL);
-        }
-        // SAFETY: `check` refused every flag that would let the child share
-        // memory the parent keeps using, its threads, fds or TLS; a child
-        // that shares our memory runs on a stack whose overflow faults.
-        unsafe { self.spawn_unchecked(stack, f) }
-    }
-
-    /// [`spawn`](Self::spawn) with any flags: no check but the stack's size.
+    /// A panic in `f` ends the child with `SIGABRT` after the panic's
+    /// message; with feature `std` the child catches the unwind and raises
+    /// `SIGABRT` on itself with raw syscalls (without it, the runtime aborts
+    /// through the C library; see the safety section for musl).
     ///
     /// # Safety
     ///
-    /// The caller answers for the flags as for [`crate::clone`]: with
-    /// `CLONE_VM` but not `CLONE_VFORK`, `stack` and everything `f` touches
-    /// must stay valid and unaliased until the child exits (the borrow of
-    /// `stack` ends when this returns); `CLONE_THREAD`, `CLONE_SIGHAND`,
+    /// The child is a copy of this process made by a raw clone, not by the
+    /// C library's `fork`, so the C library in the child still describes the
+    /// calling thread: its cached thread ID is the caller's. The caller
+    /// answers for everything `f` does that relies on that state. What can
+    /// happen, by what `f` does:
+    ///
+    /// - **Acts on the parent:** anything that signals or configures "the
+    ///   current thread" by the C library's cached thread ID reaches the
+    ///   parent's thread instead: with musl, `abort()`, `raise()` (so
+    ///   `std::process::abort`, a panic under `panic = "abort"`, or any
+    ///   panic without feature `std`) send the signal to the caller's
+    ///   thread; with glibc or musl, `pthread_setaffinity_np`,
+    ///   `pthread_setschedparam` and the like on `pthread_self()` change the
+    ///   caller's thread. `f` must not do these.
+    /// - **Overflows its stack:** `f` may use no more stack than `stack`
+    ///   gives it beyond [`stack_needed_below`](Self::stack_needed_below),
+    ///   unless `stack` is an [`MmapStack`](crate::MmapStack), whose guard
+    ///   makes an overflow a `SIGSEGV` of the child. Past the low end of
+    ///   any other stack the child writes over its copy of whatever lies
+    ///   below, and over the parent's own memory where that is a shared
+    ///   mapping.
+    /// - **Deadlocks (not undefined behaviour):** in a multithreaded
+    ///   parent, a lock another thread held at the clone (the allocator's,
+    ///   stdout's, any `Mutex`) stays held for ever in the child. Keep `f`
+    ///   to async-signal-safe work there (this crate's syscalls), as after
+    ///   `fork`; [`exec`](Self::exec) is the path for threaded parents.
+    /// - **Duplicates output:** buffered data of the parent's (an unflushed
+    ///   `BufWriter`, C stdio) is written again if `f` flushes it, and
+    ///   `std::process::exit` in `f` runs the `atexit` handlers of the
+    ///   child's copy.
+    ///
+    /// Nothing else `f` does reaches the parent: its memory, fd table and
+    /// TLS are the child's own (the flags that would share them are
+    /// refused), and the child's end is its own process's (`exit_group`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Refused`] with the rule [`check`](Self::check) names, or
+    /// [`Rule::StackTooSmall`] (`ENOMEM`) when `stack` cannot hold `f` and
+    /// [`stack_needed_below`](Self::stack_needed_below) bytes.
+    /// [`Error::Kernel`]: `ENOSYS` (the request needs clone3 and the kernel
+    /// or a seccomp filter does not offer it), and clone(2)'s: `EPERM`,
+    /// `ENOSPC`, `EAGAIN`, `ENOMEM`, `EUSERS`, `EBADF`/`EACCES`/`EBUSY` for
+    /// a cgroup, `EEXIST` for a taken PID; `EMFILE` for the pipes of ID maps
+    /// and time offsets. [`Error::Step`] when writing the ID maps or
+    /// entering the time namespace failed (the child was killed and reaped
+    /// before `f` ran).
+    pub unsafe fn spawn<F: FnOnce() -> c_int>(
+        &self,
+        stack: &mut [u8],
+        f: F,
+    ) -> Result<Child, Error> {
+        self.check()?;
+        // SAFETY: `check` refused every flag that would let the child share
+        // the parent's memory, threads, fds or TLS; the caller answers for `f`.
+        unsafe { self.spawn_unchecked(stack, f) }
+    }
+
+    /// [`spawn`](Self::spawn) with any flags: no check but the stack's size
+    /// (and ID maps with `CLONE_VFORK`, which would deadlock).
+    ///
+    /// # Safety
+    ///
+    /// Everything [`spawn`](Self::spawn) asks, and the flags as for
+    /// [`crate::clone`]: with `CLONE_VM` the child runs `f` in the
+    /// caller's memory with the caller's TLS (a value `f` stores, a `File`
+    /// it opens, a panic, `std::process::exit`, a lock it takes, all land in
+    /// the parent's state, but against the child's fd table), so `f` must
+    /// keep to raw syscalls and what it is given; without `CLONE_VFORK`,
+    /// `stack` and everything `f` touches must stay valid and unaliased
+    /// until the child exits (the borrow of `stack` ends when this returns),
+    /// and with it, `f` must not run past the stack's low end unless a guard
+    /// the caller mapped is there; `CLONE_THREAD`, `CLONE_SIGHAND`,
     /// `CLONE_FILES` and `CLONE_SETTLS` are the caller's to make sound; the
     /// tid flags have no pointers here (the kernel writes to none, or faults
     /// the child).
+    ///
+    /// # Errors
+    ///
+    /// As for [`spawn`](Self::spawn), with only [`Rule::StackTooSmall`] and
+    /// [`Rule::IdMapsWithVfork`] refused.
     pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(
         &self,
         stack: &mut [u8],
         f: F,
-    ) -> Result<Child> {
+    ) -> Result<Child, Error> {
         let placed = Placed::closure(stack, f)?;
         // SAFETY: forwarded from the caller; `placed` is on `stack`.
         let result = unsafe { self.spawn_placed(placed) };
@@ -363,15 +466,15 @@ impl<'a> Spawn<'a> {
     ///
     /// As for [`spawn_unchecked`](Self::spawn_unchecked), with `placed` on
     /// the stack it was given.
-    unsafe fn spawn_placed(&self, placed: Placed) -> Result<Child> {
+    unsafe fn spawn_placed(&self, placed: Placed) -> Result<Child, Error> {
         let has_maps = !matches!(self.maps, UserMaps::None);
         if !has_maps && self.time_offsets.is_none() {
             // SAFETY: forwarded from the caller.
-            return unsafe { self.start(placed) };
+            return Ok(unsafe { self.start(placed) }?);
         }
         if has_maps && self.flags.contains(CloneFlags::VFORK) {
             // The parent would wait for a child that waits for the parent.
-            return Err(Errno::EINVAL);
+            return Err(Rule::IdMapsWithVfork.into());
         }
         let go_ahead = has_maps.then(Handshake::new).transpose()?;
         let time = match self.time_offsets {
@@ -389,9 +492,15 @@ impl<'a> Spawn<'a> {
         let prepared = go_ahead
             .map_or(Ok(()), |go_ahead| {
                 self.maps.write(child.pid())?;
-                go_ahead.give()
+                Ok(go_ahead.give()?)
             })
-            .and_then(|()| time.map_or(Ok(()), |(_, report)| report.read_report()));
+            .and_then(|()| {
+                time.map_or(Ok(()), |(_, report)| {
+                    report
+                        .read_report()
+                        .map_err(|errno| Step::TimeNamespace.failed(errno).into())
+                })
+            });
         match prepared {
             Ok(()) => Ok(child),
             Err(err) => {
@@ -404,10 +513,16 @@ impl<'a> Spawn<'a> {
     }
 }
 
-/// Whether the byte below `stack` is inaccessible, so that a child running
-/// past the stack's low end faults instead of writing over other memory.
-fn guarded_below(stack: &[u8]) -> bool {
-    (stack.as_ptr() as usize)
-        .checked_sub(1)
-        .is_some_and(syscall::unreadable)
+/// Which of `Spawn`'s calls a request is checked for.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Entry {
+    /// [`Spawn::spawn`]: the caller's closure, in a child of its own memory.
+    Closure,
+    /// [`Spawn::exec`]: the crate's own code, vfork-style, then execve.
+    Exec,
+}
+
+impl Entry {
+    /// The flags `exec` adds to every request.
+    const EXEC_FLAGS: CloneFlags = CloneFlags::VM.union(CloneFlags::VFORK);
 }

@@ -1,7 +1,7 @@
 //! Conversions to and from std types, with feature `std`. Nothing else of
 //! std is used, and without the feature none of it is linked.
 
-use crate::{BorrowedFd, Errno, FlagError, OwnedFd, ParseFlagsError};
+use crate::{BorrowedFd, Errno, Error, FlagError, OwnedFd, ParseFlagsError, Rule, StepError};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 
 impl From<OwnedFd> for std::os::fd::OwnedFd {
@@ -51,9 +51,31 @@ impl std::error::Error for FlagError {}
 
 impl std::error::Error for ParseFlagsError {}
 
+impl std::error::Error for Rule {}
+
+impl std::error::Error for StepError {}
+
+impl std::error::Error for Error {}
+
 impl From<FlagError> for std::io::Error {
     fn from(err: FlagError) -> Self {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, err)
+    }
+}
+
+/// A refusal is `InvalidInput` with the rule as its message, a kernel
+/// failure the OS error itself, a failed step the kind of its errno with
+/// the step in the message.
+impl From<Error> for std::io::Error {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Refused(rule) => std::io::Error::new(std::io::ErrorKind::InvalidInput, rule),
+            Error::Kernel(errno) => errno.into(),
+            Error::Step(step) => {
+                let kind = std::io::Error::from(step.errno()).kind();
+                std::io::Error::new(kind, step)
+            }
+        }
     }
 }
 
@@ -81,6 +103,25 @@ mod tests {
         assert_eq!(
             io.to_string(),
             "CLONE_NEWNS cannot be combined with CLONE_FS"
+        );
+    }
+
+    #[test]
+    fn an_error_converts_to_the_io_error_a_std_user_expects() {
+        use crate::{Error, Rule, Step};
+        let refused: std::io::Error = Error::Refused(Rule::SpawnSharesMemory).into();
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(
+            refused.to_string(),
+            "CLONE_VM needs the crate's own child code: use Spawn::exec or spawn_unchecked"
+        );
+        let kernel: std::io::Error = Error::Kernel(Errno::EPERM).into();
+        assert_eq!(kernel.raw_os_error(), Some(Errno::EPERM.raw()));
+        let step: std::io::Error = Error::Step(Step::GidMap.failed(Errno::EPERM)).into();
+        assert_eq!(step.kind(), std::io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            step.to_string(),
+            "writing gid_map: EPERM: operation not permitted"
         );
     }
 

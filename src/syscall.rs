@@ -259,26 +259,9 @@ pub(crate) fn pidfd_open(pid: pid_t) -> Result<OwnedFd> {
     Errno::from_syscall(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as c_int) })
 }
 
-/// Whether the byte at `addr` cannot be read by this process: unmapped or
-/// `PROT_NONE`, like an [`crate::MmapStack`]'s guard. process_vm_readv(2) on
-/// ourselves answers `EFAULT` there instead of faulting. Any other answer
-/// (it read the byte, or the call is unavailable) counts as readable.
-pub(crate) fn unreadable(addr: usize) -> bool {
-    let mut byte = 0u8;
-    let local = [&mut byte as *mut u8 as usize, 1];
-    let remote = [addr, 1];
-    // SAFETY: the kernel writes at most one byte, into `byte`; it only reads `addr`.
-    let ret = unsafe {
-        let pid = sc::syscall0(k::__NR_getpid as usize);
-        syscall6(
-            k::__NR_process_vm_readv as usize,
-            pid,
-            local.as_ptr() as usize,
-            1,
-            remote.as_ptr() as usize,
-            1,
-            0,
-        )
-    };
-    Errno::from_syscall(ret) == Err(Errno::EFAULT)
+/// `exit_group(status)`: ends the calling process, every thread of it.
+pub(crate) fn exit_group(status: c_int) -> ! {
+    // SAFETY: exit_group reads no memory and does not return.
+    unsafe { syscall1(k::__NR_exit_group as usize, status as usize) };
+    unreachable!()
 }

@@ -2,6 +2,7 @@
 
 use crate::check::{FlagError, Rule, Syscall};
 use crate::errno::Result;
+use crate::error::Error;
 use crate::fd::BorrowedFd;
 use crate::flags::CloneFlags;
 use crate::syscall;
@@ -11,16 +12,21 @@ use core::ffi::c_int;
 /// (`CLONE_NEW*` only). `CLONE_NEWPID` and `CLONE_NEWTIME` apply to the
 /// caller's future children, not to itself.
 ///
-/// See unshare(2). Errors: `EINVAL` for flags other than `CLONE_NEW*` (before
-/// the syscall; [`check_unshare`] names the rule), and for `CLONE_NEWUSER` in
-/// a multithreaded process; `EPERM` (no `CAP_SYS_ADMIN`, or a chroot for
-/// `CLONE_NEWUSER`); `ENOSPC` (namespace limits); `ENOMEM`; `EUSERS`.
-pub fn unshare(flags: CloneFlags) -> Result<()> {
+/// See unshare(2).
+///
+/// # Errors
+///
+/// [`Error::Refused`] for flags other than `CLONE_NEW*` (before the
+/// syscall, with the rule [`check_unshare`] names); [`Error::Kernel`]:
+/// `EINVAL` for `CLONE_NEWUSER` in a multithreaded process, `EPERM` (no
+/// `CAP_SYS_ADMIN`, or a chroot for `CLONE_NEWUSER`), `ENOSPC` (namespace
+/// limits), `ENOMEM`, `EUSERS`.
+pub fn unshare(flags: CloneFlags) -> Result<(), Error> {
     check_unshare(flags)?;
     // SAFETY: namespace flags change no memory, fd table or thread sharing
     // (CLONE_NEWNS's implied CLONE_FS only gives this thread its own cwd and
     // root, which no Rust value aliases).
-    unsafe { syscall::unshare(flags.bits()) }
+    Ok(unsafe { syscall::unshare(flags.bits()) }?)
 }
 
 /// What [`unshare`] checks before its syscall: namespace flags only, then the
@@ -54,12 +60,16 @@ pub unsafe fn unshare_unchecked(flags: CloneFlags) -> Result<()> {
 /// ([`crate::open_ns`]; `kinds` empty or exactly its kind) or a pidfd (one or
 /// more kinds, joined all or nothing, since Linux 5.8).
 ///
-/// See setns(2). Errors: `EINVAL` for kinds that are not namespaces (before
-/// the syscall), for a kind that does not match the nsfs fd, an fd that is
-/// neither, or joining a user or mount namespace from a multithreaded
-/// process; `EBADF`; `EPERM` (privilege); `ESRCH` (the pidfd's process is
-/// gone); `EUSERS` (time namespace, multithreaded caller).
-pub fn setns(fd: BorrowedFd<'_>, kinds: CloneFlags) -> Result<()> {
+/// See setns(2).
+///
+/// # Errors
+///
+/// [`Error::Refused`] for kinds that are not namespaces (before the
+/// syscall); [`Error::Kernel`]: `EINVAL` for a kind that does not match
+/// the nsfs fd, an fd that is neither, or joining a user or mount namespace
+/// from a multithreaded process; `EBADF`; `EPERM` (privilege); `ESRCH` (the
+/// pidfd's process is gone); `EUSERS` (time namespace, multithreaded caller).
+pub fn setns(fd: BorrowedFd<'_>, kinds: CloneFlags) -> Result<(), Error> {
     kinds.check(Syscall::Setns)?;
-    syscall::setns(fd, kinds.bits() as c_int)
+    Ok(syscall::setns(fd, kinds.bits() as c_int)?)
 }

@@ -9,7 +9,8 @@ use common::{check, getpid, in_child, is_root, SharedPage};
 use core::ffi::{c_int, c_void};
 use linux_raw_sys::general as k;
 use nsclone::{
-    ns_id, setns, BorrowedFd, CloneFlags, Errno, ExitStatus, MmapStack, Namespace, Spawn, Syscall,
+    ns_id, setns, BorrowedFd, CloneFlags, Errno, Error, ExitStatus, MmapStack, Namespace, Spawn,
+    Syscall,
 };
 use std::os::fd::AsRawFd;
 
@@ -32,15 +33,18 @@ fn a_pidfd_child_is_waited_and_killed_through_its_pidfd() {
     );
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let request = Spawn::new(CloneFlags::empty()).pidfd(true);
-    let child = request.spawn(stack.as_mut_slice(), || 9).unwrap();
+    // SAFETY: the closure only returns a constant.
+    let child = unsafe { request.spawn(stack.as_mut_slice(), || 9) }.unwrap();
     assert!(child.pidfd().is_some());
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(9)));
 
-    let child = request
-        .spawn(stack.as_mut_slice(), || loop {
+    // SAFETY: the closure only calls sched_yield, a raw syscall, until killed.
+    let child = unsafe {
+        request.spawn(stack.as_mut_slice(), || loop {
             sched_yield()
         })
-        .unwrap();
+    }
+    .unwrap();
     child.kill(SIGKILL).unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Signaled(SIGKILL)));
 }
@@ -49,10 +53,13 @@ fn a_pidfd_child_is_waited_and_killed_through_its_pidfd() {
 fn the_pidfd_is_close_on_exec() {
     skip_if!(common::under_qemu_user(), "qemu-user has no pidfds");
     let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let child = Spawn::new(CloneFlags::empty())
-        .pidfd(true)
-        .spawn(stack.as_mut_slice(), || 0)
-        .unwrap();
+    // SAFETY: the closure only returns a constant.
+    let child = unsafe {
+        Spawn::new(CloneFlags::empty())
+            .pidfd(true)
+            .spawn(stack.as_mut_slice(), || 0)
+    }
+    .unwrap();
     let fd_flags = fcntl(child.pidfd().unwrap().as_raw_fd(), k::F_GETFD, 0).unwrap();
     assert_eq!(fd_flags & k::FD_CLOEXEC as usize, k::FD_CLOEXEC as usize);
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
@@ -65,21 +72,23 @@ fn ten_thousand_pidfd_spawns_leak_no_fd_and_leave_no_zombie() {
     let status = in_child(|| {
         let mut stack = MmapStack::new(64 * 1024).unwrap();
         let request = Spawn::new(CloneFlags::empty()).pidfd(true);
-        let first = request.spawn(stack.as_mut_slice(), || 0).unwrap();
+        // SAFETY: here and below, each closure only returns a number it captured
+        // or a constant.
+        let first = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
         let first_fd = first.pidfd().unwrap().as_raw_fd();
         if first.wait() != Ok(ExitStatus::Exited(0)) {
             return 1;
         }
         for i in 0..10_000 {
-            match request
-                .spawn(stack.as_mut_slice(), move || i % 100)
-                .map(|c| c.wait())
-            {
+            // SAFETY: as above.
+            let child = unsafe { request.spawn(stack.as_mut_slice(), move || i % 100) };
+            match child.map(|c| c.wait()) {
                 Ok(Ok(ExitStatus::Exited(code))) if code == i % 100 => {}
                 _ => return 2,
             }
         }
-        let last = request.spawn(stack.as_mut_slice(), || 0).unwrap();
+        // SAFETY: as above.
+        let last = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
         if last.pidfd().unwrap().as_raw_fd() != first_fd {
             return 3;
         }
@@ -108,7 +117,8 @@ fn clone3_answering_enosys_falls_back_to_legacy_clone_and_is_remembered() {
         if request.syscall() != Syscall::Clone3 {
             return 2;
         }
-        let child = request.spawn(stack.as_mut_slice(), || 6).unwrap();
+        // SAFETY: here and below, the closures only return a constant.
+        let child = unsafe { request.spawn(stack.as_mut_slice(), || 6) }.unwrap();
         let had_pidfd = child.pidfd().is_some();
         if child.wait() != Ok(ExitStatus::Exited(6)) || !had_pidfd {
             return 3;
@@ -118,8 +128,9 @@ fn clone3_answering_enosys_falls_back_to_legacy_clone_and_is_remembered() {
         }
         // A request only clone3 can express fails, saying ENOSYS.
         let clear = Spawn::new(CloneFlags::empty()).clear_sighand();
-        match clear.spawn(stack.as_mut_slice(), || 0) {
-            Err(Errno::ENOSYS) => 0,
+        // SAFETY: as above.
+        match unsafe { clear.spawn(stack.as_mut_slice(), || 0) } {
+            Err(Error::Kernel(Errno::ENOSYS)) => 0,
             _ => 5,
         }
     });
@@ -170,8 +181,10 @@ fn into_cgroup_starts_the_child_in_that_cgroup() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let request = Spawn::new(CloneFlags::empty()).into_cgroup(cgroup.fd());
     assert_eq!(request.syscall(), Syscall::Clone3);
-    let child = request
-        .spawn(stack.as_mut_slice(), move || {
+    // SAFETY: the closure reads a /proc file with raw syscalls and compares
+    // it with its copy of the captured text.
+    let child = unsafe {
+        request.spawn(stack.as_mut_slice(), move || {
             let mut cgroups = [0u8; 4096];
             let len = read_file(b"/proc/self/cgroup\0", &mut cgroups).unwrap_or(0);
             let wanted = &expected[..name.len()];
@@ -184,7 +197,8 @@ fn into_cgroup_starts_the_child_in_that_cgroup() {
                 1
             }
         })
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
 }
 
@@ -194,17 +208,23 @@ fn into_cgroup_with_a_closed_fd_or_a_regular_file_is_ebadf() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     // SAFETY: a descriptor number no test opens; the kernel only looks it up.
     let closed = unsafe { BorrowedFd::borrow_raw(1_000_000) };
-    let result = Spawn::new(CloneFlags::empty())
-        .into_cgroup(closed)
-        .spawn(stack.as_mut_slice(), || 0);
-    assert_eq!(result.unwrap_err(), Errno::EBADF);
+    // SAFETY: the closure only returns a constant.
+    let result = unsafe {
+        Spawn::new(CloneFlags::empty())
+            .into_cgroup(closed)
+            .spawn(stack.as_mut_slice(), || 0)
+    };
+    assert_eq!(result.unwrap_err(), Error::Kernel(Errno::EBADF));
     let file = std::fs::File::open("/proc/self/status").unwrap();
     // SAFETY: `file` stays open for the call.
     let file_fd = unsafe { BorrowedFd::borrow_raw(file.as_raw_fd()) };
-    let result = Spawn::new(CloneFlags::empty())
-        .into_cgroup(file_fd)
-        .spawn(stack.as_mut_slice(), || 0);
-    assert_eq!(result.unwrap_err(), Errno::EBADF);
+    // SAFETY: the closure only returns a constant.
+    let result = unsafe {
+        Spawn::new(CloneFlags::empty())
+            .into_cgroup(file_fd)
+            .spawn(stack.as_mut_slice(), || 0)
+    };
+    assert_eq!(result.unwrap_err(), Error::Kernel(Errno::EBADF));
 }
 
 #[test]
@@ -225,18 +245,24 @@ fn set_tid_gives_the_child_the_pid_asked_for_and_eexist_for_a_taken_one() {
         .expect("a free pid");
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let pids = [wanted];
-    let child = Spawn::new(CloneFlags::empty())
-        .set_tid(&pids)
-        .spawn(stack.as_mut_slice(), || 0)
-        .unwrap();
+    // SAFETY: the closure only returns a constant.
+    let child = unsafe {
+        Spawn::new(CloneFlags::empty())
+            .set_tid(&pids)
+            .spawn(stack.as_mut_slice(), || 0)
+    }
+    .unwrap();
     assert_eq!(child.pid(), wanted);
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
 
     let taken = [getpid()];
-    let result = Spawn::new(CloneFlags::empty())
-        .set_tid(&taken)
-        .spawn(stack.as_mut_slice(), || 0);
-    assert_eq!(result.unwrap_err(), Errno::EEXIST);
+    // SAFETY: the closure only returns a constant.
+    let result = unsafe {
+        Spawn::new(CloneFlags::empty())
+            .set_tid(&taken)
+            .spawn(stack.as_mut_slice(), || 0)
+    };
+    assert_eq!(result.unwrap_err(), Error::Kernel(Errno::EEXIST));
 }
 
 /// A signal handler that never runs: only its address matters.
@@ -278,17 +304,23 @@ fn clear_sighand_gives_the_child_default_handlers() {
             return 1;
         }
         let mut stack = MmapStack::new(64 * 1024).unwrap();
-        let inherited = Spawn::new(CloneFlags::empty())
-            .spawn(stack.as_mut_slice(), || {
+        // SAFETY: here and below, the closures only read a handler with
+        // rt_sigaction, a raw syscall.
+        let inherited = unsafe {
+            Spawn::new(CloneFlags::empty()).spawn(stack.as_mut_slice(), || {
                 (handler_of(k::SIGURG) == SIG_DFL) as c_int
             })
-            .map(|c| c.wait());
-        let cleared = Spawn::new(CloneFlags::empty())
-            .clear_sighand()
-            .spawn(stack.as_mut_slice(), || {
-                (handler_of(k::SIGURG) != SIG_DFL) as c_int
-            })
-            .map(|c| c.wait());
+        }
+        .map(|c| c.wait());
+        // SAFETY: as above.
+        let cleared = unsafe {
+            Spawn::new(CloneFlags::empty())
+                .clear_sighand()
+                .spawn(stack.as_mut_slice(), || {
+                    (handler_of(k::SIGURG) != SIG_DFL) as c_int
+                })
+        }
+        .map(|c| c.wait());
         match (inherited, cleared) {
             (Ok(Ok(ExitStatus::Exited(0))), Ok(Ok(ExitStatus::Exited(0)))) => 0,
             (Ok(Ok(ExitStatus::Exited(0))), _) => 2,
@@ -304,20 +336,24 @@ fn setns_through_a_pidfd_joins_exactly_the_kinds_asked_for() {
     skip_if!(!is_root(), "needs root (CI runs as root)");
     let done = SharedPage::new(0u32);
     let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let holder = Spawn::new(CloneFlags::NEWUTS | CloneFlags::NEWIPC | CloneFlags::NEWNET)
-        .pidfd(true)
-        .spawn(stack.as_mut_slice(), || {
-            while done.get() == 0 {
-                sched_yield();
-            }
-            0
-        })
-        .unwrap();
+    // SAFETY: the closure only reads a shared page and calls sched_yield, a
+    // raw syscall.
+    let holder = unsafe {
+        Spawn::new(CloneFlags::NEWUTS | CloneFlags::NEWIPC | CloneFlags::NEWNET)
+            .pidfd(true)
+            .spawn(stack.as_mut_slice(), || {
+                while done.get() == 0 {
+                    sched_yield();
+                }
+                0
+            })
+    }
+    .unwrap();
     let ids = |pid| Namespace::ALL.map(|ns| ns_id(pid, ns).unwrap_or(0));
     let (ours, theirs) = (ids(0), ids(holder.pid()));
     let pidfd = holder.pidfd().unwrap();
     let status = in_child(|| {
-        if setns(pidfd, CloneFlags::empty()) != Err(Errno::EINVAL) {
+        if setns(pidfd, CloneFlags::empty()) != Err(Error::Kernel(Errno::EINVAL)) {
             return 1;
         }
         if setns(pidfd, CloneFlags::NEWUTS | CloneFlags::NEWNET).is_err() {
@@ -343,7 +379,10 @@ fn setns_through_a_pidfd_joins_exactly_the_kinds_asked_for() {
     assert_eq!(holder.wait(), Ok(ExitStatus::Exited(0)));
     // SAFETY: `kept` is our own duplicate, open until closed below.
     let reaped = unsafe { BorrowedFd::borrow_raw(kept) };
-    assert_eq!(setns(reaped, CloneFlags::NEWUTS), Err(Errno::ESRCH));
+    assert_eq!(
+        setns(reaped, CloneFlags::NEWUTS),
+        Err(Error::Kernel(Errno::ESRCH))
+    );
     // SAFETY: closing our own duplicate.
     unsafe { sc::syscall1(k::__NR_close as usize, kept as usize) };
 }

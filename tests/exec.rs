@@ -4,16 +4,16 @@ mod common;
 
 use common::{in_child, is_root};
 use core::ffi::{c_char, CStr};
-use nsclone::{CStrArray, CloneFlags, Errno, ExitStatus, MmapStack, Spawn};
+use nsclone::{CStrArray, CloneFlags, Errno, Error, ExitStatus, MmapStack, Spawn, Step};
 
 /// Runs `sh -c script` through `Spawn::exec` with `flags`, with an empty environment.
-fn sh(flags: CloneFlags, script: &CStr) -> Result<ExitStatus, Errno> {
+fn sh(flags: CloneFlags, script: &CStr) -> Result<ExitStatus, Error> {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let mut argv_buf = [core::ptr::null::<c_char>(); 4];
     let argv = CStrArray::new(&[c"sh", c"-c", script], &mut argv_buf)?;
     let child =
         Spawn::new(flags).exec(stack.as_mut_slice(), c"/bin/sh", argv, CStrArray::empty())?;
-    child.wait()
+    Ok(child.wait()?)
 }
 
 #[test]
@@ -28,7 +28,7 @@ fn exec_runs_the_program_as_pid_1_of_a_new_pid_namespace() {
 }
 
 #[test]
-fn exec_failures_come_back_as_errno_with_the_child_reaped() {
+fn exec_failures_come_back_as_the_exec_step_with_its_errno_and_the_child_reaped() {
     skip_if!(
         common::under_qemu_user(),
         "qemu-user runs vfork children in their own memory, so the error cannot come back"
@@ -43,14 +43,18 @@ fn exec_failures_come_back_as_errno_with_the_child_reaped() {
         argv,
         CStrArray::empty(),
     );
-    assert_eq!(missing.unwrap_err(), Errno::ENOENT);
+    let missing = missing.unwrap_err();
+    assert_eq!(missing.step(), Some(Step::Exec));
+    assert_eq!(missing.errno(), Errno::ENOENT);
     let not_executable = request.exec(
         stack.as_mut_slice(),
         c"/proc/self/status",
         argv,
         CStrArray::empty(),
     );
-    assert_eq!(not_executable.unwrap_err(), Errno::EACCES);
+    let not_executable = not_executable.unwrap_err();
+    assert_eq!(not_executable.step(), Some(Step::Exec));
+    assert_eq!(not_executable.errno(), Errno::EACCES);
 }
 
 #[test]

@@ -281,13 +281,17 @@ fn helper_a(
     };
     let mut answers = Answers::new();
     for (i, &word) in words.iter().enumerate().take(MAX_WORDS) {
-        let b = spawn(F::empty(), b_stack.as_mut_slice(), move || {
-            exit_group(ask_kernel(call, word, ws))
-        });
+        // SAFETY: B makes raw syscalls only, on memory A gave it, and ends
+        // with exit_group.
+        let b = unsafe {
+            spawn(F::empty(), b_stack.as_mut_slice(), move || {
+                exit_group(ask_kernel(call, word, ws))
+            })
+        };
         let b_pid = match b {
             Ok(child) => child.pid(),
-            Err(errno) => {
-                answers.codes[i] = (SPAWN_FAILED + errno.raw()) as i16;
+            Err(err) => {
+                answers.codes[i] = (SPAWN_FAILED + err.errno().raw()) as i16;
                 continue;
             }
         };

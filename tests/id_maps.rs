@@ -7,8 +7,8 @@ use common::proc::{contains, no_child_left, read_file, write_file};
 use common::{geteuid, in_child, in_child_as_nobody, is_root, SharedPage, NOBODY};
 use core::ffi::c_int;
 use nsclone::{
-    unshare, user_namespace_refusal_cause, write_id_maps, CloneFlags, Errno, ExitStatus, IdMap,
-    MmapStack, Rule, SetGroups, Spawn, MAX_ID_MAP_LINES,
+    unshare, user_namespace_refusal_cause, write_id_maps, CloneFlags, Errno, Error, ExitStatus,
+    IdMap, MmapStack, Rule, SetGroups, Spawn, Step, MAX_ID_MAP_LINES,
 };
 
 fn map(inside: u32, outside: u32, count: u32) -> IdMap {
@@ -33,9 +33,12 @@ fn own_file_contains(file: &[u8], want: &[u8]) -> bool {
 }
 
 /// Runs `body` in a child of `request` (with NEWUSER) on a fresh stack.
-fn run(request: Spawn<'_>, body: fn() -> c_int) -> Result<ExitStatus, Errno> {
+fn run(request: Spawn<'_>, body: fn() -> c_int) -> Result<ExitStatus, Error> {
     let mut stack = MmapStack::new(256 * 1024).unwrap();
-    request.spawn(stack.as_mut_slice(), body)?.wait()
+    // SAFETY: every body here makes raw syscalls only, reading its own IDs
+    // and /proc files into buffers on its (guarded) stack.
+    let child = unsafe { request.spawn(stack.as_mut_slice(), body) }?;
+    Ok(child.wait()?)
 }
 
 #[test]
@@ -123,12 +126,16 @@ fn a_map_the_kernel_refuses_ends_the_waiting_child_and_returns_the_error() {
         let foreign = [map(0, 0, 1)];
         let request = Spawn::new(CloneFlags::NEWUSER).id_maps(&foreign, &[], SetGroups::Unchanged);
         let mut stack = MmapStack::new(64 * 1024).unwrap();
-        let result = request.spawn(stack.as_mut_slice(), || {
-            ran.set(1);
-            0
-        });
-        if result.err() != Some(Errno::EPERM) {
-            return 1;
+        // SAFETY: the closure only writes to a shared page (were it to run).
+        let result = unsafe {
+            request.spawn(stack.as_mut_slice(), || {
+                ran.set(1);
+                0
+            })
+        };
+        match result {
+            Err(err) if err.step() == Some(Step::UidMap) && err.errno() == Errno::EPERM => {}
+            _ => return 1,
         }
         // No zombie and no other child is left behind.
         if no_child_left() {
@@ -144,32 +151,51 @@ fn a_map_the_kernel_refuses_ends_the_waiting_child_and_returns_the_error() {
 #[test]
 fn maps_need_newuser_and_cannot_wait_on_a_vfork_parent() {
     let uid = [map(0, 0, 1)];
-    let rule = |flags| {
-        Spawn::new(flags)
-            .id_maps(&uid, &[], SetGroups::Unchanged)
-            .check()
-            .map_err(|e| e.rule())
-    };
-    assert_eq!(rule(CloneFlags::NEWPID), Err(Rule::IdMapsNeedNewuser));
+    let request = |flags| Spawn::new(flags).id_maps(&uid, &[], SetGroups::Unchanged);
+    let ran = SharedPage::new(0u32);
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    for (flags, rule) in [
+        (CloneFlags::NEWPID, Rule::IdMapsNeedNewuser),
+        (
+            CloneFlags::NEWUSER | CloneFlags::VFORK,
+            Rule::IdMapsWithVfork,
+        ),
+        // The closure path refuses CLONE_VM before it looks at the maps.
+        (
+            CloneFlags::NEWUSER | CloneFlags::VM | CloneFlags::VFORK,
+            Rule::SpawnSharesMemory,
+        ),
+    ] {
+        assert_eq!(request(flags).check(), Err(rule), "{flags}");
+        // SAFETY: the closure only writes to a shared page (were it to run).
+        let result = unsafe {
+            request(flags).spawn(stack.as_mut_slice(), || {
+                ran.set(1);
+                0
+            })
+        };
+        assert_eq!(result.unwrap_err(), Error::Refused(rule), "{flags}");
+    }
+    assert_eq!(ran.get(), 0, "a refused closure ran");
+    assert_eq!(request(CloneFlags::NEWUSER).check(), Ok(()));
+    // exec's child is a vfork child: it cannot wait for its maps either.
     assert_eq!(
-        rule(CloneFlags::NEWUSER | CloneFlags::VM | CloneFlags::VFORK),
+        request(CloneFlags::NEWUSER).check_exec(),
         Err(Rule::IdMapsWithVfork)
     );
-    assert_eq!(rule(CloneFlags::NEWUSER), Ok(()));
 }
 
 #[test]
-fn oversize_or_overlapping_maps_are_einval_before_the_kernel() {
+fn oversize_or_overlapping_maps_are_refused_by_rule_before_the_kernel() {
     let lines: [IdMap; MAX_ID_MAP_LINES + 1] = core::array::from_fn(|i| map(i as u32, i as u32, 1));
     let own_pid = std::process::id() as i32;
-    assert_eq!(
-        write_id_maps(own_pid, &lines, &[], SetGroups::Unchanged),
-        Err(Errno::EINVAL)
-    );
+    let oversize = write_id_maps(own_pid, &lines, &[], SetGroups::Unchanged).unwrap_err();
+    assert_eq!(oversize, Error::Refused(Rule::IdMapTooLong));
+    assert_eq!(oversize.errno(), Errno::EINVAL);
     let overlapping = [map(0, 0, 10), map(5, 100, 1)];
     assert_eq!(
         write_id_maps(own_pid, &[], &overlapping, SetGroups::Unchanged),
-        Err(Errno::EINVAL)
+        Err(Error::Refused(Rule::IdMapOverlaps))
     );
     // Nothing was written: our own (initial) user namespace's maps are untouched.
     let own = std::fs::read_to_string("/proc/self/uid_map").unwrap();
@@ -194,7 +220,7 @@ fn a_refused_user_namespace_is_explained() {
         if write_file(b"/proc/sys/user/max_user_namespaces\0", b"0\n").is_err() {
             return 3;
         }
-        if unshare(CloneFlags::NEWUSER) != Err(Errno::ENOSPC) {
+        if unshare(CloneFlags::NEWUSER) != Err(Error::Kernel(Errno::ENOSPC)) {
             return 4;
         }
         match user_namespace_refusal_cause() {

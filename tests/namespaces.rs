@@ -67,9 +67,8 @@ fn as_root(flags: CloneFlags, fact: fn(&Before) -> c_int) {
     for request in both_syscalls(flags) {
         let before = Before::now();
         let mut stack = MmapStack::new(256 * 1024).unwrap();
-        let child = request
-            .spawn(stack.as_mut_slice(), move || fact(&before))
-            .unwrap();
+        // SAFETY: each fact makes raw syscalls only and reads its copy of `before`.
+        let child = unsafe { request.spawn(stack.as_mut_slice(), move || fact(&before)) }.unwrap();
         assert_eq!(
             child.wait(),
             Ok(ExitStatus::Exited(0)),
@@ -94,13 +93,14 @@ fn as_nobody_through(request: Spawn<'static>, fact: fn(&Before) -> c_int) {
     let refused = common::SharedPage::new(0i32);
     let status = in_child_as_nobody(|| {
         let mut stack = MmapStack::new(256 * 1024).unwrap();
-        match request.spawn(stack.as_mut_slice(), move || fact(&before)) {
+        // SAFETY: each fact makes raw syscalls only and reads its copy of `before`.
+        match unsafe { request.spawn(stack.as_mut_slice(), move || fact(&before)) } {
             Ok(child) => match child.wait() {
                 Ok(ExitStatus::Exited(code)) => code,
                 _ => 91,
             },
             Err(err) => {
-                refused.set(err.raw());
+                refused.set(err.errno().raw());
                 92
             }
         }
@@ -288,16 +288,20 @@ fn user_namespace_maps_root(map: &'static [u8]) -> ExitStatus {
     };
     let before = Before::now();
     let mut stack = MmapStack::new(256 * 1024).unwrap();
-    let child = spawn(CloneFlags::NEWUSER, stack.as_mut_slice(), || {
-        let unmapped = geteuid() == NOBODY;
-        step.set(UNMAPPED_SEEN);
-        wait_for(MAPPED);
-        match (unmapped, geteuid()) {
-            (false, _) => 1,
-            (true, 0) => in_new(Namespace::User, &before),
-            (true, _) => 2,
-        }
-    })
+    // SAFETY: the closure makes raw syscalls only, talks through a shared
+    // page and reads its copy of `before`.
+    let child = unsafe {
+        spawn(CloneFlags::NEWUSER, stack.as_mut_slice(), || {
+            let unmapped = geteuid() == NOBODY;
+            step.set(UNMAPPED_SEEN);
+            wait_for(MAPPED);
+            match (unmapped, geteuid()) {
+                (false, _) => 1,
+                (true, 0) => in_new(Namespace::User, &before),
+                (true, _) => 2,
+            }
+        })
+    }
     .unwrap();
     wait_for(UNMAPPED_SEEN);
     let written = write_file(&proc_path(child.pid(), b"uid_map\0"), map);

@@ -6,23 +6,26 @@ mod common;
 use common::SharedPage;
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack, Rule, Spawn, StaticStack};
+use nsclone::{spawn, CloneFlags, Errno, Error, ExitStatus, MmapStack, Rule, Spawn, StaticStack};
 
 #[test]
 fn a_captured_array_reaches_the_child_intact() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let data: [u8; 3000] = core::array::from_fn(|i| (i * 7 % 251) as u8);
-    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
-        let intact = data
-            .iter()
-            .enumerate()
-            .all(|(i, &b)| b == (i * 7 % 251) as u8);
-        if intact {
-            0
-        } else {
-            1
-        }
-    })
+    // SAFETY: the closure only reads its copy of the captured array.
+    let child = unsafe {
+        spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
+            let intact = data
+                .iter()
+                .enumerate()
+                .all(|(i, &b)| b == (i * 7 % 251) as u8);
+            if intact {
+                0
+            } else {
+                1
+            }
+        })
+    }
     .unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
 }
@@ -31,7 +34,9 @@ fn a_captured_array_reaches_the_child_intact() {
 fn the_exit_status_is_the_closures_return_value_modulo_256() {
     let mut stack = StaticStack::<16384>::new();
     for (ret, status) in [(0, 0), (7, 7), (255, 255), (300, 44)] {
-        let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || ret).unwrap();
+        // SAFETY: the closure only returns its captured integer.
+        let child =
+            unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), move || ret) }.unwrap();
         assert_eq!(child.wait(), Ok(ExitStatus::Exited(status)));
     }
 }
@@ -41,10 +46,12 @@ fn each_unsafe_flag_is_refused_by_name_before_any_child_runs() {
     let cases = [
         (CloneFlags::VM, Rule::SpawnSharesMemory),
         (CloneFlags::THREAD, Rule::SpawnMakesThreads),
+        // CLONE_VM is refused first, whatever comes with it.
         (
             CloneFlags::SIGHAND | CloneFlags::VM | CloneFlags::VFORK,
-            Rule::SpawnMakesThreads,
+            Rule::SpawnSharesMemory,
         ),
+        (CloneFlags::SIGHAND, Rule::SpawnMakesThreads),
         (CloneFlags::SETTLS, Rule::SpawnSetsTls),
         (CloneFlags::FILES, Rule::SpawnSharesFiles),
         (CloneFlags::PARENT_SETTID, Rule::SpawnHasNoTidPointers),
@@ -73,14 +80,17 @@ fn each_unsafe_flag_is_refused_by_name_before_any_child_runs() {
     let ran = SharedPage::new(0u32);
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     for (flags, rule) in cases {
-        let err = Spawn::new(flags).check().unwrap_err();
-        assert_eq!(err.rule(), rule, "{flags}");
-        assert!(!err.to_string().is_empty());
-        let result = spawn(flags, stack.as_mut_slice(), || {
-            ran.set(1);
-            0
-        });
-        assert_eq!(result.unwrap_err(), Errno::EINVAL, "{flags}");
+        let checked = Spawn::new(flags).check().unwrap_err();
+        assert_eq!(checked, rule, "{flags}");
+        assert!(!checked.to_string().is_empty());
+        // SAFETY: the closure only writes to a shared page (were it to run).
+        let result = unsafe {
+            spawn(flags, stack.as_mut_slice(), || {
+                ran.set(1);
+                0
+            })
+        };
+        assert_eq!(result.unwrap_err(), Error::Refused(checked), "{flags}");
     }
     assert_eq!(ran.get(), 0, "a refused child ran");
 }
@@ -91,7 +101,7 @@ fn an_exit_signal_above_64_is_refused() {
         .exit_signal(65)
         .check()
         .unwrap_err();
-    assert_eq!(err.rule(), Rule::ExitSignalInvalid);
+    assert_eq!(err, Rule::ExitSignalInvalid);
     assert_eq!(
         err.to_string(),
         "the exit signal must be a signal number from 0 to 64"
@@ -99,16 +109,24 @@ fn an_exit_signal_above_64_is_refused() {
 }
 
 #[test]
-fn a_closure_that_does_not_fit_the_stack_is_enomem() {
+fn a_closure_that_does_not_fit_the_stack_is_refused_as_too_small_with_enomem() {
     let mut stack = StaticStack::<4096>::new();
     let big = [1u8; 4096];
-    let result = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
-        big[0] as c_int
-    });
-    assert_eq!(result.unwrap_err(), Errno::ENOMEM);
     let mut tiny = [0u8; Spawn::MIN_FREE_STACK - 1];
-    let result = spawn(CloneFlags::empty(), &mut tiny, || 0);
-    assert_eq!(result.unwrap_err(), Errno::ENOMEM);
+    // SAFETY: both closures only read what they captured (and never run).
+    let (big_result, tiny_result) = unsafe {
+        (
+            spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
+                big[0] as c_int
+            }),
+            spawn(CloneFlags::empty(), &mut tiny, || 0),
+        )
+    };
+    for result in [big_result, tiny_result] {
+        let err = result.unwrap_err();
+        assert_eq!(err, Error::Refused(Rule::StackTooSmall));
+        assert_eq!(err.errno(), Errno::ENOMEM);
+    }
 }
 
 /// Counts drops of the values the closures capture, in this address space.
@@ -129,33 +147,46 @@ fn the_closure_is_dropped_once_in_each_address_space() {
     let before = DROPS.load(Ordering::SeqCst);
     // Fork-like: the child drops its copy in its own memory; the parent drops ours.
     let guard = CountsDrops;
-    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
-        drop(guard);
-        0
-    })
+    // SAFETY: the closure only drops its copy of the guard (an atomic add).
+    let child = unsafe {
+        spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
+            drop(guard);
+            0
+        })
+    }
     .unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
     assert_eq!(DROPS.load(Ordering::SeqCst), before + 1);
     // VM|VFORK: one address space, so the child's drop is the only one.
     let guard = CountsDrops;
-    let child = spawn(
-        CloneFlags::VM | CloneFlags::VFORK,
-        stack.as_mut_slice(),
-        move || {
-            drop(guard);
-            0
-        },
-    )
+    // SAFETY: CLONE_VFORK holds this thread until the child exits; the
+    // closure only adds to an atomic, a few frames deep on an MmapStack whose
+    // guard would stop an overflow, and touches no TLS, lock or C library state.
+    let child = unsafe {
+        Spawn::new(CloneFlags::VM | CloneFlags::VFORK).spawn_unchecked(
+            stack.as_mut_slice(),
+            move || {
+                drop(guard);
+                0
+            },
+        )
+    }
     .unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
     assert_eq!(DROPS.load(Ordering::SeqCst), before + 2);
     // A refused spawn drops the closure it never ran.
     let guard = CountsDrops;
-    let refused = spawn(CloneFlags::VM, stack.as_mut_slice(), move || {
-        drop(guard);
-        0
-    });
-    assert!(refused.is_err());
+    // SAFETY: the closure only drops the guard (and is refused before any child).
+    let refused = unsafe {
+        spawn(CloneFlags::VM, stack.as_mut_slice(), move || {
+            drop(guard);
+            0
+        })
+    };
+    assert_eq!(
+        refused.unwrap_err(),
+        Error::Refused(Rule::SpawnSharesMemory)
+    );
     assert_eq!(DROPS.load(Ordering::SeqCst), before + 3);
 }
 
@@ -164,14 +195,16 @@ fn a_vm_vfork_closure_writes_through_its_captured_reference() {
     skip_under_qemu_user!();
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let mut seen = 0u32;
-    let child = spawn(
-        CloneFlags::VM | CloneFlags::VFORK,
-        stack.as_mut_slice(),
-        || {
+    // SAFETY: CLONE_VFORK holds this thread until the child exits, so only
+    // one side uses `seen` at a time; the closure only stores an integer, on
+    // an MmapStack whose guard would stop an overflow, and touches no TLS,
+    // lock or C library state.
+    let child = unsafe {
+        Spawn::new(CloneFlags::VM | CloneFlags::VFORK).spawn_unchecked(stack.as_mut_slice(), || {
             seen = 99;
             0
-        },
-    )
+        })
+    }
     .unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
     assert_eq!(seen, 99);
@@ -180,10 +213,15 @@ fn a_vm_vfork_closure_writes_through_its_captured_reference() {
 #[test]
 fn a_panic_in_the_child_aborts_the_child_only() {
     let mut stack = MmapStack::new(256 * 1024).unwrap();
-    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
-        std::panic::set_hook(Box::new(|_| {}));
-        panic!("in the child")
-    })
+    // SAFETY: the tests link glibc, whose abort() signals the thread it runs
+    // on by its real ID (gettid), so the panic's SIGABRT ends the child only;
+    // the hook's allocation and lock are the child's own copies.
+    let child = unsafe {
+        spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+            std::panic::set_hook(Box::new(|_| {}));
+            panic!("in the child")
+        })
+    }
     .unwrap();
     assert_eq!(
         child.wait(),
@@ -203,25 +241,33 @@ fn recurse(depth: u64) -> u64 {
 #[test]
 fn a_child_that_overflows_an_mmap_stack_dies_with_sigsegv_and_the_parent_goes_on() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
-        recurse(0) as c_int
-    })
+    // SAFETY: the closure recurses into the MmapStack's guard, which ends the
+    // child with SIGSEGV before it writes below the stack.
+    let child = unsafe {
+        spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+            recurse(0) as c_int
+        })
+    }
     .unwrap();
     assert_eq!(
         child.wait(),
         Ok(ExitStatus::Signaled(linux_raw_sys::general::SIGSEGV as i32))
     );
     // The stack is still ours to use.
-    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || 5).unwrap();
+    // SAFETY: the closure only returns a constant.
+    let child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), || 5) }.unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(5)));
 }
 
 #[test]
 fn kill_delivers_a_signal_the_wait_reports() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let child = spawn(CloneFlags::empty(), stack.as_mut_slice(), || loop {
-        common::proc::sched_yield();
-    })
+    // SAFETY: the closure only calls sched_yield, a raw syscall, until killed.
+    let child = unsafe {
+        spawn(CloneFlags::empty(), stack.as_mut_slice(), || loop {
+            common::proc::sched_yield();
+        })
+    }
     .unwrap();
     child
         .kill(linux_raw_sys::general::SIGKILL as c_int)
@@ -235,7 +281,8 @@ fn a_static_stack_in_a_static_is_handed_out_once() {
     let stack = STACK.take().expect("first take");
     assert!(STACK.take().is_none());
     assert_eq!(stack.as_ptr() as usize % 16, 0);
-    let child = spawn(CloneFlags::empty(), stack, || 11).unwrap();
+    // SAFETY: the closure only returns a constant.
+    let child = unsafe { spawn(CloneFlags::empty(), stack, || 11) }.unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(11)));
 }
 
@@ -248,28 +295,53 @@ fn a_vm_vfork_child_has_room_for_its_closure_on_any_stack_spawn_accepts() {
         // The low end of an MmapStack: its guard lies right below, so a child
         // that ran past the stack would die with SIGSEGV.
         let stack = &mut guarded.as_mut_slice()[..stack_len];
-        let result = spawn(CloneFlags::VM | CloneFlags::VFORK, stack, move || {
-            c_int::from(payload.iter().map(|&b| u32::from(b)).sum::<u32>() != 7 * 8192)
-        });
+        // SAFETY: CLONE_VFORK holds this thread until the child exits; the
+        // closure only reads its copy of the payload, on a stack whose guard
+        // below would stop an overflow, and touches no TLS, lock or C
+        // library state.
+        let result = unsafe {
+            Spawn::new(CloneFlags::VM | CloneFlags::VFORK).spawn_unchecked(stack, move || {
+                c_int::from(payload.iter().map(|&b| u32::from(b)).sum::<u32>() != 7 * 8192)
+            })
+        };
         match result {
             Ok(child) => assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{stack_len}"),
-            Err(err) => assert_eq!(err, Errno::ENOMEM, "{stack_len}"),
+            Err(err) => assert_eq!(err, Error::Refused(Rule::StackTooSmall), "{stack_len}"),
         }
     }
 }
 
 #[test]
-fn a_vm_vfork_child_needs_a_stack_with_a_guard_below() {
+fn the_checked_spawn_refuses_clone_vm_in_every_combination_on_any_stack() {
     let ran = SharedPage::new(0u32);
     let mut unguarded = vec![0u8; 64 * 1024];
-    let result = spawn(
+    let mut guarded = MmapStack::new(64 * 1024).unwrap();
+    for flags in [
+        CloneFlags::VM,
         CloneFlags::VM | CloneFlags::VFORK,
-        &mut unguarded[4096..],
-        || {
-            ran.set(1);
-            0
-        },
-    );
-    assert_eq!(result.unwrap_err(), Errno::EINVAL);
-    assert_eq!(ran.get(), 0);
+        CloneFlags::VM | CloneFlags::VFORK | CloneFlags::NEWUSER,
+        CloneFlags::VM | CloneFlags::NEWPID | CloneFlags::NEWUTS,
+    ] {
+        assert_eq!(
+            Spawn::new(flags).check(),
+            Err(Rule::SpawnSharesMemory),
+            "{flags}"
+        );
+        for stack in [&mut unguarded[4096..], guarded.as_mut_slice()] {
+            // SAFETY: the closure only writes to a shared page (were it to run).
+            let result = unsafe {
+                spawn(flags, stack, || {
+                    ran.set(1);
+                    0
+                })
+            };
+            let err = result.unwrap_err();
+            assert_eq!(err, Error::Refused(Rule::SpawnSharesMemory), "{flags}");
+            assert_eq!(
+                err.to_string(),
+                "CLONE_VM needs the crate's own child code: use Spawn::exec or spawn_unchecked"
+            );
+        }
+    }
+    assert_eq!(ran.get(), 0, "a refused closure ran");
 }

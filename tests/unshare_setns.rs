@@ -6,8 +6,8 @@ use common::proc::sched_yield;
 use common::sys::sethostname;
 use common::{getpid, hostname, in_child, is_root, SharedPage};
 use nsclone::{
-    ns_id, open_ns, setns, spawn, unshare, BorrowedFd, CloneFlags, Errno, ExitStatus, MmapStack,
-    Namespace, Rule,
+    ns_id, open_ns, setns, spawn, unshare, BorrowedFd, CloneFlags, Errno, Error, ExitStatus,
+    MmapStack, Namespace, Rule,
 };
 use std::os::unix::fs::MetadataExt;
 
@@ -72,7 +72,9 @@ fn unshare_newpid_moves_only_the_callers_children() {
             return 2;
         }
         let mut stack = MmapStack::new(64 * 1024).unwrap();
-        match spawn(CloneFlags::empty(), stack.as_mut_slice(), getpid).map(|c| c.wait()) {
+        // SAFETY: getpid is one raw syscall.
+        let child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), getpid) };
+        match child.map(|c| c.wait()) {
             Ok(Ok(ExitStatus::Exited(1))) => 0,
             _ => 3,
         }
@@ -88,7 +90,11 @@ fn unshare_refuses_flags_other_than_namespaces_before_the_syscall() {
         CloneFlags::VM,
         CloneFlags::NEWNET | CloneFlags::SYSVSEM,
     ] {
-        assert_eq!(unshare(flags), Err(Errno::EINVAL), "{flags}");
+        assert_eq!(
+            unshare(flags),
+            Err(Error::Refused(Rule::UnshareNamespacesOnly)),
+            "{flags}"
+        );
         let err = nsclone::check_unshare(flags).unwrap_err();
         assert_eq!(err.rule(), Rule::UnshareNamespacesOnly, "{flags}");
     }
@@ -100,18 +106,22 @@ fn setns_joins_the_uts_namespace_of_another_process_through_its_ns_file() {
     skip_if!(!is_root(), "needs root (CI runs as root)");
     let done = SharedPage::new(0u32);
     let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let holder = spawn(CloneFlags::NEWUTS, stack.as_mut_slice(), || {
-        while done.get() == 0 {
-            sched_yield();
-        }
-        0
-    })
+    // SAFETY: the closure only reads a shared page and calls sched_yield, a
+    // raw syscall.
+    let holder = unsafe {
+        spawn(CloneFlags::NEWUTS, stack.as_mut_slice(), || {
+            while done.get() == 0 {
+                sched_yield();
+            }
+            0
+        })
+    }
     .unwrap();
     let target = ns_id(holder.pid(), Namespace::Uts).unwrap();
     assert_ne!(target, ns_id(0, Namespace::Uts).unwrap());
     let fd = open_ns(holder.pid(), Namespace::Uts).unwrap();
     let status = in_child(|| {
-        if setns(fd.as_fd(), CloneFlags::NEWNET) != Err(Errno::EINVAL) {
+        if setns(fd.as_fd(), CloneFlags::NEWNET) != Err(Error::Kernel(Errno::EINVAL)) {
             return 1;
         }
         if setns(fd.as_fd(), CloneFlags::NEWUTS).is_err() {
@@ -134,8 +144,12 @@ fn setns_joins_the_uts_namespace_of_another_process_through_its_ns_file() {
 fn setns_refuses_kinds_that_are_not_namespaces_and_closed_fds() {
     let fd = open_ns(0, Namespace::Uts).unwrap();
     let err = setns(fd.as_fd(), CloneFlags::NEWUTS | CloneFlags::VM).unwrap_err();
-    assert_eq!(err, Errno::EINVAL);
+    assert_eq!(err, Error::Refused(Rule::SetnsNotANamespace));
+    assert_eq!(err.errno(), Errno::EINVAL);
     // SAFETY: a descriptor number no test opens; the kernel only looks it up.
     let closed = unsafe { BorrowedFd::borrow_raw(1_000_000) };
-    assert_eq!(setns(closed, CloneFlags::NEWUTS), Err(Errno::EBADF));
+    assert_eq!(
+        setns(closed, CloneFlags::NEWUTS),
+        Err(Error::Kernel(Errno::EBADF))
+    );
 }

@@ -70,7 +70,8 @@ pub fn glibc_clone(flags: CloneFlags, stack: &mut [u8]) {
 /// nsclone's `spawn` (closure on the child's stack; clone3 for
 /// `CLONE_NEWTIME`, so no unshare), reaped with `Child::wait`.
 pub fn nsclone_spawn(flags: CloneFlags, stack: &mut [u8]) {
-    let child = nsclone::spawn(flags, stack, || 0).expect("nsclone::spawn");
+    // SAFETY: the child only returns 0.
+    let child = unsafe { nsclone::spawn(flags, stack, || 0) }.expect("nsclone::spawn");
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
 }
 

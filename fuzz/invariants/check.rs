@@ -143,7 +143,7 @@ pub fn check(input: FlagsInput) {
             documented(call).contains(&err.errno()),
             "{what}: undocumented errno"
         );
-        assert_eq!(Errno::from(err), err.errno(), "{what}");
+        assert_eq!(nsclone::Error::from(err).errno(), err.errno(), "{what}");
         let shown = err.to_string();
         assert!(!shown.is_empty() && shown == err.rule().message(), "{what}");
     }

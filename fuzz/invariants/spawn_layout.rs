@@ -1,14 +1,16 @@
 //! Target `spawn_layout`: closures of many sizes and alignments on stacks of
-//! any length and misalignment through the safe `Spawn::spawn`: either
-//! ENOMEM before any syscall, exactly when the documented placement does not
-//! fit, or a child that finds its captured data intact, its stack aligned,
-//! and that never wrote below the stack it was given.
+//! any length and misalignment through `Spawn::spawn` (and, for children
+//! that share our memory, `Spawn::spawn_unchecked`, as `Spawn::exec` uses
+//! it): either refused before any syscall (`StackTooSmall` exactly when the
+//! documented placement does not fit, `SpawnSharesMemory` for `CLONE_VM` on
+//! the checked path), or a child that finds its captured data intact, its
+//! stack aligned, and that never wrote below the stack it was given.
 
 use super::Reader;
 use core::ffi::c_int;
 use core::mem::{align_of_val, size_of_val};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use nsclone::{CloneFlags, Errno, ExitStatus, Spawn, TimeOffset};
+use nsclone::{CloneFlags, Errno, Error, ExitStatus, Rule, Spawn, TimeOffset};
 use std::sync::OnceLock;
 
 /// Canary bytes below every stack: a child that runs past its stack's
@@ -21,16 +23,18 @@ pub const MAX_STACK: usize = 384 * 1024;
 /// misalignment (canary too), the stack; inaccessible memory below it.
 pub const REGION: usize = CANARY_ZONE + 4096 + MAX_STACK;
 
-/// A request: its flags, whether it asks for a pidfd (clone3 then), and
+/// A request: its flags, whether it asks for a pidfd (clone3 then),
 /// whether the child runs steps before its closure (ID maps unless
 /// vfork, and time offsets: a record under the closure and the steps'
-/// frames, from the same stack).
+/// frames, from the same stack), and whether it goes through
+/// `spawn_unchecked` (children sharing our memory, as `exec` makes them).
 #[derive(Copy, Clone)]
 pub struct Mode {
     pub name: &'static str,
     pub flags: CloneFlags,
     pub pidfd: bool,
     pub steps: bool,
+    pub unchecked: bool,
 }
 
 const fn mode(name: &'static str, flags: CloneFlags, pidfd: bool, steps: bool) -> Mode {
@@ -39,6 +43,14 @@ const fn mode(name: &'static str, flags: CloneFlags, pidfd: bool, steps: bool) -
         flags,
         pidfd,
         steps,
+        unchecked: false,
+    }
+}
+
+const fn unchecked(name: &'static str, flags: CloneFlags, pidfd: bool) -> Mode {
+    Mode {
+        unchecked: true,
+        ..mode(name, flags, pidfd, false)
     }
 }
 
@@ -51,9 +63,9 @@ pub const MODES: [Mode; 10] = [
     mode("fork+pidfd", CloneFlags::empty(), true, false),
     mode("vfork", CloneFlags::VFORK, false, false),
     mode("vfork+pidfd", CloneFlags::VFORK, true, false),
-    mode("vm|vfork", VM_VFORK, false, false),
-    mode("vm|vfork+pidfd", VM_VFORK, true, false),
-    mode("vm (refused)", CloneFlags::VM, false, false),
+    unchecked("vm|vfork unchecked", VM_VFORK, false),
+    unchecked("vm|vfork+pidfd unchecked", VM_VFORK, true),
+    mode("vm|vfork (refused)", VM_VFORK, false, false),
     mode("newuser+maps+time", CloneFlags::NEWUSER, false, true),
     mode("newuser+maps+time+pidfd", CloneFlags::NEWUSER, true, true),
     mode("newuser|vfork+time", NEWUSER_VFORK, false, true),
@@ -337,15 +349,15 @@ impl Run<'_> {
             flags,
             pidfd,
             steps,
+            unchecked,
         } = MODES[input.mode];
         let (size, align) = (size_of_val(&f), align_of_val(&f));
         let low = self.stack.as_ptr() as usize;
         let placed = placement(low, self.stack.len(), size, align);
         let margin = placed.map(|(_, margin)| margin);
         let fits = margin.is_some_and(|m| m >= 0);
-        // A child sharing our memory needs a guard right below its stack;
-        // here the canary zone lies there, so spawn refuses every VM mode.
-        let refused = flags.contains(CloneFlags::VM);
+        // The checked path runs no closure in our memory.
+        let refused = !unchecked && flags.contains(CloneFlags::VM);
         let what = format!(
             "{input:?}: {mode}, closure of {size} bytes aligned {align}, stack of {} bytes at {low:#x}, margin {margin:?}",
             self.stack.len()
@@ -365,16 +377,26 @@ impl Run<'_> {
                 request = request.map_root_user();
             }
         }
-        let result = request.spawn(self.stack, f);
+        let result = if unchecked {
+            // SAFETY: CLONE_VM|CLONE_VFORK: we are suspended until the child
+            // ends, and its closure only reads what it captured and writes
+            // the canary report, on a stack in our region, above the canary
+            // zone and the region's guard.
+            unsafe { request.spawn_unchecked(self.stack, f) }
+        } else {
+            // SAFETY: the closure only reads what it captured and writes the
+            // canary report (a shared page), by raw syscalls and plain loads.
+            unsafe { request.spawn(self.stack, f) }
+        };
         let drops = DROPS.load(Ordering::SeqCst);
         assert_eq!(
             drops, 1,
             "{what}: the closure was dropped {drops} times here"
         );
         let expected = if refused {
-            Err(Errno::EINVAL)
+            Err(Error::Refused(Rule::SpawnSharesMemory))
         } else if !fits {
-            Err(Errno::ENOMEM)
+            Err(Error::Refused(Rule::StackTooSmall))
         } else {
             Ok(())
         };
@@ -424,7 +446,12 @@ impl Run<'_> {
                     );
                 }
             }
-            Err(Errno::EPERM | Errno::ENOSPC) if steps && expected.is_ok() => {
+            Err(err)
+                if steps
+                    && expected.is_ok()
+                    && matches!(err.errno(), Errno::EPERM | Errno::ENOSPC)
+                    && matches!(err, Error::Kernel(_) | Error::Step(_)) =>
+            {
                 // A machine that does not let this process make user or
                 // time namespaces; no child was left (spawn reaps it).
                 note(
@@ -432,13 +459,13 @@ impl Run<'_> {
                     &format!("{what}: user or time namespace refused"),
                 );
             }
-            Err(errno) => {
-                assert_eq!(expected, Err(errno), "{what}: spawn failed with {errno}");
+            Err(err) => {
+                assert_eq!(expected, Err(err), "{what}: spawn failed with {err}");
                 // Refused before any syscall: no new child.
                 let after = children();
                 assert_eq!(
                     before, after,
-                    "{what}: {errno}, but this thread's children changed"
+                    "{what}: {err}, but this thread's children changed"
                 );
             }
         }

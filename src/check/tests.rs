@@ -36,7 +36,7 @@ fn rejects_with_signal(
     assert_eq!(err.syscall(), call);
     assert_eq!(err.flags(), flags);
     assert_eq!(err.errno(), Errno::EINVAL);
-    assert_eq!(Errno::from(err), Errno::EINVAL);
+    assert_eq!(crate::Error::from(err), crate::Error::Refused(rule));
     assert_eq!(err.to_string(), rule.message());
     err
 }

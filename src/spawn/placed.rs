@@ -3,8 +3,12 @@
 //! binary, not once per closure type.
 
 use super::Spawn;
-use crate::errno::{Errno, Result};
+use crate::check::Rule;
+use crate::errno::Result;
 use crate::handshake::ChildEnd;
+#[cfg(feature = "std")]
+use crate::signals;
+use crate::syscall;
 use crate::time_ns::TimeOffsets;
 use crate::CloneFn;
 use core::ffi::{c_int, c_void};
@@ -28,8 +32,8 @@ const NOT_PREPARED: c_int = 127;
 
 impl Placed {
     /// Moves `f` as high onto `stack` as its alignment allows, with
-    /// [`Spawn::stack_needed_below`] bytes left under it; `ENOMEM` otherwise.
-    pub(crate) fn closure<F: FnOnce() -> c_int>(stack: &mut [u8], f: F) -> Result<Placed> {
+    /// [`Spawn::stack_needed_below`] bytes left under it.
+    pub(crate) fn closure<F: FnOnce() -> c_int>(stack: &mut [u8], f: F) -> Result<Placed, Rule> {
         let needed = Spawn::stack_needed_below(size_of::<F>(), align_of::<F>());
         let below = (stack.as_mut_ptr(), stack.len());
         match (top_slot(below, size_of::<F>(), align_of::<F>()), needed) {
@@ -43,7 +47,7 @@ impl Placed {
                     below: (below.0, left),
                 })
             }
-            _ => Err(Errno::ENOMEM),
+            _ => Err(Rule::StackTooSmall),
         }
     }
 
@@ -54,14 +58,14 @@ impl Placed {
     /// # Safety
     ///
     /// `self.below` must be memory nothing else uses while the child runs.
-    pub(crate) unsafe fn after(self, prelude: Prelude) -> Result<Placed> {
+    pub(crate) unsafe fn after(self, prelude: Prelude) -> Result<Placed, Rule> {
         let then = Then {
             prelude,
             run: self.run,
             slot: self.slot,
         };
-        let (slot, left) =
-            top_slot(self.below, size_of::<Then>(), align_of::<Then>()).ok_or(Errno::ENOMEM)?;
+        let (slot, left) = top_slot(self.below, size_of::<Then>(), align_of::<Then>())
+            .ok_or(Rule::StackTooSmall)?;
         // SAFETY: `slot` is aligned for `Then` and inside `self.below`,
         // which the caller lends us; `run_prelude` reads it once.
         unsafe { slot.cast::<Then>().write(then) };
@@ -111,22 +115,142 @@ extern "C" fn run_prelude(arg: *mut c_void) -> c_int {
     let then = unsafe { ptr::read(arg.cast::<Then>()) };
     let prelude = then.prelude;
     if !prelude.go_ahead.is_none_or(ChildEnd::wait) {
-        return NOT_PREPARED;
+        syscall::exit_group(NOT_PREPARED);
     }
     if let Some((offsets, report)) = prelude.time {
         let entered = offsets.enter_new();
         report.report(entered);
         if entered.is_err() {
-            return NOT_PREPARED;
+            syscall::exit_group(NOT_PREPARED);
         }
     }
     (then.run)(then.slot)
 }
 
-/// The child's entry for a closure: takes it off its stack and runs it.
+/// The child's entry for a closure: runs it and ends the child process,
+/// all its threads, with its return value.
 extern "C" fn run_closure<F: FnOnce() -> c_int>(arg: *mut c_void) -> c_int {
-    // SAFETY: `arg` is the slot `Placed::closure` wrote an `F` to; the child
-    // reads it exactly once, here.
-    let f = unsafe { ptr::read(arg.cast::<F>()) };
-    f()
+    syscall::exit_group(run_to_the_end(|| {
+        // SAFETY: `arg` is the slot `Placed::closure` wrote an `F` to; the
+        // child reads it exactly once, here. Taking it off the stack here,
+        // not in a caller, keeps to the copies `stack_needed_below` counts.
+        let f = unsafe { ptr::read(arg.cast::<F>()) };
+        f()
+    }))
+}
+
+/// Runs `run`; a panic ends the child with `SIGABRT` after its message,
+/// raised with raw syscalls (the C library's `abort` may signal the
+/// parent's thread: see [`Spawn::spawn`]).
+#[cfg(feature = "std")]
+fn run_to_the_end(run: impl FnOnce() -> c_int) -> c_int {
+    match std::panic::catch_unwind(core::panic::AssertUnwindSafe(run)) {
+        Ok(status) => status,
+        Err(payload) => {
+            // Its drop would run code of the closure's in a dying child.
+            core::mem::forget(payload);
+            signals::abort_self()
+        }
+    }
+}
+
+/// Runs `run` (without `std`, a panic cannot be caught).
+#[cfg(not(feature = "std"))]
+fn run_to_the_end(run: impl FnOnce() -> c_int) -> c_int {
+    run()
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use crate::{spawn, CloneFlags, Error, ExitStatus, MmapStack, Rule, Spawn};
+    use core::ffi::c_int;
+    use core::mem::{align_of_val, size_of_val};
+    use linux_raw_sys::general as k;
+    use std::boxed::Box;
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::string::String;
+
+    /// dup3(2) of `fd` onto `target` (aarch64 and riscv64 have no dup2).
+    fn move_fd(fd: usize, target: usize) -> bool {
+        // SAFETY: dup3 takes plain values.
+        unsafe { sc::syscall3(k::__NR_dup3 as usize, fd, target, 0) == target }
+    }
+
+    // With feature `std` the child catches the unwind and raises SIGABRT by
+    // raw syscalls; without it the unwinder finds no handler ("failed to
+    // initiate panic") and the C library's abort ends the child, which on
+    // musl would signal the parent's thread instead.
+    #[test]
+    fn a_panicking_closure_ends_its_child_with_sigabrt_after_its_message() {
+        let (mut read, write) = std::io::pipe().unwrap();
+        let mut stack = MmapStack::new(256 * 1024).unwrap();
+        let write_fd = write.as_raw_fd() as usize;
+        let panic_in_the_child = move || {
+            if !move_fd(write_fd, 2) {
+                return 100;
+            }
+            // The harness captures the default hook's output: print to fd 2.
+            std::panic::set_hook(Box::new(|info| {
+                let _ = std::writeln!(std::io::stderr(), "{info}");
+            }));
+            std::panic!("the closure's own message")
+        };
+        // SAFETY: a glibc test process, whose abort signals the calling
+        // thread by its real ID; the hook and the panic touch only the
+        // child's copy of this process.
+        let child = unsafe {
+            spawn(
+                CloneFlags::empty(),
+                stack.as_mut_slice(),
+                panic_in_the_child,
+            )
+        };
+        let child = child.unwrap();
+        drop(write);
+        let status = child.wait();
+        let mut said = String::new();
+        read.read_to_string(&mut said).unwrap();
+        let sigabrt = ExitStatus::Signaled(k::SIGABRT as i32);
+        assert_eq!(status, Ok(sigabrt), "{said}");
+        assert!(said.contains("the closure's own message"), "{said}");
+        if cfg!(feature = "std") {
+            assert!(!said.contains("failed to initiate panic"), "{said}");
+        } else {
+            std::eprintln!(
+                "SKIPPED {}: the unwind is caught with feature std",
+                module_path!()
+            );
+        }
+    }
+
+    /// Runs `f` on the shortest stack `spawn` accepts, at the low end of an
+    /// `MmapStack` so that a child that runs past it dies with `SIGSEGV`.
+    fn on_the_smallest_stack(f: impl FnOnce() -> c_int + Copy) -> ExitStatus {
+        let mut stack = MmapStack::new(256 * 1024).unwrap();
+        let needed = Spawn::stack_needed_below(size_of_val(&f), align_of_val(&f)).unwrap();
+        for len in needed..needed + size_of_val(&f) + 2 * align_of_val(&f) + 64 {
+            // SAFETY: the closure only reads its copy of what it captured.
+            match unsafe { spawn(CloneFlags::empty(), &mut stack.as_mut_slice()[..len], f) } {
+                Ok(child) => return child.wait().unwrap(),
+                Err(err) => assert_eq!(err, Error::Refused(Rule::StackTooSmall)),
+            }
+        }
+        panic!("no stack length accepted")
+    }
+
+    #[test]
+    fn the_smallest_stack_spawn_accepts_holds_the_child() {
+        let small = 7u8;
+        let exit_small = move || c_int::from(core::hint::black_box(small) != 7);
+        assert_eq!(on_the_smallest_stack(exit_small), ExitStatus::Exited(0));
+        let payload = [7u8; 4096];
+        let sum_payload = move || {
+            let sum: u32 = payload.iter().map(|&b| u32::from(b)).sum();
+            c_int::from(sum != 7 * 4096)
+        };
+        assert_eq!(on_the_smallest_stack(sum_payload), ExitStatus::Exited(0));
+    }
 }

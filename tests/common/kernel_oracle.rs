@@ -281,11 +281,15 @@ impl Oracle {
             self.answer.write_volatile(PENDING);
             self.answer.add(1).write_volatile(0);
         }
-        let child = spawn(
-            CloneFlags::empty(),
-            self.own_stack.as_mut_slice(),
-            move || sacrificial(call, word, exit_signal, ws),
-        )
+        // SAFETY: the sacrificial process makes raw syscalls only, on its
+        // own guarded stack.
+        let child = unsafe {
+            spawn(
+                CloneFlags::empty(),
+                self.own_stack.as_mut_slice(),
+                move || sacrificial(call, word, exit_signal, ws),
+            )
+        }
         .expect("spawn the sacrificial process");
         let status = reap(child.pid()).expect("wait for the sacrificial process");
         // SAFETY: our shared page; the writer is gone.

@@ -116,10 +116,14 @@ pub fn become_nobody() -> Result<(), Errno> {
     Ok(())
 }
 
-/// Runs `f` in a fork-like child on a fresh 256 KiB stack and returns how it ended.
+/// Runs `f` in a fork-like child on a fresh 256 KiB stack and returns how it
+/// ended. `f` is the tests' own code: raw syscalls and reads of its copy of
+/// what it captured, nothing that acts on "the current thread" through the
+/// C library (see `Spawn::spawn`'s safety section).
 pub fn in_child(f: impl FnOnce() -> c_int) -> ExitStatus {
     let mut stack = MmapStack::new(256 * 1024).expect("mmap a child stack");
-    spawn(CloneFlags::empty(), stack.as_mut_slice(), f)
+    // SAFETY: as said above; the stack is guarded.
+    unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), f) }
         .expect("spawn a helper child")
         .wait()
         .expect("wait for the helper child")

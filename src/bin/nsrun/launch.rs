@@ -66,14 +66,16 @@ impl<'a> Launch<'a> {
         let Some(stack) = PROGRAM_STACK.take() else {
             fail(b"stack already taken", Errno::EBUSY)
         };
-        let program = nsclone::spawn(CloneFlags::empty(), stack, self.in_child(Launch::program));
+        // SAFETY: as for nsrun's first child: raw syscalls only, no C library.
+        let program =
+            unsafe { nsclone::spawn(CloneFlags::empty(), stack, self.in_child(Launch::program)) };
         match program {
             Ok(child) => {
                 let ended = supervise::wait_for(child.pid());
                 supervise::record(self.status, ended);
                 supervise::end_like(ended)
             }
-            Err(err) => fail(b"cannot start the program", err),
+            Err(err) => fail(b"cannot start the program", err.errno()),
         }
     }
 

@@ -87,10 +87,12 @@ fn run(options: &Options, args: &Args) -> ! {
         &mut uid_map,
         &mut gid_map,
     );
-    let child = request.spawn(child_stack, launch.in_child(Launch::first_process));
+    // SAFETY: nsrun links no C library and its child code makes raw
+    // syscalls only, on a static stack that fits it (no recursion).
+    let child = unsafe { request.spawn(child_stack, launch.in_child(Launch::first_process)) };
     let child = match child {
         Ok(child) => child,
-        Err(err) => cannot_create(created, err),
+        Err(err) => cannot_create(created, err.errno()),
     };
     let ended = supervise::wait_for(child.pid());
     // An init inside a PID namespace records how the program itself ended.
@@ -159,7 +161,7 @@ fn join(target: i32, asked: CloneFlags) {
     }
     if !kinds.is_empty() {
         if let Err(err) = setns(pidfd.as_fd(), kinds) {
-            fail(b"cannot join the target's namespaces", err);
+            fail(b"cannot join the target's namespaces", err.errno());
         }
     }
 }

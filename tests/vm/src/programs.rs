@@ -28,7 +28,9 @@ impl<'a> Program<'a> {
         let envp = CStrArray::new(&ENV, &mut env_ptrs)?;
         // The child runs on it only until its execve: free to drop after.
         let mut stack = MmapStack::new(EXEC_STACK)?;
-        Spawn::new(CloneFlags::empty()).exec(stack.as_mut_slice(), path, argv, envp)
+        Spawn::new(CloneFlags::empty())
+            .exec(stack.as_mut_slice(), path, argv, envp)
+            .map_err(|err| err.errno())
     }
 }
 

@@ -82,7 +82,8 @@ fn observe(flags: CloneFlags, via: Via) -> Outcome {
         ids,
         monotonic_ns: sys::monotonic_ns(),
     };
-    let child = match request.spawn(stack.as_mut_slice(), move || inside(flags, &outside)) {
+    // SAFETY: the runner links no C library; `inside` makes raw syscalls only.
+    let child = match unsafe { request.spawn(stack.as_mut_slice(), move || inside(flags, &outside)) } {
         Ok(child) => child,
         Err(err) => fail!("spawn: {err}"),
     };
