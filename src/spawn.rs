@@ -395,6 +395,10 @@ impl<'a> Spawn<'a> {
     /// Nothing else `f` does reaches the parent: its memory, fd table and
     /// TLS are the child's own (the flags that would share them are
     /// refused), and the child's end is its own process's (`exit_group`).
+    /// What the caller asks to share is shared, as the kernel defines it:
+    /// with `CLONE_FS` a `chdir`, `chroot` or `umask` of `f` is the
+    /// parent's too, with `CLONE_SYSVSEM` its semaphore adjustments, with
+    /// `CLONE_IO` its I/O priority.
     ///
     /// # Errors
     ///
