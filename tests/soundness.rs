@@ -39,17 +39,6 @@ unsafe fn attempt(
     unsafe { spawn(flags, stack, f) }
 }
 
-/// Recurses without end, each frame 512 bytes of live data, to run off the
-/// stack it is on.
-#[inline(never)]
-fn recurse_forever(depth: u64) -> u64 {
-    let frame = core::hint::black_box([depth; 64]);
-    if depth == u64::MAX {
-        return 0;
-    }
-    recurse_forever(depth + 1) + frame[3]
-}
-
 /// Recurses until a frame lies below `floor`, then returns: a bounded run
 /// past the low end of a stack, which stops before whatever lies lower.
 #[inline(never)]
@@ -228,7 +217,7 @@ fn a_vm_vfork_closure_that_dies_holding_a_lock_leaves_the_parents_mutex_lockable
         attempt(VM_VFORK, stack.as_mut_slice(), || {
             let _guard = LOCKED_BY_CHILD.lock().unwrap();
             // Dies with SIGSEGV in the MmapStack guard, the lock still held.
-            recurse_forever(0) as c_int
+            common::recurse_forever(0) as c_int
         })
     };
     let refusal = result.as_ref().err().copied();

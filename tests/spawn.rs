@@ -229,15 +229,6 @@ fn a_panic_in_the_child_aborts_the_child_only() {
     );
 }
 
-#[inline(never)]
-fn recurse(depth: u64) -> u64 {
-    let frame = core::hint::black_box([depth; 64]);
-    if depth == u64::MAX {
-        return 0;
-    }
-    recurse(depth + 1) + frame[3]
-}
-
 #[test]
 fn a_child_that_overflows_an_mmap_stack_dies_with_sigsegv_and_the_parent_goes_on() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
@@ -245,7 +236,7 @@ fn a_child_that_overflows_an_mmap_stack_dies_with_sigsegv_and_the_parent_goes_on
     // child with SIGSEGV before it writes below the stack.
     let child = unsafe {
         spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
-            recurse(0) as c_int
+            common::recurse_forever(0) as c_int
         })
     }
     .unwrap();

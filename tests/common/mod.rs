@@ -140,6 +140,17 @@ pub fn in_child_as_nobody(f: impl FnOnce() -> c_int) -> ExitStatus {
     })
 }
 
+/// Recurses without end, each frame 512 bytes of live data, to run off the
+/// stack it is on.
+#[inline(never)]
+pub fn recurse_forever(depth: u64) -> u64 {
+    let frame = core::hint::black_box([depth; 64]);
+    if depth == u64::MAX {
+        return 0;
+    }
+    recurse_forever(depth + 1) + frame[3]
+}
+
 /// A page of memory shared with children (MAP_SHARED), for results bigger
 /// than an exit status.
 pub struct SharedPage<T: Copy> {
