@@ -442,7 +442,9 @@ fn exec_true(stack: &mut [u8]) -> Result<ExitStatus, Error> {
 #[test]
 fn exec_keeps_working_while_other_threads_allocate_and_lock() {
     const THREADS: usize = 8;
-    const EXECS: usize = 1000;
+    // On the VM tier's one emulated CPU the workers leave the execs a ninth
+    // of it: 1,000 took 76 s there.
+    let execs = if common::in_vm_tier() { 100 } else { 1000 };
     let stop = Arc::new(AtomicBool::new(false));
     let shared = Arc::new(Mutex::new(Vec::<String>::new()));
     let workers: Vec<_> = (0..THREADS)
@@ -477,7 +479,7 @@ fn exec_keeps_working_while_other_threads_allocate_and_lock() {
     let started = Instant::now();
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let mut failures = Vec::new();
-    for n in 0..EXECS {
+    for n in 0..execs {
         match exec_true(stack.as_mut_slice()) {
             Ok(ExitStatus::Exited(0)) => {}
             other => failures.push((n, other)),
@@ -488,7 +490,7 @@ fn exec_keeps_working_while_other_threads_allocate_and_lock() {
     let rounds: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
     let _ = done.send(());
     watchdog.join().unwrap();
-    eprintln!("{EXECS} execs in {elapsed:?} alongside {rounds} worker rounds");
+    eprintln!("{execs} execs in {elapsed:?} alongside {rounds} worker rounds");
     assert!(
         failures.is_empty(),
         "{} failed: {:?}",

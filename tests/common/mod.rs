@@ -27,6 +27,12 @@ pub fn under_qemu_user() -> bool {
     std::env::var_os("NSCLONE_QEMU_USER").is_some()
 }
 
+/// Whether the tests run in the VM tier (its runner sets this): one
+/// emulated CPU, where loops sized for a real machine take minutes.
+pub fn in_vm_tier() -> bool {
+    std::env::var_os("NSCLONE_VM_TIER").is_some()
+}
+
 /// Prints a visible skip line and returns from the test when `$cond` holds.
 #[macro_export]
 macro_rules! skip_if {

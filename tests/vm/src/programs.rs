@@ -6,8 +6,9 @@ use nsclone::{
     CStrArray, Child, CloneFlags, Errno, ExitStatus, MmapStack, Result, Spawn, EXEC_STACK,
 };
 
-/// The environment every program gets.
-const ENV: [&CStr; 1] = [c"PATH=/bin"];
+/// The environment every program gets; the test binaries learn from
+/// `NSCLONE_VM_TIER` that they run on one emulated CPU.
+const ENV: [&CStr; 2] = [c"PATH=/bin", c"NSCLONE_VM_TIER=1"];
 
 /// A command line; `argv[0]` is the program's path.
 pub struct Program<'a> {
