@@ -103,6 +103,8 @@ pub enum Rule {
     /// ID maps: more than [`MAX_ID_MAP_LINES`](crate::MAX_ID_MAP_LINES)
     /// lines, or a text of a page or more.
     IdMapTooLong,
+    /// A process ID below 0 (0 names the caller).
+    PidNegative,
 }
 
 impl Rule {
@@ -169,6 +171,7 @@ impl Rule {
             Rule::IdMapWraps => "an ID map range must end at or below ID 4294967295",
             Rule::IdMapOverlaps => "ID map lines must not overlap, inside or outside",
             Rule::IdMapTooLong => "an ID map takes at most 340 lines and less than 4096 bytes of text",
+            Rule::PidNegative => "a process ID must be positive, or 0 for the caller",
         }
     }
 

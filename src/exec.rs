@@ -108,7 +108,8 @@ impl Spawn<'_> {
     /// stack below [`EXEC_STACK`] bytes (no guard below it is needed);
     /// [`Error::Kernel`] as for [`Spawn::spawn`]; [`Error::Step`] with
     /// [`Step::Exec`] and execve(2)'s errno (`ENOENT`, `EACCES`, `ENOEXEC`,
-    /// ...) when the program could not be started (the child is reaped).
+    /// ...) when the program could not be started (the child is reaped,
+    /// unless `CLONE_PARENT` made it the caller's parent's child).
     pub fn exec(
         &self,
         stack: &mut [u8],

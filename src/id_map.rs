@@ -39,16 +39,17 @@ pub const MAX_ID_MAP_LINES: usize = 340;
 /// The kernel refuses a map text of a page or more; this buffer is a page.
 const TEXT_CAPACITY: usize = 4096;
 
-/// Writes the ID maps of the user namespace of process `pid`: `uid_map`, then
-/// `setgroups`, then `gid_map`, each in a single write. An empty slice leaves
-/// that map unwritten.
+/// Writes the ID maps of the user namespace of process `pid` (0: the
+/// caller's own, through `/proc/self`): `uid_map`, then `setgroups`, then
+/// `gid_map`, each in a single write. An empty slice leaves that map
+/// unwritten.
 ///
 /// See user_namespaces(7).
 ///
 /// # Errors
 ///
-/// [`Error::Refused`] before any write, with the rule, for maps the kernel
-/// would refuse ([`check_id_map`]). [`Error::Step`] naming the file whose
+/// [`Error::Refused`] before any write, with the rule, for a negative `pid`
+/// and for maps the kernel would refuse ([`check_id_map`]). [`Error::Step`] naming the file whose
 /// open or write failed: `EPERM` (a map was already written; the writer
 /// lacks `CAP_SETUID`/`CAP_SETGID` in the parent namespace and the map is
 /// not exactly its own ID; `gid_map` without `setgroups` denied; IDs
@@ -59,6 +60,9 @@ pub fn write_id_maps(
     gid: &[IdMap],
     setgroups: SetGroups,
 ) -> Result<(), Error> {
+    if pid < 0 {
+        return Err(Rule::PidNegative.into());
+    }
     check_id_map(uid)?;
     check_id_map(gid)?;
     if !uid.is_empty() {

@@ -99,8 +99,11 @@ impl<'a> Spawn<'a> {
     /// them (an unoptimized build was seen realigning five; the spawn_layout
     /// fuzz target checks the bound), and
     /// [`MIN_FREE_STACK`](Self::MIN_FREE_STACK). `None` on overflow. A stack
-    /// without this much below the closure is refused with `ENOMEM`, so the
-    /// child never writes below the stack it was given.
+    /// without this much below the closure is refused
+    /// ([`Rule::StackTooSmall`]), so the crate's frames and the closure's
+    /// moves stay on the stack the child was given; the closure body's use
+    /// beyond `MIN_FREE_STACK`, and signal frames, are the caller's to fit
+    /// (see [`spawn`](Self::spawn)'s safety section).
     pub const fn stack_needed_below(size: usize, align: usize) -> Option<usize> {
         let copies = match size.checked_mul(2) {
             Some(copies) => copies,
@@ -129,7 +132,9 @@ impl<'a> Spawn<'a> {
         }
     }
 
-    /// The signal the parent gets when the child exits (0 for none; 1..=64).
+    /// The signal the parent gets when the child exits (0 for none; 1..=64),
+    /// as asked: `SIGKILL` or `SIGSTOP` kill or stop the caller then. A
+    /// child that execs signals `SIGCHLD` instead (execve(2) resets it).
     /// [`Child::wait`] reaps children with any exit signal.
     pub const fn exit_signal(mut self, signal: c_int) -> Spawn<'a> {
         self.exit_signal = signal;
@@ -381,7 +386,18 @@ impl<'a> Spawn<'a> {
     ///   makes an overflow a `SIGSEGV` of the child. Past the low end of
     ///   any other stack the child writes over its copy of whatever lies
     ///   below, and over the parent's own memory where that is a shared
-    ///   mapping.
+    ///   mapping. A signal the child catches (it inherits the parent's
+    ///   handlers) puts a frame of several KiB on its stack first
+    ///   (`AT_MINSIGSTKSZ`: 3.4 KiB on x86_64 with AVX-512, 11 KiB with
+    ///   AMX), more than [`MIN_FREE_STACK`](Self::MIN_FREE_STACK): give the
+    ///   stack that room too, or use an `MmapStack`.
+    /// - **Writes what it shares with the parent, as after `fork`:** memory
+    ///   mapped `MAP_SHARED` (by `mmap`, or a safe wrapper such as
+    ///   memmap2's) is the parent's too, so a write of `f`'s there, through
+    ///   what it borrowed, lands in the parent's memory after `spawn`
+    ///   returned: a data race there. `f` must not write shared mappings
+    ///   the parent may use. Open file descriptions are shared as well:
+    ///   their offsets, status flags and `flock` locks.
     /// - **Deadlocks (not undefined behaviour):** in a multithreaded
     ///   parent, a lock another thread held at the clone (the allocator's,
     ///   stdout's, any `Mutex`) stays held for ever in the child. Keep `f`
@@ -459,7 +475,18 @@ impl<'a> Spawn<'a> {
             // space, was never read: the clone failed or the child had a copy.
             unsafe { ptr::drop_in_place(placed.slot.cast::<F>()) };
         }
+        if self.stack_is_ours_again() {
+            // SAFETY: the child has its own copy of the stack, or is gone
+            // from it (exited or exec'd), and the drop above is done.
+            unsafe { placed.clear() };
+        }
         result
+    }
+
+    /// Whether the stack is the caller's again when the clone returns: the
+    /// child has its own memory, or (`CLONE_VFORK`) has left ours.
+    fn stack_is_ours_again(&self) -> bool {
+        !self.flags.contains(CloneFlags::VM) || self.flags.contains(CloneFlags::VFORK)
     }
 
     /// The rest of [`spawn_unchecked`](Self::spawn_unchecked), the same for
@@ -491,8 +518,15 @@ impl<'a> Spawn<'a> {
                 .as_ref()
                 .map(|(offsets, report)| (*offsets, report.child_end())),
         };
+        // SAFETY: forwarded from the caller; `placed.below` is ours to lend.
+        let then = unsafe { placed.after(prelude) }?;
         // SAFETY: forwarded from the caller; the prelude only adds raw syscalls.
-        let child = unsafe { self.start(placed.after(prelude)?) }?;
+        let started = unsafe { self.start(then) };
+        if self.stack_is_ours_again() {
+            // SAFETY: the child has its own copy of the record, or is gone.
+            unsafe { then.clear() };
+        }
+        let child = started?;
         let prepared = go_ahead
             .map_or(Ok(()), |go_ahead| {
                 self.maps.write(child.pid())?;

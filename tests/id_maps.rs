@@ -186,7 +186,7 @@ fn maps_need_newuser_and_cannot_wait_on_a_vfork_parent() {
 }
 
 #[test]
-fn oversize_or_overlapping_maps_are_refused_by_rule_before_the_kernel() {
+fn oversize_or_overlapping_maps_and_negative_pids_are_refused_by_rule_before_the_kernel() {
     let lines: [IdMap; MAX_ID_MAP_LINES + 1] = core::array::from_fn(|i| map(i as u32, i as u32, 1));
     let own_pid = std::process::id() as i32;
     let oversize = write_id_maps(own_pid, &lines, &[], SetGroups::Unchanged).unwrap_err();
@@ -196,6 +196,11 @@ fn oversize_or_overlapping_maps_are_refused_by_rule_before_the_kernel() {
     assert_eq!(
         write_id_maps(own_pid, &[], &overlapping, SetGroups::Unchanged),
         Err(Error::Refused(Rule::IdMapOverlaps))
+    );
+    let valid = [map(0, 0, 1)];
+    assert_eq!(
+        write_id_maps(-5, &valid, &valid, SetGroups::Deny),
+        Err(Error::Refused(Rule::PidNegative))
     );
     // Nothing was written: our own (initial) user namespace's maps are untouched.
     let own = std::fs::read_to_string("/proc/self/uid_map").unwrap();

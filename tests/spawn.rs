@@ -336,3 +336,37 @@ fn the_checked_spawn_refuses_clone_vm_in_every_combination_on_any_stack() {
     }
     assert_eq!(ran.get(), 0, "a refused closure ran");
 }
+
+#[test]
+fn the_stack_comes_back_without_the_closure_or_the_steps_record() {
+    // A typed write of the closure leaves its padding uninitialized; the
+    // caller gets its stack back zeroed where the crate wrote, not holding
+    // the closure's bytes.
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let padded = (7u8, 0x1122_3344_5566_7788u64, [9u8; 3]);
+    let mut requests = vec![Spawn::new(CloneFlags::empty())];
+    if common::is_root() && !common::under_qemu_user() {
+        // Steps before the closure add a record under it.
+        let offsets = (nsclone::TimeOffset::from_secs(1), nsclone::TimeOffset::ZERO);
+        requests.push(Spawn::new(CloneFlags::empty()).time_offsets(offsets.0, offsets.1));
+    }
+    for request in requests {
+        stack.as_mut_slice().fill(0xa5);
+        // SAFETY: the closure only reads its copy of what it captured.
+        let child = unsafe {
+            request.spawn(stack.as_mut_slice(), move || {
+                c_int::from(core::hint::black_box(padded).1 != 0x1122_3344_5566_7788)
+            })
+        }
+        .unwrap();
+        assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{request:?}");
+        let left: Vec<(usize, u8)> = stack
+            .as_mut_slice()
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(_, b)| b != 0xa5 && b != 0)
+            .collect();
+        assert!(left.is_empty(), "{request:?}: bytes left {left:x?}");
+    }
+}

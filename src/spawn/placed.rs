@@ -22,6 +22,8 @@ use static_assertions::const_assert;
 pub(crate) struct Placed {
     pub(crate) run: CloneFn,
     pub(crate) slot: *mut c_void,
+    /// The bytes of the value at `slot`.
+    size: usize,
     /// The low end and length of the stack left under `slot`.
     pub(crate) below: (*mut u8, usize),
 }
@@ -44,6 +46,7 @@ impl Placed {
                 Ok(Placed {
                     run: run_closure::<F>,
                     slot: slot.cast(),
+                    size: size_of::<F>(),
                     below: (below.0, left),
                 })
             }
@@ -72,8 +75,34 @@ impl Placed {
         Ok(Placed {
             run: run_prelude,
             slot: slot.cast(),
+            size: size_of::<Then>(),
             below: (self.below.0, left),
         })
+    }
+
+    /// Zeroes the value and the two words the trampoline stores under it
+    /// (`fn` and `arg`, right below the 16-aligned top of the child's
+    /// stack), so that the stack the caller gets back holds neither: a
+    /// typed write leaves padding uninitialized, which the caller's safe
+    /// code could then read.
+    ///
+    /// # Safety
+    ///
+    /// No child reads them any more, and the caller's `drop_in_place` of
+    /// the value, if any, is done.
+    pub(crate) unsafe fn clear(&self) {
+        let start = (self.slot as usize & !15) - 2 * size_of::<usize>();
+        let len = self.slot as usize + self.size - start;
+        // SAFETY: `[start, slot + size)` lies in the stack we borrow (the
+        // placement leaves `Spawn::MIN_FREE_STACK` under `slot`), and
+        // nothing reads it now (the caller's promise).
+        unsafe {
+            ptr::write_bytes(
+                self.below.0.wrapping_add(start - self.below.0 as usize),
+                0,
+                len,
+            )
+        };
     }
 }
 
