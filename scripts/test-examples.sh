@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build -q --examples
-examples=target/debug/examples
+examples=${CARGO_TARGET_DIR:-target}/debug/examples
 
 # expect WHAT GOT WANT: fails loudly when an example shows something else.
 expect() {
