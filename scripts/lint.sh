@@ -19,7 +19,8 @@ for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unkno
     cargo clippy --target "$target" --all-features --lib --tests --examples -- -D warnings
     for features in --no-default-features --all-features; do
         echo "--- rustdoc $target $features"
-        RUSTDOCFLAGS="-D warnings" cargo doc --target "$target" $features --lib --no-deps
+        # As a user runs it (not --lib): the package documents the library only.
+        RUSTDOCFLAGS="-D warnings" cargo doc --target "$target" $features --no-deps
     done
     # The static, libc-free binaries that are packages of their own.
     for package in tests/vm examples/tiny-init; do

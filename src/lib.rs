@@ -19,6 +19,7 @@
 //! the closure placed on the child stack ([`Spawn`]) → the per-architecture
 //! trampoline behind [`clone`] → the child runs and exits → [`Child::wait`].
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
