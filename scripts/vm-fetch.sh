@@ -5,8 +5,10 @@
 # and aarch64; riscv64 is not in bookworm, so its kernel and busybox come
 # from Debian 13 (trixie). Downloads go through a private apt configuration
 # under the cache, so the machine's own apt sources and architectures stay
-# untouched. Only the suite's main archive (its last point release): the
-# tests need a kernel of that series, not its latest security build.
+# untouched. The archive is the mirror the machine's own apt sources name
+# for its release (the mirror is the machine's choice). Only the suite's
+# main archive (its last point release): the tests need a kernel of that
+# series, not its latest security build.
 # Usage: scripts/vm-fetch.sh x86_64|aarch64|riscv64 CACHE_DIR
 # Leaves CACHE_DIR/ARCH/kernel (bootable by qemu -kernel), CACHE_DIR/ARCH/busybox
 # and CACHE_DIR/ARCH/kernel.version.
@@ -29,11 +31,19 @@ if [[ -s "$out/kernel" && -s "$out/busybox" && -s "$out/kernel.version" ]]; then
     echo "vm-fetch: $arch: cached $(cat "$out/kernel.version")"
     exit 0
 fi
+# The machine's Debian archive: the URI its apt sources give its own release.
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
+    awk -v release="$codename" '$2 == release { print $1; exit }')
+[[ -n "$mirror" ]] || {
+    echo "vm-fetch: no apt source for this machine's release '$codename' to take the archive from" >&2
+    exit 1
+}
 mkdir -p "$out"
 apt_dir=$(realpath "$cache")/apt-$deb_arch
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
 cat >"$apt_dir/sources.list" <<SOURCES
-deb [arch=$deb_arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main
+deb [arch=$deb_arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
 SOURCES
 apt_opts=(
     -o "Dir::Etc::SourceList=$apt_dir/sources.list"
