@@ -18,3 +18,6 @@ if ((EUID == 0)); then
 else
     echo "SKIPPED examples: they create namespaces; run as root"
 fi
+
+echo "--- the crate as published (cargo package, then its own tests)"
+bash scripts/test-package.sh
