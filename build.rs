@@ -1,5 +1,5 @@
 //! Links `nsrun` as a small static executable with no C runtime: its own
-//! `_start` (from `arch/`), no libc, not position-independent, laid out by
+//! `_start` (from `src/sys/arch/`), no libc, not position-independent, laid out by
 //! `src/bin/nsrun/link.ld` (sections packed without page padding, no unwind
 //! tables: nsrun never unwinds, panic = "abort").
 

@@ -3,8 +3,8 @@
 //! kernel's answer (the errno), or a step of preparing the child (which
 //! step, and the errno).
 
-use crate::check::{FlagError, Rule};
-use crate::errno::Errno;
+use crate::flags::check::{FlagError, Rule};
+use crate::sys::errno::Errno;
 use core::fmt;
 
 /// Why [`Spawn`](crate::Spawn), [`unshare`](crate::unshare),

@@ -26,53 +26,34 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-mod abi;
-mod arch;
-mod check;
-mod child;
-mod clone;
-mod clone3;
-mod decimal;
-mod errno;
+// The layers, each using only those listed before it (ARCHITECTURE.md).
 mod error;
-mod exec;
-mod fd;
 mod flags;
-mod handshake;
-mod id_map;
-mod namespace;
-mod ns_file;
-mod parse;
-mod pidfd;
-mod proc_path;
-mod signals;
+mod ns;
 mod spawn;
-mod stack;
 #[cfg(feature = "std")]
 mod std_interop;
-mod syscall;
-mod time_ns;
-mod unshare;
-mod userns_refusal;
+mod sys;
 
-pub use check::{FlagError, Rule, Syscall};
-pub use child::{Child, ExitStatus};
-pub use clone::{clone, CloneFn};
-pub use errno::{Errno, Result};
 pub use error::{Error, Step, StepError};
-pub use exec::{execve, CStrArray, EXEC_STACK};
-pub use fd::{BorrowedFd, OwnedFd};
+pub use flags::check::{FlagError, Rule, Syscall};
+pub use flags::namespace::{Namespace, Namespaces};
+pub use flags::parse::ParseFlagsError;
 pub use flags::CloneFlags;
-pub use id_map::{check_id_map, write_id_maps, IdMap, SetGroups, MAX_ID_MAP_LINES};
-pub use namespace::{Namespace, Namespaces};
-pub use ns_file::{ns_id, open_ns};
-pub use parse::ParseFlagsError;
-pub use pidfd::pidfd_open;
+pub use ns::ns_file::{ns_id, open_ns};
+pub use ns::pidfd::pidfd_open;
+pub use ns::unshare::{check_unshare, setns, unshare, unshare_unchecked};
+pub use ns::userns_refusal::user_namespace_refusal_cause;
+pub use spawn::child::{Child, ExitStatus};
+pub use spawn::clone::clone;
+pub use spawn::exec::{execve, CStrArray, EXEC_STACK};
+pub use spawn::id_map::{check_id_map, write_id_maps, IdMap, SetGroups, MAX_ID_MAP_LINES};
+pub use spawn::stack::{MmapStack, StaticStack};
+pub use spawn::time_ns::TimeOffset;
 pub use spawn::{spawn, Spawn};
-pub use stack::{MmapStack, StaticStack};
-pub use time_ns::TimeOffset;
-pub use unshare::{check_unshare, setns, unshare, unshare_unchecked};
-pub use userns_refusal::user_namespace_refusal_cause;
+pub use sys::arch::CloneFn;
+pub use sys::errno::{Errno, Result};
+pub use sys::fd::{BorrowedFd, OwnedFd};
 
 /// A process or thread ID, as the kernel's `pid_t`.
 #[allow(non_camel_case_types)]

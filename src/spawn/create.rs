@@ -3,12 +3,12 @@
 
 use super::placed::Placed;
 use super::Spawn;
-use crate::check::Syscall;
-use crate::child::Child;
-use crate::clone3::clone3;
-use crate::errno::{Errno, Result};
-use crate::fd::OwnedFd;
+use crate::flags::check::Syscall;
 use crate::pid_t;
+use crate::spawn::child::Child;
+use crate::spawn::clone3::clone3;
+use crate::sys::errno::{Errno, Result};
+use crate::sys::fd::OwnedFd;
 use core::ffi::{c_int, c_void};
 use core::ptr;
 use linux_raw_sys::general::clone_args;

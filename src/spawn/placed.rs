@@ -3,13 +3,13 @@
 //! binary, not once per closure type.
 
 use super::Spawn;
-use crate::check::Rule;
-use crate::errno::Result;
-use crate::handshake::ChildEnd;
+use crate::flags::check::Rule;
+use crate::spawn::handshake::ChildEnd;
+use crate::spawn::time_ns::TimeOffsets;
+use crate::sys::errno::Result;
 #[cfg(feature = "std")]
-use crate::signals;
-use crate::syscall;
-use crate::time_ns::TimeOffsets;
+use crate::sys::signals;
+use crate::sys::syscall;
 use crate::CloneFn;
 use core::ffi::{c_int, c_void};
 use core::mem::{align_of, size_of};

@@ -1,10 +1,11 @@
 //! `open_ns` and `ns_id`: a process's namespaces as `/proc/<pid>/ns/<name>` files.
 
-use crate::errno::Result;
-use crate::fd::OwnedFd;
-use crate::namespace::Namespace;
-use crate::proc_path::ProcPath;
-use crate::{pid_t, syscall};
+use crate::flags::namespace::Namespace;
+use crate::pid_t;
+use crate::sys::errno::Result;
+use crate::sys::fd::OwnedFd;
+use crate::sys::proc_path::ProcPath;
+use crate::sys::syscall;
 
 /// Opens the namespace file of kind `ns` of process `pid` (0: the caller),
 /// close-on-exec, for [`crate::setns`] or to keep the namespace alive.

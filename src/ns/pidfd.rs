@@ -1,8 +1,9 @@
 //! `pidfd_open`: a pidfd for a process this caller did not create.
 
-use crate::errno::Result;
-use crate::fd::OwnedFd;
-use crate::{pid_t, syscall};
+use crate::pid_t;
+use crate::sys::errno::Result;
+use crate::sys::fd::OwnedFd;
+use crate::sys::syscall;
 
 /// Opens a pidfd for process `pid` (close-on-exec, Linux 5.3+), for
 /// [`crate::setns`] into its namespaces or to signal it without PID reuse races.

@@ -1,7 +1,7 @@
 //! `OwnedFd` and `BorrowedFd`: file descriptors without std, converting to
 //! and from std's under the `std` feature.
 
-use crate::syscall;
+use crate::sys::syscall;
 use core::ffi::c_int;
 use core::marker::PhantomData;
 

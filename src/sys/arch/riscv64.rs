@@ -1,10 +1,11 @@
-//! aarch64: the clone trampolines.
+//! riscv64: the clone trampolines.
 //!
 //! Raw `clone` takes `(flags, stack, parent_tid, tls, child_tid)` in
-//! `x0..x4`, `clone3` takes `(args, size)` in `x0, x1`; the number goes in
-//! `x8`, `svc #0` returns in `x0`. The C caller passes `clone(fn, stack,
-//! flags, arg, ptid, tls, ctid)` in `x0, x1, w2, x3, x4, x5, x6`. Both calls
-//! start the child in `child_start` with `[sp] = fn` and `[sp + 8] = arg`.
+//! `a0..a4`, `clone3` takes `(args, size)` in `a0, a1`; the number goes in
+//! `a7`, `ecall` returns in `a0`. The C caller passes `clone(fn, stack,
+//! flags, arg, ptid, tls, ctid)` in `a0..a6`. Both calls start the child in
+//! `child_start` with `[sp] = fn` and `[sp + 8] = arg`. The kernel may clobber
+//! the vector state at a syscall; nothing here keeps values in vector registers.
 
 use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 
@@ -23,7 +24,7 @@ use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 /// frame's memory with the child).
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone(
-    f: crate::CloneFn,
+    f: super::CloneFn,
     stack: *mut u8,
     flags: core::ffi::c_int,
     arg: *mut core::ffi::c_void,
@@ -32,16 +33,19 @@ pub(crate) unsafe extern "C" fn clone(
     ctid: *mut crate::pid_t,
 ) -> isize {
     core::arch::naked_asm!(
-        "and x1, x1, #-16",         // x1 = child stack top, aligned down to 16
-        "stp x0, x3, [x1, #-16]!",  // child's [sp] = fn, [sp + 8] = arg; x1 = child's first sp
-        "mov w0, w2",               // x0 = flags, zero-extended (exit signal in the low byte)
-        "mov x2, x4",               // x2 = parent_tid
-        "mov x3, x5",               // x3 = tls
-        "mov x4, x6",               // x4 = child_tid
-        "mov x8, #{nr_clone}",      // x8 = clone's number
-        "svc #0",                   // x0 = child's tid (parent), 0 (child) or -errno
-        "cbnz x0, 2f",              // nonzero: the parent
-        "b {child_start}",          // 0: the child, now running on x1
+        "andi a1, a1, -16",         // a1 = child stack top, aligned down to 16
+        "addi a1, a1, -16",         // a1 = child's first sp, two slots below the top
+        "sd a0, 0(a1)",             // child's [sp] = fn
+        "sd a3, 8(a1)",             // child's [sp + 8] = arg
+        "slli a0, a2, 32",          // a0 = flags << 32, dropping the sign extension
+        "srli a0, a0, 32",          // a0 = flags, zero-extended (exit signal in the low byte)
+        "mv a2, a4",                // a2 = parent_tid
+        "mv a3, a5",                // a3 = tls
+        "mv a4, a6",                // a4 = child_tid
+        "li a7, {nr_clone}",        // a7 = clone's number
+        "ecall",                    // a0 = child's tid (parent), 0 (child) or -errno
+        "bnez a0, 2f",              // nonzero: the parent
+        "tail {child_start}",       // 0: the child, now running on a1
         "2:",
         "ret",                      // parent: return the tid or -errno
         nr_clone = const __NR_clone,
@@ -65,10 +69,10 @@ pub(crate) unsafe extern "C" fn clone3(
     size: usize,
 ) -> isize {
     core::arch::naked_asm!(
-        "mov x8, #{nr_clone3}",     // x8 = clone3's number; x0 = args, x1 = size already
-        "svc #0",                   // x0 = child's tid (parent), 0 (child) or -errno
-        "cbnz x0, 2f",              // nonzero: the parent
-        "b {child_start}",          // 0: the child, sp = stack + stack_size
+        "li a7, {nr_clone3}",       // a7 = clone3's number; a0 = args, a1 = size already
+        "ecall",                    // a0 = child's tid (parent), 0 (child) or -errno
+        "bnez a0, 2f",              // nonzero: the parent
+        "tail {child_start}",       // 0: the child, sp = stack + stack_size
         "2:",
         "ret",                      // parent: return the tid or -errno
         nr_clone3 = const __NR_clone3,
@@ -86,14 +90,16 @@ pub(crate) unsafe extern "C" fn clone3(
 unsafe extern "C" fn child_start() -> ! {
     core::arch::naked_asm!(
         ".cfi_startproc",
-        ".cfi_undefined x30",       // unwinders stop here: the child has no caller
-        "mov x29, #0",              // fp = 0, the outermost frame
-        "mov x30, #0",              // lr = 0, no return address above it
-        "ldp x1, x0, [sp], #16",    // x1 = fn, x0 = arg, fn's argument; sp = the aligned top
-        "blr x1",                   // w0 = fn(arg); sp is 16-aligned as AAPCS64 requires
-        "mov x8, #{nr_exit}",       // x8 = exit's number: this thread only, not the group; x0 = status
-        "svc #0",                   // does not return
-        "udf #0",                   // unreachable: trap if it ever does
+        ".cfi_undefined ra",        // unwinders stop here: the child has no caller
+        "mv s0, zero",              // fp = 0, the outermost frame
+        "mv ra, zero",              // ra = 0, no return address above it
+        "ld t0, 0(sp)",             // t0 = fn, from the child's own stack
+        "ld a0, 8(sp)",             // a0 = arg, fn's argument
+        "addi sp, sp, 16",          // sp = the aligned top, 16-aligned as the ABI asks
+        "jalr t0",                  // a0 = fn(arg)
+        "li a7, {nr_exit}",         // a7 = exit's number: this thread only, not the group; a0 = status
+        "ecall",                    // does not return
+        "unimp",                    // unreachable: trap if it ever does
         ".cfi_endproc",
         nr_exit = const __NR_exit,
     )
@@ -112,12 +118,13 @@ macro_rules! entry_point {
         unsafe extern "C" fn _start() -> ! {
             core::arch::naked_asm!(
                 ".cfi_startproc",
-                ".cfi_undefined x30",   // unwinders stop here: nothing called _start
-                "mov x29, #0",          // fp = 0, the outermost frame
-                "mov x30, #0",          // lr = 0, no return address
-                "mov x0, sp",           // x0 = the initial sp: argc, argv, envp, auxv (16-aligned)
-                "bl {main}",            // main(sp) never returns
-                "udf #0",               // trap if it ever does
+                ".cfi_undefined ra",    // unwinders stop here: nothing called _start
+                "mv s0, zero",          // fp = 0, the outermost frame
+                "mv ra, zero",          // ra = 0, no return address
+                "mv a0, sp",            // a0 = the initial sp: argc, argv, envp, auxv
+                "andi sp, sp, -16",     // sp 16-aligned before the call, as the ABI asks
+                "call {main}",          // main(sp) never returns
+                "unimp",                // trap if it ever does
                 ".cfi_endproc",
                 main = sym $main,
             )

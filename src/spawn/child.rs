@@ -1,8 +1,9 @@
 //! `Child` and `ExitStatus`: waiting for and signalling a spawned process.
 
-use crate::errno::Result;
-use crate::fd::{BorrowedFd, OwnedFd};
-use crate::{pid_t, syscall};
+use crate::pid_t;
+use crate::sys::errno::Result;
+use crate::sys::fd::{BorrowedFd, OwnedFd};
+use crate::sys::syscall;
 use core::ffi::c_int;
 use linux_raw_sys::general::{__WALL, CLD_EXITED, P_PIDFD};
 

@@ -1,8 +1,8 @@
 //! `/proc/<pid>/...` paths built on the stack, NUL-terminated.
 
-use crate::decimal::decimal;
-use crate::errno::{Errno, Result};
 use crate::pid_t;
+use crate::sys::decimal::decimal;
+use crate::sys::errno::{Errno, Result};
 
 /// Room for `/proc/<10 digits>/` and the longest tail this crate uses.
 const CAPACITY: usize = 48;

@@ -1,12 +1,13 @@
 //! User-namespace ID maps: `IdMap`, `SetGroups` and `write_id_maps`, the text
 //! formatted into a fixed buffer and written in one write(2) per file.
 
-use crate::check::Rule;
-use crate::decimal::decimal;
-use crate::errno::Errno;
 use crate::error::{Error, Step, StepError};
-use crate::proc_path::ProcPath;
-use crate::{pid_t, syscall};
+use crate::flags::check::Rule;
+use crate::pid_t;
+use crate::sys::decimal::decimal;
+use crate::sys::errno::Errno;
+use crate::sys::proc_path::ProcPath;
+use crate::sys::syscall;
 use linux_raw_sys::general::O_WRONLY;
 
 /// One line of a `uid_map` or `gid_map`: IDs `inside..inside + count` in the

@@ -1,11 +1,9 @@
 //! `clone`: the glibc/musl-compatible wrapper around the assembly trampoline.
 
-use crate::errno::{Errno, Result};
-use crate::{arch, pid_t};
+use crate::pid_t;
+use crate::sys::arch::{self, CloneFn};
+use crate::sys::errno::{Errno, Result};
 use core::ffi::{c_int, c_void};
-
-/// The function a [`clone`] child runs; its return value is the child's exit status.
-pub type CloneFn = extern "C" fn(arg: *mut c_void) -> c_int;
 
 /// Creates a child process or thread that runs `f(arg)` on `stack`, like
 /// glibc's and musl's `clone(3)`.

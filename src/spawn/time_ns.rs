@@ -1,11 +1,11 @@
 //! `TimeOffset`, and how a new child enters a new time namespace with clock
 //! offsets before its closure runs, for [`Spawn::time_offsets`].
 
-use crate::check::Rule;
-use crate::decimal::decimal;
-use crate::errno::{Errno, Result};
+use crate::flags::check::Rule;
 use crate::flags::CloneFlags;
-use crate::syscall;
+use crate::sys::decimal::decimal;
+use crate::sys::errno::{Errno, Result};
+use crate::sys::syscall;
 use core::ffi::c_int;
 use linux_raw_sys::general::{O_RDONLY, O_WRONLY};
 

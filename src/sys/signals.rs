@@ -2,7 +2,7 @@
 //! handles them: block everything across the clone, reset caught signals to
 //! their default in the child, restore the mask.
 
-use crate::errno::{Errno, Result};
+use crate::sys::errno::{Errno, Result};
 use core::ffi::c_ulong;
 use core::mem::size_of;
 use core::ptr;
@@ -123,5 +123,5 @@ pub(crate) fn abort_self() -> ! {
         let tid = sc::syscall0(k::__NR_gettid as usize);
         sc::syscall3(k::__NR_tgkill as usize, pid, tid, abort);
     }
-    crate::syscall::exit_group(128 + abort as core::ffi::c_int)
+    crate::sys::syscall::exit_group(128 + abort as core::ffi::c_int)
 }

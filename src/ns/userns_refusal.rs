@@ -1,8 +1,8 @@
 //! Why the kernel refused a user namespace: the usual causes, read from the
 //! sysctls and the caller's root, for an error message a person can act on.
 
-use crate::proc_path::ProcPath;
-use crate::syscall;
+use crate::sys::proc_path::ProcPath;
+use crate::sys::syscall;
 use linux_raw_sys::general::{O_PATH, O_RDONLY};
 
 /// The likely reason the kernel refused to create a user namespace (`EPERM`

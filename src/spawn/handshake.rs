@@ -3,9 +3,9 @@
 //! the parent has prepared it (written its ID maps), or it reports to the
 //! parent how preparing itself went (entering a time namespace).
 
-use crate::errno::{Errno, Result};
-use crate::fd::{BorrowedFd, OwnedFd};
-use crate::syscall;
+use crate::sys::errno::{Errno, Result};
+use crate::sys::fd::{BorrowedFd, OwnedFd};
+use crate::sys::syscall;
 use core::ffi::c_int;
 
 /// The parent's side: both pipe ends, closed on drop. Dropping it without

@@ -1,11 +1,11 @@
 //! `unshare` and `setns`: moving the calling thread into new or existing namespaces.
 
-use crate::check::{FlagError, Rule, Syscall};
-use crate::errno::Result;
 use crate::error::Error;
-use crate::fd::BorrowedFd;
+use crate::flags::check::{FlagError, Rule, Syscall};
 use crate::flags::CloneFlags;
-use crate::syscall;
+use crate::sys::errno::Result;
+use crate::sys::fd::BorrowedFd;
+use crate::sys::syscall;
 use core::ffi::c_int;
 
 /// Moves the calling thread into new namespaces of the kinds in `flags`

@@ -1,7 +1,7 @@
 //! Child stacks: `StaticStack` (in place, no syscall) and `MmapStack` (mapped, guarded).
 
-use crate::errno::{Errno, Result};
-use crate::syscall;
+use crate::sys::errno::{Errno, Result};
+use crate::sys::syscall;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
 use linux_raw_sys::general as k;

@@ -24,7 +24,7 @@ use linux_raw_sys::general::{__NR_clone, __NR_clone3, __NR_exit};
 /// frame's memory with the child).
 #[unsafe(naked)]
 pub(crate) unsafe extern "C" fn clone(
-    f: crate::CloneFn,
+    f: super::CloneFn,
     stack: *mut u8,
     flags: core::ffi::c_int,
     arg: *mut core::ffi::c_void,

@@ -2,13 +2,13 @@
 //! parent's memory (`CLONE_VM | CLONE_VFORK`), so the cost does not grow with
 //! the parent's size, and runs only this crate's raw syscalls until execve.
 
-use crate::check::Rule;
-use crate::child::Child;
-use crate::errno::{Errno, Result};
 use crate::error::{Error, Step};
+use crate::flags::check::Rule;
 use crate::flags::CloneFlags;
-use crate::signals::{reset_caught_handlers, set_mask, ALL_SIGNALS};
+use crate::spawn::child::Child;
 use crate::spawn::Spawn;
+use crate::sys::errno::{Errno, Result};
+use crate::sys::signals::{reset_caught_handlers, set_mask, ALL_SIGNALS};
 use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
 use core::sync::atomic::{AtomicI32, Ordering};

@@ -8,8 +8,8 @@
 //! `CLONE_PARENT` from an init process, and `CLONE_THREAD` after the caller's
 //! `pid_for_children` changed.
 
-use crate::errno::Errno;
 use crate::flags::CloneFlags;
+use crate::sys::errno::Errno;
 use core::fmt;
 
 /// The syscall whose rules [`CloneFlags::check`] applies.

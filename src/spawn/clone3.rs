@@ -1,7 +1,8 @@
 //! clone3 through the shared child trampoline, and whether the kernel has it.
 
-use crate::errno::{Errno, Result};
-use crate::{arch, pid_t, CloneFn};
+use crate::sys::arch;
+use crate::sys::errno::{Errno, Result};
+use crate::{pid_t, CloneFn};
 use core::ffi::c_void;
 use core::mem::size_of;
 use core::sync::atomic::{AtomicBool, Ordering};

@@ -1,22 +1,33 @@
-//! `spawn` and `Spawn`: run a closure in a child created with namespace flags,
-//! the closure moved onto the child's stack, without allocating.
+//! Creating children: the `Spawn` builder and `spawn` (here), which run a
+//! closure in a child created with namespace flags, moved onto the child's
+//! stack without allocating; `exec`; the steps before the child runs (ID
+//! maps, time offsets, the handshake); clone and clone3; `Child`; stacks.
+//! Uses `sys`, `flags` and `error`.
 
+pub(crate) mod child;
+pub(crate) mod clone;
+mod clone3;
 mod create;
+pub(crate) mod exec;
+mod handshake;
+pub(crate) mod id_map;
 mod placed;
+pub(crate) mod stack;
+pub(crate) mod time_ns;
 
 use placed::{Placed, Prelude};
 
-use crate::check::{Rule, Syscall};
-use crate::child::Child;
-use crate::clone3::clone3_available;
-use crate::errno::Result;
 use crate::error::{Error, Step};
-use crate::fd::BorrowedFd;
+use crate::flags::check::{Rule, Syscall};
 use crate::flags::CloneFlags;
-use crate::handshake::Handshake;
-use crate::id_map::{IdMap, SetGroups, UserMaps};
 use crate::pid_t;
-use crate::time_ns::{TimeOffset, TimeOffsets};
+use crate::spawn::child::Child;
+use crate::spawn::clone3::clone3_available;
+use crate::spawn::handshake::Handshake;
+use crate::spawn::id_map::{IdMap, SetGroups, UserMaps};
+use crate::spawn::time_ns::{TimeOffset, TimeOffsets};
+use crate::sys::errno::Result;
+use crate::sys::fd::BorrowedFd;
 use core::ffi::c_int;
 use core::ptr;
 use linux_raw_sys::general::{SIGCHLD, SIGKILL};
@@ -56,13 +67,13 @@ pub unsafe fn spawn<F: FnOnce() -> c_int>(
 /// and is returned as is, as glibc does.
 #[derive(Copy, Clone, Debug)]
 pub struct Spawn<'a> {
-    pub(crate) flags: CloneFlags,
-    pub(crate) exit_signal: c_int,
-    pub(crate) pidfd: bool,
-    pub(crate) cgroup: Option<BorrowedFd<'a>>,
-    pub(crate) set_tid: &'a [pid_t],
-    pub(crate) maps: UserMaps<'a>,
-    pub(crate) time_offsets: Option<TimeOffsets>,
+    flags: CloneFlags,
+    exit_signal: c_int,
+    pidfd: bool,
+    cgroup: Option<BorrowedFd<'a>>,
+    set_tid: &'a [pid_t],
+    maps: UserMaps<'a>,
+    time_offsets: Option<TimeOffsets>,
 }
 
 /// The flags the safe path refuses, each with the rule it names.
@@ -232,7 +243,7 @@ impl<'a> Spawn<'a> {
     }
 
     /// This request with `flags` added.
-    pub(crate) const fn with_flags(mut self, flags: CloneFlags) -> Spawn<'a> {
+    const fn with_flags(mut self, flags: CloneFlags) -> Spawn<'a> {
         self.flags = self.flags.union(flags);
         self
     }

@@ -1,9 +1,9 @@
 //! The one place that calls the kernel (besides the clone trampolines): thin,
 //! typed wrappers over `sc`'s raw syscalls that decode `-errno` into [`Errno`].
 
-use crate::errno::{Errno, Result};
-use crate::fd::{BorrowedFd, OwnedFd};
 use crate::pid_t;
+use crate::sys::errno::{Errno, Result};
+use crate::sys::fd::{BorrowedFd, OwnedFd};
 use core::ffi::c_int;
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;

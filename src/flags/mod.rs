@@ -1,6 +1,12 @@
-//! `CloneFlags`: the kernel's `CLONE_*` bits as a typed set.
+//! Flags and their rules: `CloneFlags`, the kernel's `CLONE_*` bits as a
+//! typed set (here), the namespace kinds, the kernel's validation rules and
+//! parsing. Uses `sys`.
 
-use crate::namespace::{Namespace, Namespaces};
+pub(crate) mod check;
+pub(crate) mod namespace;
+pub(crate) mod parse;
+
+use crate::flags::namespace::{Namespace, Namespaces};
 use core::{fmt, ops};
 use linux_raw_sys::general as k;
 
@@ -227,6 +233,9 @@ impl fmt::Debug for CloneFlags {
         write!(f, "CloneFlags({self})")
     }
 }
+
+// The namespace flags unshare and setns take, as the kernel's headers define them.
+static_assertions::const_assert_eq!(CloneFlags::ALL_NAMESPACES.bits(), 0x7e02_0080);
 
 #[cfg(test)]
 mod tests {
