@@ -14,7 +14,8 @@ if ((EUID != 0)); then
     exit 1
 fi
 if ! command -v unshare >/dev/null; then
-    apt-get install -y util-linux >&2
+    echo "bench.sh: needs util-linux's unshare to compare nsrun with" >&2
+    exit 1
 fi
 
 # nsrun as users build it (release profile), copied aside: `cargo bench`

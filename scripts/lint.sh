@@ -3,6 +3,7 @@
 # aarch64 and riscv64 (checking needs no cross linker), with and without feature `std`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 echo "--- cargo fmt --check"
 cargo fmt --all --check
@@ -12,7 +13,8 @@ cargo fmt --check --manifest-path examples/tiny-init/Cargo.toml
 
 # nsrun is a no_std binary with its own panic handler and libc shims: it is
 # built without feature `std`, which would link std into it.
-for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu; do
+for arch in x86_64 aarch64 riscv64; do
+    target=$(rust_target "$arch")
     echo "--- clippy $target (nsrun included)"
     cargo clippy --target "$target" --all-targets -- -D warnings
     echo "--- clippy $target --all-features (library, tests, examples)"

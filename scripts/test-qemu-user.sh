@@ -6,16 +6,10 @@
 # Usage: scripts/test-qemu-user.sh aarch64|riscv64
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 arch=${1:?usage: scripts/test-qemu-user.sh aarch64|riscv64}
-case "$arch" in
-    aarch64) target=aarch64-unknown-linux-gnu ;;
-    riscv64) target=riscv64gc-unknown-linux-gnu ;;
-    *)
-        echo "unknown architecture '$arch' (aarch64, riscv64)" >&2
-        exit 2
-        ;;
-esac
+target=$(rust_target "$arch")
 
 for tool in "$arch-linux-gnu-gcc" "qemu-$arch-static"; do
     command -v "$tool" >/dev/null || {

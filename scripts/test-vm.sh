@@ -13,6 +13,7 @@
 # NSCLONE_VM_TIMEOUT (seconds per machine; default 600).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 arches=("$@")
 ((${#arches[@]})) || arches=(x86_64 aarch64 riscv64)
@@ -45,13 +46,12 @@ build() {
     CARGO_TARGET_DIR=$out cargo build -q --release --target "$triple" --manifest-path examples/tiny-init/Cargo.toml
 }
 
-# build_suite TRIPLE ROOT: the crate's test binaries, static and stripped,
-# into ROOT/tests with their names in ROOT/tests/list; the nsrun they run
-# and the fuzz corpus they replay at the paths compiled into them.
+# build_suite ARCH TRIPLE ROOT: the crate's test binaries, static and
+# stripped, into ROOT/tests with their names in ROOT/tests/list; the nsrun
+# they run and the fuzz corpus they replay at the paths compiled into them.
 build_suite() {
-    local triple=$1 root=$2 suite=$target_dir/vm-tests strip=strip name kind exe
-    [[ "$triple" == x86_64-* ]] || strip=${triple%%-*}-linux-gnu-strip
-    strip=${strip/riscv64gc/riscv64}
+    local arch=$1 triple=$2 root=$3 suite=$target_dir/vm-tests strip name kind exe
+    strip=$(tool_for "$arch" strip)
     mkdir -p "$root/tests"
     while read -r name kind exe; do
         [[ "$kind" == lib ]] && name=lib
@@ -71,11 +71,11 @@ for line in sys.stdin:
     cp -r fuzz/corpus "$root$PWD/fuzz/corpus"
 }
 
-# initramfs ARCH INIT OUT [EXTRA]: a gzip'd newc cpio with INIT as /init,
-# /bin/nsrun and busybox, and the tree EXTRA if given. No device nodes: the
-# kernel's built-in initramfs has /dev/console.
+# initramfs ARCH TRIPLE INIT OUT [EXTRA]: a gzip'd newc cpio with INIT as
+# /init, TRIPLE's /bin/nsrun and ARCH's busybox, and the tree EXTRA if given.
+# No device nodes: the kernel's built-in initramfs has /dev/console.
 initramfs() {
-    local arch=$1 init=$2 initrd=$3 extra=${4:-} root applet
+    local arch=$1 triple=$2 init=$3 initrd=$4 extra=${5:-} root applet
     root=$(mktemp -d)
     [[ -n "$extra" ]] && cp -a "$extra/." "$root/"
     # mktemp's 0700 would become the machine's /: closed to all but root.
@@ -161,13 +161,14 @@ expect_lines() {
     echo "ok"
 }
 
-# machine NAME INIT [--extra DIR] CHECK... -- [INIT_ARG]...: builds the
-# initramfs (with the tree DIR), boots it
-# (TCG, or KVM where it works), checks the log with the command CHECK...
-# (given the log first), and records the result.
+# machine ARCH TRIPLE ACCEL NAME INIT [--extra DIR] CHECK... -- [INIT_ARG]...:
+# builds the initramfs (with the tree DIR), boots it with ACCEL, checks the
+# log with the command CHECK... (given the log first), and adds the result
+# to the tier's `report` (and sets `failed`).
 machine() {
-    local name=$1 init=$2 check=() args=() extra='' status=0 start secs result log initrd
-    shift 2
+    local arch=$1 triple=$2 accel=$3 name=$4 init=$5 check=() args=() extra='' status=0
+    local start secs result log initrd
+    shift 5
     while (($#)) && [[ "$1" != -- ]]; do
         if [[ "$1" == --extra ]]; then
             extra=$2
@@ -181,11 +182,11 @@ machine() {
     args=("$@")
     initrd=$out/$arch-$name.cpio.gz
     log=$out/$arch-$name.log
-    initramfs "$arch" "$init" "$initrd" "$extra"
+    initramfs "$arch" "$triple" "$init" "$initrd" "$extra"
     echo "--- $arch: $name as /init"
     start=$EPOCHREALTIME
     boot "$arch" "$initrd" "$log" "$accel" "$limit" "${args[@]}" || status=$?
-    secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    secs=$(seconds_since "$start")
     if result=$("${check[0]}" "$log" "${check[@]:1}") && ((status == 0)); then
         report+=("$arch $name ($accel): $result in ${secs}s")
     else
@@ -194,23 +195,22 @@ machine() {
     fi
 }
 
-# choose_accel: KVM for x86_64 where it boots the runner; some hosts' KVM
-# fails or hangs on a stock kernel, so a short attempt, then TCG.
-choose_accel() {
-    local status=0 start secs
-    accel=tcg
-    [[ "$arch" == x86_64 && -w /dev/kvm ]] || return 0
-    initramfs "$arch" "$runner" "$out/kvm-probe.cpio.gz"
-    echo "--- $arch: trying KVM"
+# probe_kvm ARCH TRIPLE RUNNER: whether KVM boots the runner here (some
+# hosts' KVM fails or hangs on a stock kernel, so a short attempt); the
+# console goes to stderr, a line for the report to stdout.
+probe_kvm() {
+    local arch=$1 triple=$2 runner=$3 status=0 start secs
+    initramfs "$arch" "$triple" "$runner" "$out/kvm-probe.cpio.gz"
+    echo "--- $arch: trying KVM" >&2
     start=$EPOCHREALTIME
-    boot "$arch" "$out/kvm-probe.cpio.gz" "$out/kvm-probe.log" kvm 45 || status=$?
-    secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    boot "$arch" "$out/kvm-probe.cpio.gz" "$out/kvm-probe.log" kvm 45 >&2 || status=$?
+    secs=$(seconds_since "$start")
     if ((status == 0)) && runner_verdict "$out/kvm-probe.log" >/dev/null; then
-        accel=kvm
-        report+=("$arch KVM probe: works (${secs}s)")
+        echo "$arch KVM probe: works (${secs}s)"
     else
-        echo "--- KVM did not complete (qemu exit $status): TCG from here"
-        report+=("$arch KVM probe: failed or hung after ${secs}s (qemu exit $status): TCG")
+        echo "--- KVM did not complete (qemu exit $status): TCG from here" >&2
+        echo "$arch KVM probe: failed or hung after ${secs}s (qemu exit $status): TCG"
+        return 1
     fi
 }
 
@@ -222,28 +222,26 @@ NSRUN_INIT_SCRIPT='"echo nsrun as init: pid $$ under $(cat /proc/1/comm) on $(ho
 failed=0
 report=()
 for arch in "${arches[@]}"; do
-    case "$arch" in
-        x86_64) triple=x86_64-unknown-linux-gnu ;;
-        aarch64) triple=aarch64-unknown-linux-gnu ;;
-        riscv64) triple=riscv64gc-unknown-linux-gnu ;;
-        *)
-            echo "unknown architecture '$arch' (x86_64, aarch64, riscv64)" >&2
-            exit 2
-            ;;
-    esac
+    triple=$(rust_target "$arch")
     echo "=== VM $arch"
     bash scripts/vm-fetch.sh "$arch" "$cache"
     build "$triple"
     runner=$out/$triple/release/nsclone-vm-init
-    choose_accel
+    accel=tcg
+    if [[ "$arch" == x86_64 && -w /dev/kvm ]]; then
+        probe=0
+        line=$(probe_kvm "$arch" "$triple" "$runner") || probe=$?
+        ((probe == 0)) && accel=kvm
+        report+=("$line")
+    fi
     suite=$(mktemp -d)
-    build_suite "$triple" "$suite"
-    machine runner "$runner" runner_verdict --extra "$suite"
+    build_suite "$arch" "$triple" "$suite"
+    machine "$arch" "$triple" "$accel" runner "$runner" runner_verdict --extra "$suite"
     rm -rf "$suite"
-    machine tiny-init "$out/$triple/release/tiny-init" expect_lines \
+    machine "$arch" "$triple" "$accel" tiny-init "$out/$triple/release/tiny-init" expect_lines \
         'tiny-init: the child is pid 1 of a new PID namespace, hostname tiny' \
         'tiny-init: the child exited with status 0' 'reboot: Power down'
-    machine nsrun "$target_dir/$triple/release/nsrun" expect_lines \
+    machine "$arch" "$triple" "$accel" nsrun "$target_dir/$triple/release/nsrun" expect_lines \
         'nsrun as init: pid 2 under init on nsrun-init' \
         'Attempted to kill init! exitcode=0x00000700' \
         -- -p -u --mount-proc --hostname nsrun-init /bin/sh -c "$NSRUN_INIT_SCRIPT"
