@@ -70,17 +70,16 @@ impl CloneFlags {
     /// The low byte of a legacy clone flags word: the exit signal (`CSIGNAL`).
     pub const CSIGNAL: u64 = 0xff;
 
-    /// The union of every namespace flag.
-    pub const ALL_NAMESPACES: CloneFlags = CloneFlags(
-        Self::NEWNS.0
-            | Self::NEWUTS.0
-            | Self::NEWIPC.0
-            | Self::NEWNET.0
-            | Self::NEWPID.0
-            | Self::NEWUSER.0
-            | Self::NEWCGROUP.0
-            | Self::NEWTIME.0,
-    );
+    /// The union of every namespace flag ([`Namespace::ALL`]'s).
+    pub const ALL_NAMESPACES: CloneFlags = {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < Namespace::ALL.len() {
+            bits |= Namespace::ALL[i].flag().0;
+            i += 1;
+        }
+        CloneFlags(bits)
+    };
 
     /// The union of every named flag.
     pub const ALL: CloneFlags = {

@@ -2,67 +2,74 @@
 
 use crate::flags::CloneFlags;
 
-/// One kind of namespace, as named under `/proc/<pid>/ns/`.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum Namespace {
-    /// Mount points (`CLONE_NEWNS`, `mnt`).
-    Mount,
-    /// Hostname and NIS domain name (`CLONE_NEWUTS`, `uts`).
-    Uts,
-    /// System V IPC and POSIX message queues (`CLONE_NEWIPC`, `ipc`).
-    Ipc,
-    /// Network devices, stacks and ports (`CLONE_NEWNET`, `net`).
-    Net,
-    /// Process IDs (`CLONE_NEWPID`, `pid`).
-    Pid,
-    /// User and group IDs and capabilities (`CLONE_NEWUSER`, `user`).
-    User,
-    /// The cgroup root directory (`CLONE_NEWCGROUP`, `cgroup`).
-    Cgroup,
-    /// The boot-time and monotonic clocks (`CLONE_NEWTIME`, `time`).
-    Time,
+/// Declares [`Namespace`] from one line per kind, the one table of them:
+/// its variant, its `CLONE_NEW*` flag, its name under `/proc/<pid>/ns/`,
+/// its util-linux option name and any other name util-linux takes for it.
+macro_rules! namespaces {
+    ($(
+        $(#[doc = $doc:literal])*
+        $kind:ident: $flag:ident, $proc_name:literal, $option:literal $(, $alias:literal)*;
+    )*) => {
+        /// One kind of namespace, as named under `/proc/<pid>/ns/`.
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+        pub enum Namespace {
+            $($(#[doc = $doc])* $kind,)*
+        }
+
+        impl Namespace {
+            /// Every kind, in the order [`CloneFlags::namespaces`] yields them.
+            pub const ALL: [Namespace; [$(stringify!($kind)),*].len()] = [$(Namespace::$kind,)*];
+
+            /// The `CLONE_NEW*` flag that creates this kind.
+            pub const fn flag(self) -> CloneFlags {
+                match self {
+                    $(Namespace::$kind => CloneFlags::$flag,)*
+                }
+            }
+
+            /// The file name under `/proc/<pid>/ns/`: `"mnt"`, `"uts"`, ...
+            pub const fn proc_name(self) -> &'static str {
+                match self {
+                    $(Namespace::$kind => $proc_name,)*
+                }
+            }
+
+            /// The name of util-linux `unshare`'s option for this kind:
+            /// `"mount"`, `"uts"`, ...
+            pub const fn option_name(self) -> &'static str {
+                match self {
+                    $(Namespace::$kind => $option,)*
+                }
+            }
+
+            /// Every name util-linux takes for this kind: the option's,
+            /// the `/proc` one, and others (`"network"`).
+            pub(crate) const fn names(self) -> &'static [&'static str] {
+                match self {
+                    $(Namespace::$kind => &[$option, $proc_name $(, $alias)*],)*
+                }
+            }
+        }
+    };
 }
 
-impl Namespace {
-    /// Every kind, in the order [`CloneFlags::namespaces`] yields them.
-    pub const ALL: [Namespace; 8] = [
-        Namespace::Mount,
-        Namespace::Uts,
-        Namespace::Ipc,
-        Namespace::Net,
-        Namespace::Pid,
-        Namespace::User,
-        Namespace::Cgroup,
-        Namespace::Time,
-    ];
-
-    /// The `CLONE_NEW*` flag that creates this kind.
-    pub const fn flag(self) -> CloneFlags {
-        match self {
-            Namespace::Mount => CloneFlags::NEWNS,
-            Namespace::Uts => CloneFlags::NEWUTS,
-            Namespace::Ipc => CloneFlags::NEWIPC,
-            Namespace::Net => CloneFlags::NEWNET,
-            Namespace::Pid => CloneFlags::NEWPID,
-            Namespace::User => CloneFlags::NEWUSER,
-            Namespace::Cgroup => CloneFlags::NEWCGROUP,
-            Namespace::Time => CloneFlags::NEWTIME,
-        }
-    }
-
-    /// The file name under `/proc/<pid>/ns/`: `"mnt"`, `"uts"`, ...
-    pub const fn proc_name(self) -> &'static str {
-        match self {
-            Namespace::Mount => "mnt",
-            Namespace::Uts => "uts",
-            Namespace::Ipc => "ipc",
-            Namespace::Net => "net",
-            Namespace::Pid => "pid",
-            Namespace::User => "user",
-            Namespace::Cgroup => "cgroup",
-            Namespace::Time => "time",
-        }
-    }
+namespaces! {
+    /// Mount points (`CLONE_NEWNS`, `mnt`).
+    Mount: NEWNS, "mnt", "mount";
+    /// Hostname and NIS domain name (`CLONE_NEWUTS`, `uts`).
+    Uts: NEWUTS, "uts", "uts";
+    /// System V IPC and POSIX message queues (`CLONE_NEWIPC`, `ipc`).
+    Ipc: NEWIPC, "ipc", "ipc";
+    /// Network devices, stacks and ports (`CLONE_NEWNET`, `net`).
+    Net: NEWNET, "net", "net", "network";
+    /// Process IDs (`CLONE_NEWPID`, `pid`).
+    Pid: NEWPID, "pid", "pid";
+    /// User and group IDs and capabilities (`CLONE_NEWUSER`, `user`).
+    User: NEWUSER, "user", "user";
+    /// The cgroup root directory (`CLONE_NEWCGROUP`, `cgroup`).
+    Cgroup: NEWCGROUP, "cgroup", "cgroup";
+    /// The boot-time and monotonic clocks (`CLONE_NEWTIME`, `time`).
+    Time: NEWTIME, "time", "time";
 }
 
 /// Iterator over the namespaces a [`CloneFlags`] creates; see [`CloneFlags::namespaces`].

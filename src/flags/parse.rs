@@ -1,21 +1,8 @@
 //! Reading `CloneFlags` from text: util-linux names, `CLONE_*` names and hex.
 
+use crate::flags::namespace::Namespace;
 use crate::flags::{CloneFlags, NAMED};
 use core::{fmt, str::FromStr};
-
-/// The names util-linux `unshare` and `nsenter` use, with their flags.
-const UTIL_LINUX_NAMES: &[(&str, CloneFlags)] = &[
-    ("mount", CloneFlags::NEWNS),
-    ("mnt", CloneFlags::NEWNS),
-    ("uts", CloneFlags::NEWUTS),
-    ("ipc", CloneFlags::NEWIPC),
-    ("net", CloneFlags::NEWNET),
-    ("network", CloneFlags::NEWNET),
-    ("pid", CloneFlags::NEWPID),
-    ("user", CloneFlags::NEWUSER),
-    ("cgroup", CloneFlags::NEWCGROUP),
-    ("time", CloneFlags::NEWTIME),
-];
 
 /// The longest bad word a [`ParseFlagsError`] keeps.
 const WORD_CAPACITY: usize = 32;
@@ -55,10 +42,13 @@ impl fmt::Display for ParseFlagsError {
         let more = if self.truncated { "..." } else { "" };
         write!(
             f,
-            "unknown namespace or clone flag \"{}{more}\" (expected mount, uts, ipc, net, pid, \
-             user, cgroup, time, a CLONE_* name or a hex number, separated by ',' or '|')",
+            "unknown namespace or clone flag \"{}{more}\" (expected ",
             self.word()
-        )
+        )?;
+        for ns in Namespace::ALL {
+            write!(f, "{}, ", ns.option_name())?;
+        }
+        f.write_str("a CLONE_* name or a hex number, separated by ',' or '|')")
     }
 }
 
@@ -86,9 +76,9 @@ impl FromStr for CloneFlags {
 
 fn parse_word(word: &str) -> Result<CloneFlags, ParseFlagsError> {
     let trimmed = word.trim();
-    let by_name = UTIL_LINUX_NAMES
+    let by_name = Namespace::ALL
         .iter()
-        .map(|&(name, flag)| (flag, name))
+        .flat_map(|ns| ns.names().iter().map(|&name| (ns.flag(), name)))
         .chain(NAMED.iter().copied())
         .find(|(_, name)| name.eq_ignore_ascii_case(trimmed));
     if let Some((flag, _)) = by_name {
@@ -154,7 +144,11 @@ mod tests {
     fn a_bad_word_is_named_in_the_error() {
         let err = "net,bogus,pid".parse::<CloneFlags>().unwrap_err();
         assert_eq!(err.word(), "bogus");
-        assert!(err.to_string().contains("\"bogus\""));
+        assert_eq!(
+            err.to_string(),
+            "unknown namespace or clone flag \"bogus\" (expected mount, uts, ipc, net, pid, \
+             user, cgroup, time, a CLONE_* name or a hex number, separated by ',' or '|')"
+        );
         assert_eq!("net,,pid".parse::<CloneFlags>().unwrap_err().word(), "");
         assert_eq!("".parse::<CloneFlags>().unwrap_err().word(), "");
         assert_eq!("0x".parse::<CloneFlags>().unwrap_err().word(), "0x");
