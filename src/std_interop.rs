@@ -1,5 +1,6 @@
-//! Conversions to and from std types, with feature `std`. Nothing else of
-//! std is used, and without the feature none of it is linked.
+//! Conversions to and from std types, with feature `std`. Besides these,
+//! only a closure's child uses std (`catch_unwind`, in spawn/placed.rs);
+//! without the feature none of it is linked.
 
 use crate::{BorrowedFd, Errno, Error, FlagError, OwnedFd, ParseFlagsError, Rule, StepError};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
