@@ -8,6 +8,7 @@ pub(crate) mod arch;
 pub(crate) mod decimal;
 pub(crate) mod errno;
 pub(crate) mod fd;
+mod libc_shims;
 pub(crate) mod proc_path;
 pub(crate) mod signals;
 pub(crate) mod syscall;

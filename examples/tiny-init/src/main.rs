@@ -13,16 +13,13 @@
 #![no_std]
 #![no_main]
 
-/// memcpy, memset and friends, which compiled Rust calls and a libc would
-/// provide: nsrun's, byte by byte.
-#[path = "../../../src/bin/nsrun/libc_shims.rs"]
-mod libc_shims;
-
 use core::ffi::{c_int, CStr};
 use linux_raw_sys::general as k;
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, StaticStack};
 
 nsclone::entry_point!(main);
+// memcpy, memset and friends, which compiled Rust calls and a libc would provide.
+nsclone::libc_shims!();
 
 /// The child's stack: static, so no allocation and no mmap.
 static CHILD_STACK: StaticStack<{ 64 * 1024 }> = StaticStack::new();

@@ -6,7 +6,6 @@
 
 mod args;
 mod launch;
-mod libc_shims;
 mod options;
 mod report;
 mod signal_names;
@@ -24,6 +23,7 @@ use options::{Command, Mapping, Options};
 use report::{fail, Line};
 
 nsclone::entry_point!(main);
+nsclone::libc_shims!();
 
 /// The stack of nsrun's first child (the program, or the init of a new PID namespace).
 static CHILD_STACK: StaticStack<{ 128 * 1024 }> = StaticStack::new();

@@ -26,8 +26,6 @@ mod common_sys;
 mod kbits;
 #[path = "../../common/kernel_oracle.rs"]
 mod kernel_oracle;
-#[path = "../../../src/bin/nsrun/libc_shims.rs"]
-mod libc_shims;
 #[path = "../../common/raw_clone.rs"]
 mod raw_clone;
 #[path = "../../common/sp_probe.rs"]
@@ -38,6 +36,7 @@ use cases::Tally;
 use common_sys::check;
 
 nsclone::entry_point!(main);
+nsclone::libc_shims!();
 
 extern "C" fn main(_sp: *const usize) -> ! {
     say!("nsclone-vm: runner started as pid {}", sys::getpid());
