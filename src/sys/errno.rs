@@ -249,8 +249,14 @@ impl Errno {
         Errno(raw)
     }
 
-    /// Decodes a raw syscall return: -4095..=-1 is an error, anything else a value.
-    pub(crate) fn from_syscall(ret: usize) -> Result<usize> {
+    /// Decodes a raw syscall's return value as the kernel gives it (and the
+    /// `sc` crate returns it): -4095..=-1 is `-errno`, anything else the
+    /// call's value.
+    ///
+    /// # Errors
+    ///
+    /// The errno, for a return value in -4095..=-1.
+    pub const fn from_syscall(ret: usize) -> Result<usize> {
         if ret > (-4096isize) as usize {
             Err(Errno(-(ret as isize) as i32))
         } else {

@@ -91,18 +91,9 @@ fn getpid() -> c_int {
     unsafe { sc::syscall0(k::__NR_getpid as usize) as c_int }
 }
 
-/// A raw syscall's return: the value, or the errno (-4095..=-1).
-fn decode(ret: usize) -> Result<usize, Errno> {
-    if ret > -4096isize as usize {
-        Err(Errno::from_raw(-(ret as isize) as i32))
-    } else {
-        Ok(ret)
-    }
-}
-
 fn mount(source: &CStr, target: &CStr, fstype: &CStr) -> Result<(), Errno> {
     // SAFETY: every pointer is a NUL-terminated string; no data.
-    decode(unsafe {
+    Errno::from_syscall(unsafe {
         sc::syscall5(
             k::__NR_mount as usize,
             source.as_ptr() as usize,
@@ -117,7 +108,7 @@ fn mount(source: &CStr, target: &CStr, fstype: &CStr) -> Result<(), Errno> {
 
 fn sethostname(name: &[u8]) -> Result<(), Errno> {
     // SAFETY: the kernel reads `name.len()` bytes of `name`.
-    decode(unsafe {
+    Errno::from_syscall(unsafe {
         sc::syscall2(
             k::__NR_sethostname as usize,
             name.as_ptr() as usize,
@@ -130,7 +121,7 @@ fn sethostname(name: &[u8]) -> Result<(), Errno> {
 /// What an init does all day: collect orphans that have ended.
 fn reap_orphans() {
     // SAFETY: wait4 with no status pointer writes nothing.
-    while let Ok(1..) = decode(unsafe {
+    while let Ok(1..) = Errno::from_syscall(unsafe {
         sc::syscall4(
             k::__NR_wait4 as usize,
             -1isize as usize,

@@ -7,14 +7,6 @@ use nsclone::Errno;
 /// A signal set for the rt_sig* calls.
 pub type SigSet = u64;
 
-fn check(ret: usize) -> Result<usize, Errno> {
-    if ret > (-4096isize) as usize {
-        Err(Errno::from_raw(-(ret as isize) as i32))
-    } else {
-        Ok(ret)
-    }
-}
-
 pub fn write(fd: c_int, bytes: &[u8]) {
     // SAFETY: the kernel reads `bytes.len()` bytes of `bytes`.
     unsafe {
@@ -40,7 +32,7 @@ pub fn getpid() -> c_int {
 
 pub fn kill(pid: c_int, signal: c_int) -> Result<(), Errno> {
     // SAFETY: kill reads no memory.
-    check(unsafe {
+    Errno::from_syscall(unsafe {
         sc::syscall2(
             k::__NR_kill as usize,
             pid as isize as usize,
@@ -54,7 +46,7 @@ pub fn kill(pid: c_int, signal: c_int) -> Result<(), Errno> {
 pub fn mount(source: &CStr, target: &CStr, fstype: Option<&CStr>, flags: u32) -> Result<(), Errno> {
     let fstype = fstype.map_or(0, |t| t.as_ptr() as usize);
     // SAFETY: every pointer is a NUL-terminated string or null.
-    check(unsafe {
+    Errno::from_syscall(unsafe {
         sc::syscall5(
             k::__NR_mount as usize,
             source.as_ptr() as usize,
@@ -69,7 +61,7 @@ pub fn mount(source: &CStr, target: &CStr, fstype: Option<&CStr>, flags: u32) ->
 
 pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
     // SAFETY: the kernel reads `name.len()` bytes of `name`.
-    check(unsafe {
+    Errno::from_syscall(unsafe {
         sc::syscall2(
             k::__NR_sethostname as usize,
             name.as_ptr() as usize,
@@ -81,20 +73,24 @@ pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
 
 pub fn chroot(dir: &CStr) -> Result<(), Errno> {
     // SAFETY: `dir` is NUL-terminated.
-    check(unsafe { sc::syscall1(k::__NR_chroot as usize, dir.as_ptr() as usize) }).map(drop)
+    Errno::from_syscall(unsafe { sc::syscall1(k::__NR_chroot as usize, dir.as_ptr() as usize) })
+        .map(drop)
 }
 
 pub fn chdir(dir: &CStr) -> Result<(), Errno> {
     // SAFETY: `dir` is NUL-terminated.
-    check(unsafe { sc::syscall1(k::__NR_chdir as usize, dir.as_ptr() as usize) }).map(drop)
+    Errno::from_syscall(unsafe { sc::syscall1(k::__NR_chdir as usize, dir.as_ptr() as usize) })
+        .map(drop)
 }
 
 /// prctl(PR_SET_PDEATHSIG, signal): `signal` when the parent dies.
 pub fn set_parent_death_signal(signal: c_int) -> Result<(), Errno> {
     const PR_SET_PDEATHSIG: usize = 1;
     // SAFETY: this prctl takes a plain value.
-    check(unsafe { sc::syscall2(k::__NR_prctl as usize, PR_SET_PDEATHSIG, signal as usize) })
-        .map(drop)
+    Errno::from_syscall(unsafe {
+        sc::syscall2(k::__NR_prctl as usize, PR_SET_PDEATHSIG, signal as usize)
+    })
+    .map(drop)
 }
 
 /// Replaces the signal mask; returns the old one.
@@ -126,7 +122,7 @@ pub fn wait_signal(set: SigSet) -> c_int {
                 8,
             )
         };
-        if let Ok(signal) = check(ret) {
+        if let Ok(signal) = Errno::from_syscall(ret) {
             return signal as c_int;
         }
     }
@@ -161,7 +157,7 @@ pub fn reap_any() -> Option<(c_int, c_int)> {
             0,
         )
     };
-    match check(ret) {
+    match Errno::from_syscall(ret) {
         Ok(0) | Err(_) => None,
         Ok(pid) => Some((pid as c_int, status)),
     }
@@ -170,7 +166,7 @@ pub fn reap_any() -> Option<(c_int, c_int)> {
 /// One zeroed page shared with every child (MAP_SHARED), as an atomic word.
 pub fn shared_word() -> Result<&'static core::sync::atomic::AtomicI32, Errno> {
     // SAFETY: a fresh anonymous mapping touches no existing memory.
-    let addr = check(unsafe {
+    let addr = Errno::from_syscall(unsafe {
         sc::syscall6(
             k::__NR_mmap as usize,
             0,
@@ -211,5 +207,5 @@ pub fn has_exited(pidfd: c_int) -> bool {
             8,
         )
     };
-    check(ret) == Ok(1)
+    Errno::from_syscall(ret) == Ok(1)
 }
