@@ -33,7 +33,7 @@ mod ns;
 mod spawn;
 #[cfg(feature = "std")]
 mod std_interop;
-mod sys;
+pub mod sys;
 
 pub use error::{Error, Step, StepError};
 pub use flags::check::{FlagError, Rule, Syscall};

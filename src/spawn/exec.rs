@@ -123,21 +123,21 @@ impl Spawn<'_> {
         }
         let request = self.with_flags(CloneFlags::VM | CloneFlags::VFORK);
         let exec_error = AtomicI32::new(0);
-        let old_mask = set_mask(ALL_SIGNALS)?;
+        let old_mask = set_mask(ALL_SIGNALS);
         // SAFETY: `check_exec` passed; the child runs only this crate's raw
         // syscalls, a few frames deep, well within EXEC_STACK, so it stays on
         // `stack` (no guard needed below it) and touches only `exec_error`.
         let started = unsafe {
             request.spawn_unchecked(stack, || {
                 reset_caught_handlers();
-                let _ = set_mask(old_mask);
+                set_mask(old_mask);
                 let err = execve(path, argv, envp);
                 // The parent is suspended until this exit and reads it then.
                 exec_error.store(err.raw(), Ordering::Relaxed);
                 EXEC_FAILED
             })
         };
-        let _ = set_mask(old_mask);
+        set_mask(old_mask);
         let child = started?;
         match exec_error.load(Ordering::Relaxed) {
             0 => Ok(child),

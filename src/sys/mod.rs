@@ -2,6 +2,13 @@
 //! trampolines, errno, file descriptors, signal masks, `/proc` paths,
 //! decimal text and the ABI facts pinned at compile time. Uses nothing
 //! else of the crate.
+//!
+//! Public here: the raw calls the crate's own programs (nsrun, the VM
+//! runner, `tiny-init`) and tests share with it, for `no_std` binaries
+//! without a libc; [`entry_point!`](crate::entry_point),
+//! [`libc_shims!`](crate::libc_shims) and
+//! [`Errno::from_syscall`](crate::Errno::from_syscall) go with them. For
+//! everything else, rustix is the crate to use.
 
 mod abi;
 pub(crate) mod arch;
@@ -12,3 +19,6 @@ mod libc_shims;
 pub(crate) mod proc_path;
 pub(crate) mod signals;
 pub(crate) mod syscall;
+
+pub use signals::{set_default_action, set_mask, SigSet, ALL_SIGNALS};
+pub use syscall::{effective_ids, exit_group};

@@ -2,15 +2,16 @@
 //! handles them: block everything across the clone, reset caught signals to
 //! their default in the child, restore the mask.
 
-use crate::sys::errno::{Errno, Result};
-use core::ffi::c_ulong;
+use crate::sys::errno::Errno;
+use core::ffi::{c_int, c_ulong};
 use core::mem::size_of;
 use core::ptr;
 use linux_raw_sys::general as k;
 use static_assertions::const_assert_eq;
 
-/// A signal set as the kernel's rt_sig* calls take it (64 signals).
-pub(crate) type SigSet = u64;
+/// A signal set as the kernel's rt_sig* calls take it: bit `n - 1` is
+/// signal `n` (64 signals).
+pub type SigSet = u64;
 
 /// The kernel's `struct sigaction`, with the handler as a plain address
 /// (`SIG_DFL` is 0, `SIG_IGN` 1). riscv64 has no `sa_restorer`.
@@ -42,11 +43,13 @@ const SIG_IGN: usize = 1;
 /// The highest signal number (`_NSIG` on x86 and arm).
 const LAST_SIGNAL: usize = 64;
 
-/// Replaces the calling thread's signal mask; returns the old one.
-pub(crate) fn set_mask(mask: SigSet) -> Result<SigSet> {
+/// Replaces the calling thread's signal mask (rt_sigprocmask(2),
+/// `SIG_SETMASK`); returns the old one. It cannot fail: both sets are
+/// valid and of the kernel's size.
+pub fn set_mask(mask: SigSet) -> SigSet {
     let mut old: SigSet = 0;
     // SAFETY: both sets are valid 8-byte words for the kernel to read and write.
-    let ret = unsafe {
+    unsafe {
         sc::syscall4(
             k::__NR_rt_sigprocmask as usize,
             k::SIG_SETMASK as usize,
@@ -55,11 +58,11 @@ pub(crate) fn set_mask(mask: SigSet) -> Result<SigSet> {
             size_of::<SigSet>(),
         )
     };
-    Errno::from_syscall(ret).map(|_| old)
+    old
 }
 
 /// Every signal: the kernel silently keeps SIGKILL and SIGSTOP unblocked.
-pub(crate) const ALL_SIGNALS: SigSet = !0;
+pub const ALL_SIGNALS: SigSet = !0;
 
 /// Sets every caught signal's handler back to `SIG_DFL`, leaving ignored
 /// ones ignored (what exec does, done before it so that no handler of the
@@ -80,18 +83,20 @@ pub(crate) fn reset_caught_handlers() {
         if Errno::from_syscall(ret).is_err() || old.handler == SIG_DFL || old.handler == SIG_IGN {
             continue;
         }
-        set_default(signal);
+        set_default_action(signal as c_int);
     }
 }
 
-/// Sets `signal`'s action to the default.
-fn set_default(signal: usize) {
+/// Sets `signal`'s action to the default (rt_sigaction(2) with `SIG_DFL`,
+/// no flags, nothing blocked); a number that is no signal, or one whose
+/// action cannot change (`SIGKILL`, `SIGSTOP`), is left as it is.
+pub fn set_default_action(signal: c_int) {
     let default = &KernelSigaction::DEFAULT;
     // SAFETY: `default` is a valid sigaction; no old action is asked for.
     unsafe {
         sc::syscall4(
             k::__NR_rt_sigaction as usize,
-            signal,
+            signal as usize,
             default as *const _ as usize,
             ptr::null::<u8>() as usize,
             size_of::<SigSet>(),
@@ -107,7 +112,7 @@ fn set_default(signal: usize) {
 #[cfg(feature = "std")]
 pub(crate) fn abort_self() -> ! {
     let abort = k::SIGABRT as usize;
-    set_default(abort);
+    set_default_action(abort as c_int);
     let unblock: SigSet = 1 << (abort - 1);
     // SAFETY: `unblock` is a valid signal set; no old mask is asked for.
     // getpid, gettid and tgkill read no memory.
@@ -123,5 +128,5 @@ pub(crate) fn abort_self() -> ! {
         let tid = sc::syscall0(k::__NR_gettid as usize);
         sc::syscall3(k::__NR_tgkill as usize, pid, tid, abort);
     }
-    crate::sys::syscall::exit_group(128 + abort as core::ffi::c_int)
+    crate::sys::syscall::exit_group(128 + abort as c_int)
 }

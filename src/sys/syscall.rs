@@ -239,8 +239,8 @@ pub(crate) fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// `geteuid()` and `getegid()`.
-pub(crate) fn effective_ids() -> (u32, u32) {
+/// The caller's effective user and group IDs (geteuid(2), getegid(2)).
+pub fn effective_ids() -> (u32, u32) {
     // SAFETY: neither call takes arguments or touches memory.
     unsafe {
         (
@@ -259,8 +259,10 @@ pub(crate) fn pidfd_open(pid: pid_t) -> Result<OwnedFd> {
     Errno::from_syscall(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as c_int) })
 }
 
-/// `exit_group(status)`: ends the calling process, every thread of it.
-pub(crate) fn exit_group(status: c_int) -> ! {
+/// Ends the calling process, every thread of it, with `status`
+/// (exit_group(2)): no destructors, no `atexit` handlers, no buffers
+/// flushed.
+pub fn exit_group(status: c_int) -> ! {
     // SAFETY: exit_group reads no memory and does not return.
     unsafe { syscall1(k::__NR_exit_group as usize, status as usize) };
     unreachable!()

@@ -50,7 +50,7 @@ impl<'a> Launch<'a> {
             }
             // nsrun may have died before the death signal was armed.
             if self.parent.is_some_and(sys::has_exited) {
-                sys::exit(128 + signal);
+                sys::exit_group(128 + signal);
             }
         }
         self.prepare_mounts();
@@ -206,5 +206,5 @@ fn fail_on(what: &[u8], path: CStrRef, err: Errno) -> ! {
         .text(b": ")
         .errno(err)
         .send();
-    sys::exit(1)
+    sys::exit_group(1)
 }

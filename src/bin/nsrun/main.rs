@@ -70,7 +70,7 @@ fn run(options: &Options, args: &Args) -> ! {
     let Some(child_stack) = CHILD_STACK.take() else {
         fail(b"stack already taken", Errno::EBUSY)
     };
-    let (euid, egid) = effective_ids();
+    let (euid, egid) = sys::effective_ids();
     let mut uid_map = [IdMap {
         inside: 0,
         outside: euid,
@@ -179,23 +179,13 @@ fn cannot_create(namespaces: CloneFlags, err: Errno) -> ! {
         line.text(b" (").text(cause.as_bytes()).text(b")");
     }
     line.send();
-    sys::exit(1)
-}
-
-fn effective_ids() -> (u32, u32) {
-    // SAFETY: geteuid and getegid take no arguments.
-    unsafe {
-        (
-            sc::syscall0(linux_raw_sys::general::__NR_geteuid as usize) as u32,
-            sc::syscall0(linux_raw_sys::general::__NR_getegid as usize) as u32,
-        )
-    }
+    sys::exit_group(1)
 }
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     sys::write(2, b"nsrun: internal error\n");
-    sys::exit(1)
+    sys::exit_group(1)
 }
 
 /// Named by core's prebuilt objects in unoptimized builds; never called,

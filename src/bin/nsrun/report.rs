@@ -77,7 +77,7 @@ impl Line {
 /// `nsrun: <what>: <ERRNO>: <text>`, then exit status 1.
 pub fn fail(what: &[u8], err: Errno) -> ! {
     Line::new().text(what).text(b": ").errno(err).send();
-    sys::exit(1)
+    sys::exit_group(1)
 }
 
 /// `nsrun: <option> <problem>`, then exit status 1.
@@ -87,7 +87,7 @@ pub fn usage_error(err: UsageError) -> ! {
         .text(b" ")
         .text(err.problem.as_bytes())
         .send();
-    sys::exit(1)
+    sys::exit_group(1)
 }
 
 /// Every option, one line each where it fits: text is much of nsrun's size.
@@ -120,7 +120,7 @@ nsrun's own errors; 127 if the program is not found, 126 if it cannot run.
 
 pub fn help() -> ! {
     sys::write(STDOUT, HELP);
-    sys::exit(0)
+    sys::exit_group(0)
 }
 
 pub fn version() -> ! {
@@ -128,5 +128,5 @@ pub fn version() -> ! {
         STDOUT,
         concat!("nsrun ", env!("CARGO_PKG_VERSION"), " (nsclone)\n").as_bytes(),
     );
-    sys::exit(0)
+    sys::exit_group(0)
 }

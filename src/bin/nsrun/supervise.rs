@@ -66,13 +66,13 @@ pub fn wait_for(program: c_int) -> c_int {
 /// code, or death by the same signal (so a shell sees 128+n).
 pub fn end_like(status: c_int) -> ! {
     match status & 0x7f {
-        0 => sys::exit((status >> 8) & 0xff),
+        0 => sys::exit_group((status >> 8) & 0xff),
         signal => {
-            sys::default_action(signal);
+            sys::set_default_action(signal);
             sys::set_mask(!bit(signal as u32));
             let _ = sys::kill(sys::getpid(), signal);
             // Still alive: a PID 1 ignores signals it has no handler for.
-            sys::exit(128 + signal)
+            sys::exit_group(128 + signal)
         }
     }
 }

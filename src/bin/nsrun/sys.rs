@@ -1,11 +1,10 @@
-//! The raw syscalls nsrun makes itself (the namespaces go through nsclone).
+//! The raw syscalls nsrun makes itself (the namespaces go through nsclone,
+//! and the calls it shares with nsclone come from `nsclone::sys`).
 
 use core::ffi::{c_int, CStr};
 use linux_raw_sys::general as k;
+pub use nsclone::sys::{effective_ids, exit_group, set_default_action, set_mask, SigSet};
 use nsclone::Errno;
-
-/// A signal set for the rt_sig* calls.
-pub type SigSet = u64;
 
 pub fn write(fd: c_int, bytes: &[u8]) {
     // SAFETY: the kernel reads `bytes.len()` bytes of `bytes`.
@@ -17,12 +16,6 @@ pub fn write(fd: c_int, bytes: &[u8]) {
             bytes.len(),
         )
     };
-}
-
-pub fn exit(status: c_int) -> ! {
-    // SAFETY: exit_group ends the process and does not return.
-    unsafe { sc::syscall1(k::__NR_exit_group as usize, status as usize) };
-    unreachable!()
 }
 
 pub fn getpid() -> c_int {
@@ -93,22 +86,6 @@ pub fn set_parent_death_signal(signal: c_int) -> Result<(), Errno> {
     .map(drop)
 }
 
-/// Replaces the signal mask; returns the old one.
-pub fn set_mask(mask: SigSet) -> SigSet {
-    let mut old: SigSet = 0;
-    // SAFETY: both sets are valid 8-byte words.
-    unsafe {
-        sc::syscall4(
-            k::__NR_rt_sigprocmask as usize,
-            k::SIG_SETMASK as usize,
-            &mask as *const SigSet as usize,
-            &mut old as *mut SigSet as usize,
-            8,
-        )
-    };
-    old
-}
-
 /// Waits for one signal of `set` (which must be blocked) and returns its number.
 pub fn wait_signal(set: SigSet) -> c_int {
     loop {
@@ -126,22 +103,6 @@ pub fn wait_signal(set: SigSet) -> c_int {
             return signal as c_int;
         }
     }
-}
-
-/// Sets `signal`'s handler back to the default.
-pub fn default_action(signal: c_int) {
-    let action = [0usize; 4];
-    // SAFETY: an all-zero struct sigaction is SIG_DFL with no flags; it is
-    // larger than the kernel's on every arch we build.
-    unsafe {
-        sc::syscall4(
-            k::__NR_rt_sigaction as usize,
-            signal as usize,
-            action.as_ptr() as usize,
-            0,
-            8,
-        )
-    };
 }
 
 /// Reaps one ended child without blocking: its pid and wait status.
