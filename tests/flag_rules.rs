@@ -14,9 +14,7 @@
 mod common;
 
 use common::sys::{has_cap_sys_admin, kernel_version};
-use common::{
-    become_nobody, cgroup2_dir, check as decode, clone3_exit_child, clone_exit_child, exit_group,
-};
+use common::{become_nobody, cgroup2_dir, check as decode, clone3_exit_child, clone_exit_child};
 use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use core::ptr;
@@ -285,7 +283,7 @@ fn helper_a(
         // with exit_group.
         let b = unsafe {
             spawn(F::empty(), b_stack.as_mut_slice(), move || {
-                exit_group(ask_kernel(call, word, ws))
+                nsclone::sys::exit_group(ask_kernel(call, word, ws))
             })
         };
         let b_pid = match b {

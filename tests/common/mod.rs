@@ -61,19 +61,11 @@ pub fn getpid() -> i32 {
 }
 
 pub fn geteuid() -> u32 {
-    // SAFETY: geteuid has no arguments.
-    unsafe { sc::syscall0(k::__NR_geteuid as usize) as u32 }
+    nsclone::sys::effective_ids().0
 }
 
 pub fn is_root() -> bool {
     geteuid() == 0
-}
-
-/// Ends the calling process (all its threads) at once.
-pub fn exit_group(status: c_int) -> ! {
-    // SAFETY: exit_group does not return.
-    unsafe { sc::syscall1(k::__NR_exit_group as usize, status as usize) };
-    unreachable!()
 }
 
 /// The nodename from uname(2), NUL-padded.

@@ -15,6 +15,7 @@
 
 use core::ffi::{c_int, CStr};
 use linux_raw_sys::general as k;
+use nsclone::sys::exit_group;
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, StaticStack};
 
 nsclone::entry_point!(main);
@@ -144,12 +145,6 @@ fn power_off() {
             0,
         );
     }
-}
-
-fn exit_group(code: c_int) -> ! {
-    // SAFETY: exit_group ends the process.
-    unsafe { sc::syscall1(k::__NR_exit_group as usize, code as usize) };
-    unreachable!()
 }
 
 #[panic_handler]

@@ -31,11 +31,7 @@ pub fn write_all(fd: c_int, mut bytes: &[u8]) {
     }
 }
 
-pub fn exit_group(status: c_int) -> ! {
-    // SAFETY: exit_group ends the process and does not return.
-    unsafe { sc::syscall1(k::__NR_exit_group as usize, status as usize) };
-    unreachable!()
-}
+pub use nsclone::sys::exit_group;
 
 pub fn getpid() -> c_int {
     // SAFETY: getpid takes no arguments.
