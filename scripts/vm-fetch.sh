@@ -33,7 +33,7 @@ if [[ -s "$out/kernel" && -s "$out/busybox" && -s "$out/kernel.version" ]]; then
 fi
 # The machine's Debian archive: the URI its apt sources give its own release.
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
+mirror=$(apt-get indextargets --no-release-info --format '$(REPO_URI) $(RELEASE)' |
     awk -v release="$codename" '$2 == release { print $1; exit }')
 [[ -n "$mirror" ]] || {
     echo "vm-fetch: no apt source for this machine's release '$codename' to take the archive from" >&2
