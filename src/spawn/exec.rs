@@ -4,9 +4,8 @@
 
 use crate::error::{Error, Step};
 use crate::flags::check::Rule;
-use crate::flags::CloneFlags;
 use crate::spawn::child::Child;
-use crate::spawn::Spawn;
+use crate::spawn::{Entry, Spawn};
 use crate::sys::errno::{Errno, Result};
 use crate::sys::signals::{reset_caught_handlers, set_mask, ALL_SIGNALS};
 use core::ffi::{c_char, c_int, CStr};
@@ -121,7 +120,7 @@ impl Spawn<'_> {
         if stack.len() < EXEC_STACK {
             return Err(Rule::StackTooSmall.into());
         }
-        let request = self.with_flags(CloneFlags::VM | CloneFlags::VFORK);
+        let request = self.with_flags(Entry::EXEC_FLAGS);
         let exec_error = AtomicI32::new(0);
         let old_mask = set_mask(ALL_SIGNALS);
         // SAFETY: `check_exec` passed; the child runs only this crate's raw

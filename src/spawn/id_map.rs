@@ -67,15 +67,15 @@ pub fn write_id_maps(
     check_id_map(uid)?;
     check_id_map(gid)?;
     if !uid.is_empty() {
-        write_proc_file(pid, Step::UidMap, MapText::new(uid).as_bytes())?;
+        write_proc_file(pid, b"uid_map", Step::UidMap, MapText::new(uid).as_bytes())?;
     }
     match setgroups {
-        SetGroups::Allow => write_proc_file(pid, Step::Setgroups, b"allow")?,
-        SetGroups::Deny => write_proc_file(pid, Step::Setgroups, b"deny")?,
+        SetGroups::Allow => write_proc_file(pid, b"setgroups", Step::Setgroups, b"allow")?,
+        SetGroups::Deny => write_proc_file(pid, b"setgroups", Step::Setgroups, b"deny")?,
         SetGroups::Unchanged => {}
     }
     if !gid.is_empty() {
-        write_proc_file(pid, Step::GidMap, MapText::new(gid).as_bytes())?;
+        write_proc_file(pid, b"gid_map", Step::GidMap, MapText::new(gid).as_bytes())?;
     }
     Ok(())
 }
@@ -117,13 +117,8 @@ pub fn check_id_map(map: &[IdMap]) -> Result<(), Rule> {
     Ok(())
 }
 
-/// Writes `data` to `/proc/<pid>/<step's file>` in one write(2).
-fn write_proc_file(pid: pid_t, step: Step, data: &[u8]) -> Result<(), StepError> {
-    let file: &[u8] = match step {
-        Step::UidMap => b"uid_map",
-        Step::GidMap => b"gid_map",
-        _ => b"setgroups",
-    };
+/// Writes `data` to `/proc/<pid>/<file>` in one write(2), as `step`.
+fn write_proc_file(pid: pid_t, file: &[u8], step: Step, data: &[u8]) -> Result<(), StepError> {
     let written = ProcPath::new(pid, &[file])
         .and_then(|path| syscall::open(path.as_bytes_with_nul(), O_WRONLY))
         .and_then(|fd| syscall::write(fd.as_fd(), data));

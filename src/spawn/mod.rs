@@ -367,8 +367,8 @@ impl<'a> Spawn<'a> {
     ///
     /// The child runs on a copy of the parent's memory, so `f` and what it
     /// captured exist twice: the child consumes its copy and the parent
-    /// drops its own once the child exists. Nothing the child does to its
-    /// memory reaches the parent's.
+    /// drops its own once the child exists. What the child writes to its
+    /// copy stays there (shared mappings aside: see the safety section).
     ///
     /// A panic in `f` ends the child with `SIGABRT` after the panic's
     /// message; with feature `std` the child catches the unwind and raises
