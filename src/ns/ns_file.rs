@@ -15,7 +15,7 @@ use crate::sys::syscall;
 /// negative pid.
 pub fn open_ns(pid: pid_t, ns: Namespace) -> Result<OwnedFd> {
     let path = ProcPath::new(pid, &[b"ns/", ns.proc_name().as_bytes()])?;
-    syscall::open(path.as_bytes_with_nul(), linux_raw_sys::general::O_RDONLY)
+    syscall::open(path.as_c_str(), linux_raw_sys::general::O_RDONLY)
 }
 
 /// The identity of process `pid`'s (0: the caller's) namespace of kind `ns`:

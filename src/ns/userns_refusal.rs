@@ -3,6 +3,7 @@
 
 use crate::sys::proc_path::ProcPath;
 use crate::sys::syscall;
+use core::ffi::CStr;
 use linux_raw_sys::general::{O_PATH, O_RDONLY};
 
 /// The likely reason the kernel refused to create a user namespace (`EPERM`
@@ -15,15 +16,15 @@ use linux_raw_sys::general::{O_PATH, O_RDONLY};
 /// - the caller is in a chroot, where the kernel never allows one.
 pub fn user_namespace_refusal_cause() -> Option<&'static str> {
     let (euid, _) = syscall::effective_ids();
-    if sysctl_is(b"/proc/sys/user/max_user_namespaces\0", b"0") {
+    if sysctl_is(c"/proc/sys/user/max_user_namespaces", b"0") {
         return Some("user namespaces are disabled: sysctl user.max_user_namespaces is 0");
     }
-    if euid != 0 && sysctl_is(b"/proc/sys/kernel/unprivileged_userns_clone\0", b"0") {
+    if euid != 0 && sysctl_is(c"/proc/sys/kernel/unprivileged_userns_clone", b"0") {
         return Some("unprivileged user namespaces are disabled: sysctl kernel.unprivileged_userns_clone is 0");
     }
     if euid != 0
         && sysctl_is(
-            b"/proc/sys/kernel/apparmor_restrict_unprivileged_userns\0",
+            c"/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
             b"1",
         )
     {
@@ -38,7 +39,7 @@ pub fn user_namespace_refusal_cause() -> Option<&'static str> {
 }
 
 /// Whether the file at `path` holds `value` (and a newline).
-fn sysctl_is(path: &[u8], value: &[u8]) -> bool {
+fn sysctl_is(path: &CStr, value: &[u8]) -> bool {
     let Ok(fd) = syscall::open(path, O_RDONLY) else {
         return false;
     };
@@ -50,14 +51,14 @@ fn sysctl_is(path: &[u8], value: &[u8]) -> bool {
 /// Whether the caller's root differs from that of PID 1 in its PID namespace,
 /// the usual sign of a chroot.
 fn in_chroot() -> bool {
-    let identity = |path: &[u8]| {
+    let identity = |path: &CStr| {
         let fd = syscall::open(path, O_PATH).ok()?;
         syscall::file_identity(fd.as_fd()).ok()
     };
     let Ok(init_root) = ProcPath::new(1, &[b"root/"]) else {
         return false;
     };
-    match (identity(b"/\0"), identity(init_root.as_bytes_with_nul())) {
+    match (identity(c"/"), identity(init_root.as_c_str())) {
         (Some(ours), Some(inits)) => ours != inits,
         _ => false,
     }

@@ -17,8 +17,9 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
-    /// Decodes a `wait4` status word of a child that ended.
-    pub(crate) fn from_wait_status(status: c_int) -> ExitStatus {
+    /// Decodes the raw status word wait4(2) gives for a child that ended
+    /// ([`sys::wait4`](crate::sys::wait4)), as std's `ExitStatusExt::from_raw`.
+    pub fn from_raw(status: c_int) -> ExitStatus {
         match status & 0x7f {
             0 => ExitStatus::Exited((status >> 8) & 0xff),
             signal => ExitStatus::Signaled(signal),
@@ -78,7 +79,7 @@ impl Child {
             }
             None => {
                 let (_, status) = syscall::wait4(self.pid, __WALL)?;
-                Ok(ExitStatus::from_wait_status(status))
+                Ok(ExitStatus::from_raw(status))
             }
         }
     }
@@ -100,13 +101,10 @@ mod tests {
 
     #[test]
     fn wait_status_words_decode_as_exit_codes_or_signals() {
-        assert_eq!(ExitStatus::from_wait_status(0), ExitStatus::Exited(0));
-        assert_eq!(ExitStatus::from_wait_status(7 << 8), ExitStatus::Exited(7));
-        assert_eq!(ExitStatus::from_wait_status(9), ExitStatus::Signaled(9));
-        assert_eq!(
-            ExitStatus::from_wait_status(0x80 | 11),
-            ExitStatus::Signaled(11)
-        );
+        assert_eq!(ExitStatus::from_raw(0), ExitStatus::Exited(0));
+        assert_eq!(ExitStatus::from_raw(7 << 8), ExitStatus::Exited(7));
+        assert_eq!(ExitStatus::from_raw(9), ExitStatus::Signaled(9));
+        assert_eq!(ExitStatus::from_raw(0x80 | 11), ExitStatus::Signaled(11));
         assert!(ExitStatus::Exited(0).success() && !ExitStatus::Signaled(9).success());
     }
 }

@@ -8,10 +8,10 @@ use crate::spawn::child::Child;
 use crate::spawn::{Entry, Spawn};
 use crate::sys::errno::{Errno, Result};
 use crate::sys::signals::{reset_caught_handlers, set_mask, ALL_SIGNALS};
+use crate::sys::syscall;
 use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
 use core::sync::atomic::{AtomicI32, Ordering};
-use linux_raw_sys::general::__NR_execve;
 
 /// A null-terminated array of C-string pointers, as execve(2) takes `argv`
 /// and `envp`, borrowed for `'a` and built without allocating.
@@ -62,17 +62,9 @@ impl<'a> CStrArray<'a> {
 /// Safe to call in any child this crate creates: it is a single raw syscall.
 /// Errors: `ENOENT`, `EACCES`, `ENOEXEC`, `E2BIG`, `ENOMEM`, `ETXTBSY`, ...
 pub fn execve(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
-    // SAFETY: the path is NUL-terminated and both arrays are null-terminated
-    // arrays of NUL-terminated strings, alive across the call.
-    let ret = unsafe {
-        sc::syscall3(
-            __NR_execve as usize,
-            path.as_ptr() as usize,
-            argv.as_ptr() as usize,
-            envp.as_ptr() as usize,
-        )
-    };
-    Errno::from_syscall(ret).err().unwrap_or(Errno::EINVAL)
+    // SAFETY: both arrays are null-terminated arrays of NUL-terminated
+    // strings, alive across the call.
+    unsafe { syscall::execve(path, argv.as_ptr().cast(), envp.as_ptr().cast()) }
 }
 
 /// The stack `Spawn::exec` asks for: its child's frames (signal resets and

@@ -193,6 +193,7 @@ fn run_to_the_end(run: impl FnOnce() -> c_int) -> c_int {
 mod tests {
     extern crate std;
 
+    use crate::sys::{fd::BorrowedFd, syscall};
     use crate::{spawn, CloneFlags, Error, ExitStatus, MmapStack, Rule, Spawn};
     use core::ffi::c_int;
     use core::mem::{align_of_val, size_of_val};
@@ -202,12 +203,6 @@ mod tests {
     use std::os::fd::AsRawFd;
     use std::string::String;
 
-    /// dup3(2) of `fd` onto `target` (aarch64 and riscv64 have no dup2).
-    fn move_fd(fd: usize, target: usize) -> bool {
-        // SAFETY: dup3 takes plain values.
-        unsafe { sc::syscall3(k::__NR_dup3 as usize, fd, target, 0) == target }
-    }
-
     // With feature `std` the child catches the unwind and raises SIGABRT by
     // raw syscalls; without it the unwinder finds no handler ("failed to
     // initiate panic") and the C library's abort ends the child, which on
@@ -216,9 +211,11 @@ mod tests {
     fn a_panicking_closure_ends_its_child_with_sigabrt_after_its_message() {
         let (mut read, write) = std::io::pipe().unwrap();
         let mut stack = MmapStack::new(256 * 1024).unwrap();
-        let write_fd = write.as_raw_fd() as usize;
+        let write_fd = write.as_raw_fd();
         let panic_in_the_child = move || {
-            if !move_fd(write_fd, 2) {
+            // SAFETY: the write end stays open in the child until it
+            // ends; fd 2 is the child's copy, nothing else uses it there.
+            if unsafe { syscall::dup3(BorrowedFd::borrow_raw(write_fd), 2) }.is_err() {
                 return 100;
             }
             // The harness captures the default hook's output: print to fd 2.

@@ -77,14 +77,14 @@ impl TimeOffsets {
         // SAFETY: a namespace flag, which changes no memory, fds or threads.
         unsafe { syscall::unshare(CloneFlags::NEWTIME.bits()) }?;
         write_offsets(&OffsetsText::new(self))?;
-        let namespace = syscall::open(b"/proc/self/ns/time_for_children\0", O_RDONLY)?;
+        let namespace = syscall::open(c"/proc/self/ns/time_for_children", O_RDONLY)?;
         syscall::setns(namespace.as_fd(), CloneFlags::NEWTIME.bits() as c_int)
     }
 }
 
 /// Writes both offsets to our `time_for_children` in one write(2).
 fn write_offsets(text: &OffsetsText) -> Result<()> {
-    let fd = syscall::open(b"/proc/self/timens_offsets\0", O_WRONLY)?;
+    let fd = syscall::open(c"/proc/self/timens_offsets", O_WRONLY)?;
     match syscall::write(fd.as_fd(), text.as_bytes())? {
         written if written == text.len => Ok(()),
         _ => Err(Errno::EIO),

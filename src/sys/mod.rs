@@ -21,4 +21,8 @@ pub(crate) mod signals;
 pub(crate) mod syscall;
 
 pub use signals::{set_default_action, set_mask, SigSet, ALL_SIGNALS};
-pub use syscall::{effective_ids, exit_group};
+pub use syscall::{
+    chdir, chroot, dup3, effective_capabilities, effective_ids, exit_group, getpid, kill,
+    mmap_anonymous, mount, open, power_off, read, read_file, sethostname, syscall, uname, wait4,
+    write, write_all, Utsname,
+};

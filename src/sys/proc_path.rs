@@ -3,6 +3,7 @@
 use crate::pid_t;
 use crate::sys::decimal::decimal;
 use crate::sys::errno::{Errno, Result};
+use core::ffi::CStr;
 
 /// Room for `/proc/<10 digits>/` and the longest tail this crate uses.
 const CAPACITY: usize = 48;
@@ -36,14 +37,16 @@ impl ProcPath {
         Ok(ProcPath { bytes })
     }
 
-    /// The path with its NUL.
-    pub(crate) fn as_bytes_with_nul(&self) -> &[u8] {
+    /// The path.
+    pub(crate) fn as_c_str(&self) -> &CStr {
         let len = self
             .bytes
             .iter()
             .position(|&b| b == 0)
             .unwrap_or(CAPACITY - 1);
-        &self.bytes[..=len]
+        // SAFETY: `new` leaves the last byte 0, so the slice ends at its
+        // first NUL, which it holds.
+        unsafe { CStr::from_bytes_with_nul_unchecked(&self.bytes[..=len]) }
     }
 }
 
@@ -53,8 +56,9 @@ mod tests {
 
     #[test]
     fn proc_paths_are_built_for_self_and_for_any_pid() {
-        let path =
-            |pid, tail: &[&[u8]]| ProcPath::new(pid, tail).map(|p| p.as_bytes_with_nul().to_vec());
+        let path = |pid, tail: &[&[u8]]| {
+            ProcPath::new(pid, tail).map(|p| p.as_c_str().to_bytes_with_nul().to_vec())
+        };
         extern crate std;
         use std::vec::Vec;
         let want = |s: &str| -> Result<Vec<u8>> { Ok([s.as_bytes(), b"\0"].concat()) };

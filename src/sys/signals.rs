@@ -2,10 +2,9 @@
 //! handles them: block everything across the clone, reset caught signals to
 //! their default in the child, restore the mask.
 
-use crate::sys::errno::Errno;
+use crate::sys::syscall::syscall;
 use core::ffi::{c_int, c_ulong};
 use core::mem::size_of;
-use core::ptr;
 use linux_raw_sys::general as k;
 use static_assertions::const_assert_eq;
 
@@ -48,16 +47,14 @@ const LAST_SIGNAL: usize = 64;
 /// valid and of the kernel's size.
 pub fn set_mask(mask: SigSet) -> SigSet {
     let mut old: SigSet = 0;
+    let args = [
+        k::SIG_SETMASK as usize,
+        &mask as *const SigSet as usize,
+        &mut old as *mut SigSet as usize,
+        size_of::<SigSet>(),
+    ];
     // SAFETY: both sets are valid 8-byte words for the kernel to read and write.
-    unsafe {
-        sc::syscall4(
-            k::__NR_rt_sigprocmask as usize,
-            k::SIG_SETMASK as usize,
-            &mask as *const SigSet as usize,
-            &mut old as *mut SigSet as usize,
-            size_of::<SigSet>(),
-        )
-    };
+    let _ = unsafe { syscall(k::__NR_rt_sigprocmask, args) };
     old
 }
 
@@ -70,17 +67,10 @@ pub const ALL_SIGNALS: SigSet = !0;
 pub(crate) fn reset_caught_handlers() {
     for signal in 1..=LAST_SIGNAL {
         let mut old = KernelSigaction::DEFAULT;
+        let args = [signal, 0, &mut old as *mut _ as usize, size_of::<SigSet>()];
         // SAFETY: a null new action only reads the old one into `old`.
-        let ret = unsafe {
-            sc::syscall4(
-                k::__NR_rt_sigaction as usize,
-                signal,
-                0,
-                &mut old as *mut _ as usize,
-                size_of::<SigSet>(),
-            )
-        };
-        if Errno::from_syscall(ret).is_err() || old.handler == SIG_DFL || old.handler == SIG_IGN {
+        let ret = unsafe { syscall(k::__NR_rt_sigaction, args) };
+        if ret.is_err() || old.handler == SIG_DFL || old.handler == SIG_IGN {
             continue;
         }
         set_default_action(signal as c_int);
@@ -91,15 +81,12 @@ pub(crate) fn reset_caught_handlers() {
 /// no flags, nothing blocked); a number that is no signal, or one whose
 /// action cannot change (`SIGKILL`, `SIGSTOP`), is left as it is.
 pub fn set_default_action(signal: c_int) {
-    let default = &KernelSigaction::DEFAULT;
+    let default = &KernelSigaction::DEFAULT as *const _ as usize;
     // SAFETY: `default` is a valid sigaction; no old action is asked for.
-    unsafe {
-        sc::syscall4(
-            k::__NR_rt_sigaction as usize,
-            signal as usize,
-            default as *const _ as usize,
-            ptr::null::<u8>() as usize,
-            size_of::<SigSet>(),
+    let _ = unsafe {
+        syscall(
+            k::__NR_rt_sigaction,
+            [signal as usize, default, 0, size_of::<SigSet>()],
         )
     };
 }
@@ -114,19 +101,21 @@ pub(crate) fn abort_self() -> ! {
     let abort = k::SIGABRT as usize;
     set_default_action(abort as c_int);
     let unblock: SigSet = 1 << (abort - 1);
+    let unblock = [
+        k::SIG_UNBLOCK as usize,
+        &unblock as *const SigSet as usize,
+        0,
+        size_of::<SigSet>(),
+    ];
     // SAFETY: `unblock` is a valid signal set; no old mask is asked for.
-    // getpid, gettid and tgkill read no memory.
+    // gettid and tgkill read no memory.
     unsafe {
-        sc::syscall4(
-            k::__NR_rt_sigprocmask as usize,
-            k::SIG_UNBLOCK as usize,
-            &unblock as *const SigSet as usize,
-            0,
-            size_of::<SigSet>(),
+        let _ = syscall(k::__NR_rt_sigprocmask, unblock);
+        let tid = syscall(k::__NR_gettid, []).unwrap_or(0);
+        let _ = syscall(
+            k::__NR_tgkill,
+            [crate::sys::syscall::getpid() as usize, tid, abort],
         );
-        let pid = sc::syscall0(k::__NR_getpid as usize);
-        let tid = sc::syscall0(k::__NR_gettid as usize);
-        sc::syscall3(k::__NR_tgkill as usize, pid, tid, abort);
     }
     crate::sys::syscall::exit_group(128 + abort as c_int)
 }

@@ -1,30 +1,64 @@
-//! The one place that calls the kernel (besides the clone trampolines): thin,
-//! typed wrappers over `sc`'s raw syscalls that decode `-errno` into [`Errno`].
+//! The one place that calls the kernel (besides the clone trampolines):
+//! [`syscall`], the raw entry that decodes `-errno` into [`Errno`], and the
+//! typed wrappers over it that the crate and its programs share.
 
 use crate::pid_t;
 use crate::sys::errno::{Errno, Result};
 use crate::sys::fd::{BorrowedFd, OwnedFd};
-use core::ffi::c_int;
+use core::ffi::{c_int, CStr};
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
-use sc::{syscall1, syscall2, syscall3, syscall4, syscall6};
 
-/// `mmap(NULL, len, prot, flags, -1, 0)` for anonymous memory.
-pub(crate) fn mmap_anonymous(len: usize, prot: u32, flags: u32) -> Result<*mut u8> {
+/// Makes system call `nr` (a `__NR_*` number) with `args`, at most six,
+/// and decodes its return: a value in -4095..=-1 is the errno.
+///
+/// The typed wrappers of this module cover what the crate and its programs
+/// share; this is for a program's own rare calls (`reboot`, an `ioctl`).
+///
+/// # Safety
+///
+/// The call's own contract: every pointer among `args` is valid for what
+/// the kernel reads or writes through it, and the call changes nothing
+/// Rust relies on (no unmapping of live memory, no `clone`, no closing of
+/// a descriptor something else owns).
+///
+/// # Errors
+///
+/// The kernel's errno.
+#[inline(always)]
+pub unsafe fn syscall<const N: usize>(nr: u32, args: [usize; N]) -> Result<usize> {
+    const { assert!(N <= 6, "a system call takes at most six arguments") };
+    let nr = nr as usize;
+    let a = |i: usize| args[i];
+    // SAFETY: the caller's contract. Only the registers the call reads are
+    // set: the match is resolved at compile time.
+    let ret = unsafe {
+        match N {
+            0 => sc::syscall0(nr),
+            1 => sc::syscall1(nr, a(0)),
+            2 => sc::syscall2(nr, a(0), a(1)),
+            3 => sc::syscall3(nr, a(0), a(1), a(2)),
+            4 => sc::syscall4(nr, a(0), a(1), a(2), a(3)),
+            5 => sc::syscall5(nr, a(0), a(1), a(2), a(3), a(4)),
+            _ => sc::syscall6(nr, a(0), a(1), a(2), a(3), a(4), a(5)),
+        }
+    };
+    Errno::from_syscall(ret)
+}
+
+/// `mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0)`: fresh zeroed
+/// memory; `MAP_SHARED` in `flags` shares it with every child forked
+/// afterwards.
+///
+/// # Errors
+///
+/// `ENOMEM`, or `EINVAL` for a length of 0 or bad flags.
+pub fn mmap_anonymous(len: usize, prot: u32, flags: u32) -> Result<*mut u8> {
+    let flags = (flags | k::MAP_ANONYMOUS) as usize;
     // SAFETY: an anonymous mapping at an address the kernel picks touches no
     // existing memory.
-    let ret = unsafe {
-        syscall6(
-            k::__NR_mmap as usize,
-            0,
-            len,
-            prot as usize,
-            (flags | k::MAP_ANONYMOUS) as usize,
-            -1isize as usize,
-            0,
-        )
-    };
-    Errno::from_syscall(ret).map(|addr| addr as *mut u8)
+    unsafe { syscall(k::__NR_mmap, [0, len, prot as usize, flags, usize::MAX, 0]) }
+        .map(|addr| addr as *mut u8)
 }
 
 /// `munmap(addr, len)`.
@@ -34,8 +68,7 @@ pub(crate) fn mmap_anonymous(len: usize, prot: u32, flags: u32) -> Result<*mut u
 /// Nothing may use `[addr, addr + len)` afterwards.
 pub(crate) unsafe fn munmap(addr: *mut u8, len: usize) -> Result<()> {
     // SAFETY: the caller gives up the range.
-    let ret = unsafe { syscall2(k::__NR_munmap as usize, addr as usize, len) };
-    Errno::from_syscall(ret).map(drop)
+    unsafe { syscall(k::__NR_munmap, [addr as usize, len]) }.map(drop)
 }
 
 /// `mprotect(addr, len, prot)`.
@@ -45,82 +78,84 @@ pub(crate) unsafe fn munmap(addr: *mut u8, len: usize) -> Result<()> {
 /// Nothing may rely on the old protection of `[addr, addr + len)`.
 pub(crate) unsafe fn mprotect(addr: *mut u8, len: usize, prot: u32) -> Result<()> {
     // SAFETY: the caller owns the range and its protection.
-    let ret = unsafe { syscall3(k::__NR_mprotect as usize, addr as usize, len, prot as usize) };
-    Errno::from_syscall(ret).map(drop)
+    unsafe { syscall(k::__NR_mprotect, [addr as usize, len, prot as usize]) }.map(drop)
 }
 
-/// `wait4(pid, &status, options, NULL)`: returns the pid and the raw status word.
-pub(crate) fn wait4(pid: pid_t, options: u32) -> Result<(pid_t, c_int)> {
+/// `wait4(pid, &status, options, NULL)`, retrying `EINTR`: the pid of the
+/// child that changed state (0 with `WNOHANG` when none has) and its raw
+/// status word ([`ExitStatus::from_raw`](crate::ExitStatus::from_raw)
+/// decodes it).
+///
+/// # Errors
+///
+/// `ECHILD` when no child matches `pid`, `EINVAL` for bad options.
+pub fn wait4(pid: pid_t, options: u32) -> Result<(pid_t, c_int)> {
     let mut status: c_int = 0;
+    let status_ptr = &mut status as *mut c_int as usize;
     loop {
         // SAFETY: `status` is a valid place for the kernel to write one int.
-        let ret = unsafe {
-            syscall4(
-                k::__NR_wait4 as usize,
-                pid as isize as usize,
-                &mut status as *mut c_int as usize,
-                options as usize,
-                0,
+        match unsafe {
+            syscall(
+                k::__NR_wait4,
+                [pid as usize, status_ptr, options as usize, 0],
             )
-        };
-        match Errno::from_syscall(ret) {
+        } {
             Err(Errno::EINTR) => continue,
             result => return result.map(|pid| (pid as pid_t, status)),
         }
     }
 }
 
-/// `kill(pid, sig)`.
-pub(crate) fn kill(pid: pid_t, sig: c_int) -> Result<()> {
+/// `kill(pid, signal)`.
+///
+/// # Errors
+///
+/// `ESRCH` (no such process), `EPERM`, `EINVAL` (no such signal).
+pub fn kill(pid: pid_t, signal: c_int) -> Result<()> {
     // SAFETY: kill reads no memory.
-    let ret = unsafe {
-        syscall2(
-            k::__NR_kill as usize,
-            pid as isize as usize,
-            sig as isize as usize,
-        )
-    };
-    Errno::from_syscall(ret).map(drop)
+    unsafe { syscall(k::__NR_kill, [pid as usize, signal as usize]) }.map(drop)
+}
+
+/// The caller's process ID (getpid(2)): the kernel's answer, never a C
+/// library's cached one.
+pub fn getpid() -> pid_t {
+    // SAFETY: getpid reads no memory and cannot fail.
+    unsafe { syscall(k::__NR_getpid, []) }.map_or(0, |pid| pid as pid_t)
 }
 
 /// `close(fd)`; errors are ignored, as the fd is gone either way.
 pub(crate) fn close(fd: c_int) {
     // SAFETY: closing a descriptor touches no memory; the caller owned it.
-    unsafe { syscall1(k::__NR_close as usize, fd as usize) };
+    let _ = unsafe { syscall(k::__NR_close, [fd as usize]) };
 }
 
-/// `openat(AT_FDCWD, path, flags | O_CLOEXEC)`; `path` ends with a NUL.
-pub(crate) fn open(path: &[u8], flags: u32) -> Result<OwnedFd> {
-    // Only the last byte is checked: a search for the NUL costs a memchr.
-    if path.last() != Some(&0) {
-        return Err(Errno::EINVAL);
-    }
-    // SAFETY: `path` is NUL-terminated within its bounds.
-    let ret = unsafe {
-        syscall4(
-            k::__NR_openat as usize,
-            k::AT_FDCWD as isize as usize,
-            path.as_ptr() as usize,
-            (flags | k::O_CLOEXEC) as usize,
-            0,
-        )
-    };
-    // SAFETY: a fresh descriptor that nothing else owns.
-    Errno::from_syscall(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as c_int) })
+/// `openat(AT_FDCWD, path, flags | O_CLOEXEC)`; a file it creates gets mode
+/// 0644.
+///
+/// # Errors
+///
+/// What openat(2) answers: `ENOENT`, `EACCES`, `EMFILE`, ...
+pub fn open(path: &CStr, flags: u32) -> Result<OwnedFd> {
+    let args = [
+        k::AT_FDCWD as usize,
+        path.as_ptr() as usize,
+        (flags | k::O_CLOEXEC) as usize,
+        0o644,
+    ];
+    // SAFETY: `path` is NUL-terminated; the new descriptor is nobody else's.
+    unsafe { syscall(k::__NR_openat, args).map(|fd| OwnedFd::from_raw_fd(fd as c_int)) }
 }
 
 /// The device and inode numbers of the file `fd` refers to (fstat(2)).
 pub(crate) fn file_identity(fd: BorrowedFd<'_>) -> Result<(u64, u64)> {
     let mut stat = MaybeUninit::<k::stat>::uninit();
     // SAFETY: the kernel fills the whole `struct stat` on success.
-    let ret = unsafe {
-        syscall2(
-            k::__NR_fstat as usize,
-            fd.as_raw_fd() as usize,
-            stat.as_mut_ptr() as usize,
+    unsafe {
+        syscall(
+            k::__NR_fstat,
+            [fd.as_raw_fd() as usize, stat.as_mut_ptr() as usize],
         )
-    };
-    Errno::from_syscall(ret)?;
+    }?;
     // SAFETY: fstat succeeded, so `stat` is initialized.
     let stat = unsafe { stat.assume_init() };
     Ok((stat.st_dev, stat.st_ino))
@@ -134,21 +169,13 @@ pub(crate) fn file_identity(fd: BorrowedFd<'_>) -> Result<(u64, u64)> {
 /// `CLONE_THREAD` changes what the calling thread shares with others.
 pub(crate) unsafe fn unshare(flags: u64) -> Result<()> {
     // SAFETY: the caller answers for the flags.
-    let ret = unsafe { syscall1(k::__NR_unshare as usize, flags as usize) };
-    Errno::from_syscall(ret).map(drop)
+    unsafe { syscall(k::__NR_unshare, [flags as usize]) }.map(drop)
 }
 
 /// `setns(fd, nstype)`.
 pub(crate) fn setns(fd: BorrowedFd<'_>, nstype: c_int) -> Result<()> {
     // SAFETY: setns reads no memory; it moves only the calling thread.
-    let ret = unsafe {
-        syscall2(
-            k::__NR_setns as usize,
-            fd.as_raw_fd() as usize,
-            nstype as isize as usize,
-        )
-    };
-    Errno::from_syscall(ret).map(drop)
+    unsafe { syscall(k::__NR_setns, [fd.as_raw_fd() as usize, nstype as usize]) }.map(drop)
 }
 
 /// `waitid(idtype, id, &info, WEXITED | options, NULL)` for a child that
@@ -156,19 +183,16 @@ pub(crate) fn setns(fd: BorrowedFd<'_>, nstype: c_int) -> Result<()> {
 pub(crate) fn waitid(idtype: u32, id: c_int, options: u32) -> Result<(c_int, c_int)> {
     // siginfo_t is 128 bytes; for SIGCHLD, si_code is at byte 8 and si_status at byte 24.
     let mut info = [0 as c_int; 32];
+    let args = [
+        idtype as usize,
+        id as usize,
+        info.as_mut_ptr() as usize,
+        (k::WEXITED | options) as usize,
+        0,
+    ];
     loop {
         // SAFETY: `info` has room for the kernel's 128-byte siginfo_t.
-        let ret = unsafe {
-            sc::syscall5(
-                k::__NR_waitid as usize,
-                idtype as usize,
-                id as usize,
-                info.as_mut_ptr() as usize,
-                (k::WEXITED | options) as usize,
-                0,
-            )
-        };
-        match Errno::from_syscall(ret) {
+        match unsafe { syscall(k::__NR_waitid, args) } {
             Err(Errno::EINTR) => continue,
             result => return result.map(|_| (info[2], info[6])),
         }
@@ -178,85 +202,283 @@ pub(crate) fn waitid(idtype: u32, id: c_int, options: u32) -> Result<(c_int, c_i
 /// `pidfd_send_signal(pidfd, sig, NULL, 0)`.
 pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: c_int) -> Result<()> {
     // SAFETY: a null siginfo makes the kernel build one; no memory is read.
-    let ret = unsafe {
-        syscall4(
-            k::__NR_pidfd_send_signal as usize,
-            pidfd.as_raw_fd() as usize,
-            sig as isize as usize,
-            0,
-            0,
+    unsafe {
+        syscall(
+            k::__NR_pidfd_send_signal,
+            [pidfd.as_raw_fd() as usize, sig as usize, 0, 0],
         )
-    };
-    Errno::from_syscall(ret).map(drop)
+    }
+    .map(drop)
 }
 
-/// `write(fd, data)`, once: returns how much the kernel took.
-pub(crate) fn write(fd: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
+/// `write(fd, data)`, once: how much the kernel took.
+///
+/// # Errors
+///
+/// What write(2) answers: `EBADF`, `EPIPE`, `EINTR`, ...
+pub fn write(fd: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
+    let args = [fd.as_raw_fd() as usize, data.as_ptr() as usize, data.len()];
     // SAFETY: the kernel reads at most `data.len()` bytes of `data`.
-    let ret = unsafe {
-        syscall3(
-            k::__NR_write as usize,
-            fd.as_raw_fd() as usize,
-            data.as_ptr() as usize,
-            data.len(),
-        )
-    };
-    Errno::from_syscall(ret)
+    unsafe { syscall(k::__NR_write, args) }
 }
 
-/// `read(fd, buf)`, once, retrying `EINTR`: returns how much was read.
-pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
+/// Writes all of `data` to `fd`, retrying short writes and `EINTR`.
+///
+/// # Errors
+///
+/// The first error other than `EINTR`; `EIO` if the kernel takes nothing.
+pub fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> Result<()> {
+    while !data.is_empty() {
+        match write(fd, data) {
+            Ok(0) => return Err(Errno::EIO),
+            Ok(n) => data = &data[n..],
+            Err(Errno::EINTR) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+/// `read(fd, buf)`, once, retrying `EINTR`: how much was read (0 at the
+/// end of the file).
+///
+/// # Errors
+///
+/// What read(2) answers: `EBADF`, `EISDIR`, ...
+pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
+    let args = [
+        fd.as_raw_fd() as usize,
+        buf.as_mut_ptr() as usize,
+        buf.len(),
+    ];
     loop {
         // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-        let ret = unsafe {
-            syscall3(
-                k::__NR_read as usize,
-                fd.as_raw_fd() as usize,
-                buf.as_mut_ptr() as usize,
-                buf.len(),
-            )
-        };
-        match Errno::from_syscall(ret) {
+        match unsafe { syscall(k::__NR_read, args) } {
             Err(Errno::EINTR) => continue,
             result => return result,
         }
     }
 }
 
+/// Reads the file at `path` into `buf`, as much as fits: the length read.
+///
+/// # Errors
+///
+/// From opening or reading the file.
+pub fn read_file(path: &CStr, buf: &mut [u8]) -> Result<usize> {
+    let fd = open(path, k::O_RDONLY)?;
+    let mut len = 0;
+    while len < buf.len() {
+        match read(fd.as_fd(), &mut buf[len..])? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    Ok(len)
+}
+
 /// `pipe2(O_CLOEXEC)`: the read end, then the write end.
 pub(crate) fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as c_int; 2];
     // SAFETY: the kernel writes two ints into `fds`.
-    let ret = unsafe {
-        syscall2(
-            k::__NR_pipe2 as usize,
-            fds.as_mut_ptr() as usize,
-            k::O_CLOEXEC as usize,
+    unsafe {
+        syscall(
+            k::__NR_pipe2,
+            [fds.as_mut_ptr() as usize, k::O_CLOEXEC as usize],
         )
-    };
-    Errno::from_syscall(ret)?;
+    }?;
     // SAFETY: two fresh descriptors that nothing else owns.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
+/// `dup3(fd, target, 0)`: `target` now refers to `fd`'s file, without
+/// close-on-exec.
+///
+/// # Safety
+///
+/// `target` is closed first if open: nothing else may own it.
+///
+/// # Errors
+///
+/// `EBADF`, `EINVAL` when `fd` is `target`, `EMFILE`.
+pub unsafe fn dup3(fd: BorrowedFd<'_>, target: c_int) -> Result<()> {
+    // SAFETY: dup3 reads no memory; the caller answers for `target`.
+    unsafe { syscall(k::__NR_dup3, [fd.as_raw_fd() as usize, target as usize, 0]) }.map(drop)
+}
+
 /// The caller's effective user and group IDs (geteuid(2), getegid(2)).
 pub fn effective_ids() -> (u32, u32) {
-    // SAFETY: neither call takes arguments or touches memory.
-    unsafe {
-        (
-            sc::syscall0(k::__NR_geteuid as usize) as u32,
-            sc::syscall0(k::__NR_getegid as usize) as u32,
-        )
-    }
+    // SAFETY: neither call reads memory or fails.
+    let id = |nr| unsafe { syscall(nr, []) }.map_or(u32::MAX, |id| id as u32);
+    (id(k::__NR_geteuid), id(k::__NR_getegid))
 }
 
 /// `pidfd_open(pid, 0)` (Linux 5.3+): a close-on-exec pidfd for `pid`.
 /// Errors: `ESRCH` (no such process), `EINVAL`, `EMFILE`, `ENFILE`, `ENOMEM`.
 pub(crate) fn pidfd_open(pid: pid_t) -> Result<OwnedFd> {
-    // SAFETY: pidfd_open reads no memory.
-    let ret = unsafe { syscall2(k::__NR_pidfd_open as usize, pid as isize as usize, 0) };
-    // SAFETY: a fresh descriptor that nothing else owns.
-    Errno::from_syscall(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as c_int) })
+    // SAFETY: pidfd_open reads no memory; the new descriptor is nobody else's.
+    unsafe {
+        syscall(k::__NR_pidfd_open, [pid as usize, 0]).map(|fd| OwnedFd::from_raw_fd(fd as c_int))
+    }
+}
+
+/// `execve(path, argv, envp)`: returns only on failure.
+///
+/// # Safety
+///
+/// `argv` and `envp` are null-terminated arrays of NUL-terminated strings,
+/// alive across the call.
+pub(crate) unsafe fn execve(path: &CStr, argv: *const *const u8, envp: *const *const u8) -> Errno {
+    let args = [path.as_ptr() as usize, argv as usize, envp as usize];
+    // SAFETY: the caller's contract.
+    unsafe { syscall(k::__NR_execve, args) }
+        .err()
+        .unwrap_or(Errno::EINVAL)
+}
+
+/// `mount(source, target, fstype, flags, data)`: `None` passes a null
+/// pointer (a propagation change or a remount needs no source or type).
+///
+/// # Errors
+///
+/// What mount(2) answers: `EPERM` without `CAP_SYS_ADMIN` in the mount
+/// namespace's user namespace, `ENOENT`, `EINVAL`, ...
+pub fn mount(
+    source: Option<&CStr>,
+    target: &CStr,
+    fstype: Option<&CStr>,
+    flags: u32,
+    data: Option<&CStr>,
+) -> Result<()> {
+    let ptr = |s: Option<&CStr>| s.map_or(0, |s| s.as_ptr() as usize);
+    let args = [
+        ptr(source),
+        target.as_ptr() as usize,
+        ptr(fstype),
+        flags as usize,
+        ptr(data),
+    ];
+    // SAFETY: every pointer is a NUL-terminated string or null.
+    unsafe { syscall(k::__NR_mount, args) }.map(drop)
+}
+
+/// `sethostname(name)`: the UTS namespace's hostname.
+///
+/// # Errors
+///
+/// `EPERM` without `CAP_SYS_ADMIN` in the UTS namespace's user namespace,
+/// `EINVAL` for more than 64 bytes.
+pub fn sethostname(name: &[u8]) -> Result<()> {
+    // SAFETY: the kernel reads `name.len()` bytes of `name`.
+    unsafe { syscall(k::__NR_sethostname, [name.as_ptr() as usize, name.len()]) }.map(drop)
+}
+
+/// `chroot(dir)`.
+///
+/// # Errors
+///
+/// `EPERM` without `CAP_SYS_CHROOT`, `ENOENT`, `ENOTDIR`, ...
+pub fn chroot(dir: &CStr) -> Result<()> {
+    // SAFETY: `dir` is NUL-terminated.
+    unsafe { syscall(k::__NR_chroot, [dir.as_ptr() as usize]) }.map(drop)
+}
+
+/// `chdir(dir)`.
+///
+/// # Errors
+///
+/// `ENOENT`, `ENOTDIR`, `EACCES`, ...
+pub fn chdir(dir: &CStr) -> Result<()> {
+    // SAFETY: `dir` is NUL-terminated.
+    unsafe { syscall(k::__NR_chdir, [dir.as_ptr() as usize]) }.map(drop)
+}
+
+/// What uname(2) tells: `struct new_utsname`, six NUL-padded fields.
+#[derive(Clone)]
+pub struct Utsname {
+    fields: [[u8; 65]; 6],
+}
+
+impl Utsname {
+    fn field(&self, index: usize) -> &[u8] {
+        let field = &self.fields[index];
+        let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+        &field[..len]
+    }
+
+    /// The hostname of the caller's UTS namespace.
+    pub fn nodename(&self) -> &[u8] {
+        self.field(1)
+    }
+
+    /// The kernel's release, `6.1.0-18-amd64`.
+    pub fn release(&self) -> &[u8] {
+        self.field(2)
+    }
+
+    /// The release's first two numbers, (6, 1) for `6.1.0-18-amd64`: for
+    /// reports and test expectations; what the kernel supports is asked
+    /// of the kernel, not compared with a version.
+    pub fn release_numbers(&self) -> (u32, u32) {
+        let mut numbers = self.release().split(|b| !b.is_ascii_digit()).map(|digits| {
+            digits.iter().fold(0u32, |n, d| {
+                n.wrapping_mul(10).wrapping_add(u32::from(d - b'0'))
+            })
+        });
+        (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0))
+    }
+}
+
+/// uname(2): the kernel's release and the UTS namespace's names.
+pub fn uname() -> Utsname {
+    let mut uts = Utsname {
+        fields: [[0; 65]; 6],
+    };
+    // SAFETY: the kernel writes one `struct new_utsname`; it cannot fail with a valid pointer.
+    let _ = unsafe { syscall(k::__NR_uname, [uts.fields.as_mut_ptr() as usize]) };
+    uts
+}
+
+/// The calling thread's effective capability set (capget(2), version 3), a
+/// bit per `CAP_*` number; 0 if the kernel does not answer.
+pub fn effective_capabilities() -> u64 {
+    let mut header = k::__user_cap_header_struct {
+        version: k::_LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let empty = k::__user_cap_data_struct {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    };
+    let mut data = [empty; 2];
+    let args = [&mut header as *mut _ as usize, data.as_mut_ptr() as usize];
+    // SAFETY: version 3 has the kernel write two data structs.
+    match unsafe { syscall(k::__NR_capget, args) } {
+        Ok(_) => u64::from(data[0].effective) | u64::from(data[1].effective) << 32,
+        Err(_) => 0,
+    }
+}
+
+/// Syncs the filesystems and powers the machine off (reboot(2)), as an init
+/// does at its end.
+///
+/// # Errors
+///
+/// `EPERM` without `CAP_SYS_BOOT` in the initial user namespace; in a PID
+/// namespace other than the first, the kernel ends its init instead.
+pub fn power_off() -> Errno {
+    let args = [
+        k::LINUX_REBOOT_MAGIC1 as usize,
+        k::LINUX_REBOOT_MAGIC2 as usize,
+        k::LINUX_REBOOT_CMD_POWER_OFF as usize,
+        0,
+    ];
+    // SAFETY: sync and reboot take plain values.
+    unsafe {
+        let _ = syscall(k::__NR_sync, []);
+        syscall(k::__NR_reboot, args).err().unwrap_or(Errno::EINVAL)
+    }
 }
 
 /// Ends the calling process, every thread of it, with `status`
@@ -264,6 +486,6 @@ pub(crate) fn pidfd_open(pid: pid_t) -> Result<OwnedFd> {
 /// flushed.
 pub fn exit_group(status: c_int) -> ! {
     // SAFETY: exit_group reads no memory and does not return.
-    unsafe { syscall1(k::__NR_exit_group as usize, status as usize) };
+    let _ = unsafe { syscall(k::__NR_exit_group, [status as usize]) };
     unreachable!()
 }

@@ -13,10 +13,10 @@
 #![no_std]
 #![no_main]
 
-use core::ffi::{c_int, CStr};
+use core::ffi::c_int;
 use linux_raw_sys::general as k;
-use nsclone::sys::exit_group;
-use nsclone::{spawn, CloneFlags, Errno, ExitStatus, StaticStack};
+use nsclone::sys::{exit_group, getpid, mount, power_off, sethostname, wait4, write_all};
+use nsclone::{spawn, BorrowedFd, CloneFlags, Errno, ExitStatus, StaticStack};
 
 nsclone::entry_point!(main);
 // memcpy, memset and friends, which compiled Rust calls and a libc would provide.
@@ -30,7 +30,7 @@ const HOSTNAME: &[u8] = b"tiny";
 extern "C" fn main(_sp: *const usize) -> ! {
     let is_init = getpid() == 1;
     // An init finds no /proc; elsewhere it is already there (EBUSY is fine).
-    let _ = mount(c"proc", c"/proc", c"proc");
+    let _ = mount(Some(c"proc"), c"/proc", Some(c"proc"), 0, None);
     let flags = CloneFlags::NEWPID | CloneFlags::NEWUTS | CloneFlags::NEWNS | CloneFlags::NEWIPC;
     // SAFETY: no C library is linked and `child` makes raw syscalls only,
     // a few frames deep on a 64 KiB stack.
@@ -55,7 +55,7 @@ extern "C" fn main(_sp: *const usize) -> ! {
         }
     };
     if is_init {
-        power_off();
+        let _ = power_off();
     }
     exit_group(code)
 }
@@ -74,77 +74,16 @@ fn child() -> c_int {
 
 /// Writes the pieces and a newline to stdout (the console, for an init).
 fn say(pieces: &[&[u8]]) {
+    // SAFETY: fd 1 stays open for the whole run; nothing closes it.
+    let stdout = unsafe { BorrowedFd::borrow_raw(1) };
     for piece in pieces.iter().chain([&b"\n"[..]].iter()) {
-        // SAFETY: the kernel reads `piece.len()` bytes of `piece`.
-        unsafe {
-            sc::syscall3(
-                k::__NR_write as usize,
-                1,
-                piece.as_ptr() as usize,
-                piece.len(),
-            )
-        };
+        let _ = write_all(stdout, piece);
     }
-}
-
-fn getpid() -> c_int {
-    // SAFETY: getpid takes no arguments.
-    unsafe { sc::syscall0(k::__NR_getpid as usize) as c_int }
-}
-
-fn mount(source: &CStr, target: &CStr, fstype: &CStr) -> Result<(), Errno> {
-    // SAFETY: every pointer is a NUL-terminated string; no data.
-    Errno::from_syscall(unsafe {
-        sc::syscall5(
-            k::__NR_mount as usize,
-            source.as_ptr() as usize,
-            target.as_ptr() as usize,
-            fstype.as_ptr() as usize,
-            0,
-            0,
-        )
-    })
-    .map(drop)
-}
-
-fn sethostname(name: &[u8]) -> Result<(), Errno> {
-    // SAFETY: the kernel reads `name.len()` bytes of `name`.
-    Errno::from_syscall(unsafe {
-        sc::syscall2(
-            k::__NR_sethostname as usize,
-            name.as_ptr() as usize,
-            name.len(),
-        )
-    })
-    .map(drop)
 }
 
 /// What an init does all day: collect orphans that have ended.
 fn reap_orphans() {
-    // SAFETY: wait4 with no status pointer writes nothing.
-    while let Ok(1..) = Errno::from_syscall(unsafe {
-        sc::syscall4(
-            k::__NR_wait4 as usize,
-            -1isize as usize,
-            0,
-            (k::WNOHANG | k::__WALL) as usize,
-            0,
-        )
-    }) {}
-}
-
-fn power_off() {
-    // SAFETY: sync and reboot take plain values.
-    unsafe {
-        sc::syscall0(k::__NR_sync as usize);
-        sc::syscall4(
-            k::__NR_reboot as usize,
-            k::LINUX_REBOOT_MAGIC1 as usize,
-            k::LINUX_REBOOT_MAGIC2 as usize,
-            k::LINUX_REBOOT_CMD_POWER_OFF as usize,
-            0,
-        );
-    }
+    while let Ok((1.., _)) = wait4(-1, k::WNOHANG | k::__WALL) {}
 }
 
 #[panic_handler]

@@ -90,7 +90,7 @@ impl<'a> Launch<'a> {
             Propagation::Shared => k::MS_SHARED,
             Propagation::Unchanged => return,
         };
-        if let Err(err) = sys::mount(c"none", c"/", None, k::MS_REC | flag) {
+        if let Err(err) = sys::mount(None, c"/", None, k::MS_REC | flag, None) {
             fail(b"cannot change the propagation of /", err);
         }
     }
@@ -110,7 +110,13 @@ impl<'a> Launch<'a> {
         }
         if let Some(dir) = options.mount_proc {
             let proc_flags = k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC;
-            if let Err(err) = sys::mount(c"proc", dir.as_cstr(), Some(c"proc"), proc_flags) {
+            if let Err(err) = sys::mount(
+                Some(c"proc"),
+                dir.as_cstr(),
+                Some(c"proc"),
+                proc_flags,
+                None,
+            ) {
                 fail_on(b"cannot mount proc on ", dir, err);
             }
         }

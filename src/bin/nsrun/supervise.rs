@@ -6,6 +6,7 @@ use crate::sys::{self, SigSet};
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicI32, Ordering};
 use linux_raw_sys::general as k;
+use nsclone::ExitStatus;
 
 /// The signals passed on to the program, as init systems and `docker --init` do.
 const FORWARDED: [u32; 6] = [
@@ -65,9 +66,9 @@ pub fn wait_for(program: c_int) -> c_int {
 /// Ends nsrun the way a wait status says the program ended: the same exit
 /// code, or death by the same signal (so a shell sees 128+n).
 pub fn end_like(status: c_int) -> ! {
-    match status & 0x7f {
-        0 => sys::exit_group((status >> 8) & 0xff),
-        signal => {
+    match ExitStatus::from_raw(status) {
+        ExitStatus::Exited(code) => sys::exit_group(code),
+        ExitStatus::Signaled(signal) => {
             sys::set_default_action(signal);
             sys::set_mask(!bit(signal as u32));
             let _ = sys::kill(sys::getpid(), signal);
