@@ -10,6 +10,7 @@ cargo fmt --all --check
 cargo fmt --check --manifest-path fuzz/Cargo.toml
 cargo fmt --check --manifest-path tests/vm/Cargo.toml
 cargo fmt --check --manifest-path examples/tiny-init/Cargo.toml
+cargo fmt --check --manifest-path tests/testkit/Cargo.toml
 
 # nsrun is a no_std binary with its own panic handler and libc shims: it is
 # built without feature `std`, which would link std into it.
@@ -29,5 +30,11 @@ for arch in x86_64 aarch64 riscv64; do
         echo "--- clippy $target ($package)"
         CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/vm" \
             cargo clippy --release --target "$target" --manifest-path "$package/Cargo.toml" -- -D warnings
+    done
+    # The test kit: no_std for the VM runner, with std for the fuzz invariants.
+    for features in --no-default-features --all-features; do
+        echo "--- clippy $target (tests/testkit $features)"
+        CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/testkit" \
+            cargo clippy --target "$target" $features --manifest-path tests/testkit/Cargo.toml -- -D warnings
     done
 done

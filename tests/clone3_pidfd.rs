@@ -5,9 +5,10 @@ mod common;
 
 use common::proc::{no_child_left, read_file, sched_yield};
 use common::seccomp::make_clone3_enosys;
-use common::{check, getpid, in_child, is_root, SharedPage};
+use common::{check, in_child, is_root, SharedPage};
 use core::ffi::{c_int, c_void};
 use linux_raw_sys::general as k;
+use nsclone::sys::getpid;
 use nsclone::{
     ns_id, setns, BorrowedFd, CloneFlags, Errno, Error, ExitStatus, MmapStack, Namespace, Spawn,
     Syscall,

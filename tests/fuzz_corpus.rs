@@ -1,10 +1,8 @@
 //! Replays the checked-in fuzz corpus (`fuzz/corpus/<target>/`) through the
-//! invariants the cargo-fuzz targets check, on stable and without
-//! cargo-fuzz: `fuzz/invariants.rs` is the one copy of that code, included
-//! here and by each target.
+//! invariants the cargo-fuzz targets check (`nsclone_testkit::invariants`),
+//! on stable and without cargo-fuzz.
 
-#[path = "../fuzz/invariants.rs"]
-mod invariants;
+use nsclone_testkit::invariants;
 
 use invariants::kernel::Oracle;
 use invariants::spawn_layout::{self, LayoutInput, REGION};

@@ -6,9 +6,10 @@
 mod common;
 
 use common::proc::{contains, mount, proc_path, read_file, sched_yield, write_file};
-use common::sys::sethostname;
-use common::{geteuid, getpid, hostname, in_child_as_nobody, is_root, ns_inode, NOBODY};
+use common::{geteuid, hostname, in_child_as_nobody, is_root, ns_inode, NOBODY};
 use core::ffi::c_int;
+use nsclone::sys::getpid;
+use nsclone::sys::sethostname;
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack, Namespace, Spawn, Syscall};
 
 /// What the parent sees before the child starts.

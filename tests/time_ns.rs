@@ -5,10 +5,11 @@
 mod common;
 
 use common::proc::{no_child_left, read_file, sched_yield};
-use common::{check, geteuid, getpid, in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
+use common::{check, geteuid, in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
 use core::ffi::{c_char, c_int};
 use core::mem::{align_of_val, size_of_val};
 use linux_raw_sys::general as k;
+use nsclone::sys::getpid;
 use nsclone::{
     spawn, unshare, CStrArray, CloneFlags, Errno, Error, ExitStatus, IdMap, MmapStack, Rule,
     SetGroups, Spawn, Step, Syscall, TimeOffset,

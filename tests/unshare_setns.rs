@@ -3,8 +3,9 @@
 mod common;
 
 use common::proc::sched_yield;
-use common::sys::sethostname;
-use common::{getpid, hostname, in_child, is_root, SharedPage};
+use common::{hostname, in_child, is_root, SharedPage};
+use nsclone::sys::getpid;
+use nsclone::sys::sethostname;
 use nsclone::{
     ns_id, open_ns, setns, spawn, unshare, BorrowedFd, CloneFlags, Errno, Error, ExitStatus,
     MmapStack, Namespace, Rule,

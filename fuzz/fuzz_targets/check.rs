@@ -6,8 +6,7 @@
 //! the bits from 32. Input layout: `FlagsInput` in fuzz/invariants.rs.
 #![no_main]
 
-#[path = "../invariants.rs"]
-mod invariants;
+use nsclone_testkit::invariants;
 
 use invariants::FlagsInput;
 use libfuzzer_sys::fuzz_target;

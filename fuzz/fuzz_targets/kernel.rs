@@ -12,10 +12,7 @@
 //! The kernel's answers feed back to the fuzzer as extra counters.
 #![no_main]
 
-#[path = "../counters.rs"]
-mod counters;
-#[path = "../invariants.rs"]
-mod invariants;
+use nsclone_testkit::invariants;
 
 use invariants::kernel::Oracle;
 use invariants::FlagsInput;
@@ -46,8 +43,8 @@ fuzz_target!(|data: &[u8]| {
         .check
         .err()
         .map_or(0, |e| rule_key(e.rule().message()));
-    counters::hit(1 << 60 | call << 52 | answer << 20 | rule);
+    nsclone_fuzz::hit(1 << 60 | call << 52 | answer << 20 | rule);
     for bit in (0..64).filter(|b| verdict.flags.bits() >> b & 1 != 0) {
-        counters::hit(2 << 60 | call << 52 | answer << 20 | bit);
+        nsclone_fuzz::hit(2 << 60 | call << 52 | answer << 20 | bit);
     }
 });

@@ -4,8 +4,7 @@
 //! back (Display, lowercase, util-linux names) to text with the same bits.
 #![no_main]
 
-#[path = "../invariants.rs"]
-mod invariants;
+use nsclone_testkit::invariants;
 
 use libfuzzer_sys::fuzz_target;
 

@@ -9,10 +9,7 @@
 //! stack intact. Input layout: `LayoutInput` in fuzz/invariants.rs.
 #![no_main]
 
-#[path = "../counters.rs"]
-mod counters;
-#[path = "../invariants.rs"]
-mod invariants;
+use nsclone_testkit::invariants;
 
 use invariants::spawn_layout::{self, LayoutInput, REGION};
 use libfuzzer_sys::fuzz_target;
@@ -42,5 +39,5 @@ fuzz_target!(|data: &[u8]| {
         Some(m) if m >= 0 => 1 + log2(m as u64),
         Some(m) => 64 + log2(m.unsigned_abs()),
     };
-    counters::hit((input.shape as u64) << 24 | (input.mode as u64) << 16 | bucket);
+    nsclone_fuzz::hit((input.shape as u64) << 24 | (input.mode as u64) << 16 | bucket);
 });

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod proc;
-pub mod raw_clone;
 pub mod seccomp;
 pub mod sp_probe;
 pub mod sys;
@@ -13,6 +12,7 @@ pub use sys::check;
 
 use core::ffi::c_int;
 use linux_raw_sys::general as k;
+use nsclone::sys::syscall;
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack};
 
 /// prctl(2) option: whether the process may dump core and owns its /proc files.
@@ -55,11 +55,6 @@ macro_rules! skip_under_qemu_user {
     };
 }
 
-pub fn getpid() -> i32 {
-    // SAFETY: getpid has no arguments.
-    unsafe { sc::syscall0(k::__NR_getpid as usize) as i32 }
-}
-
 pub fn geteuid() -> u32 {
     nsclone::sys::effective_ids().0
 }
@@ -70,11 +65,9 @@ pub fn is_root() -> bool {
 
 /// The nodename from uname(2), NUL-padded.
 pub fn hostname() -> [u8; 65] {
-    let mut uts = [0u8; 6 * 65];
-    // SAFETY: struct new_utsname is six 65-byte fields.
-    unsafe { sc::syscall1(k::__NR_uname as usize, uts.as_mut_ptr() as usize) };
+    let uts = nsclone::sys::uname();
     let mut name = [0; 65];
-    name.copy_from_slice(&uts[65..130]);
+    name[..uts.nodename().len()].copy_from_slice(uts.nodename());
     name
 }
 
@@ -83,17 +76,14 @@ pub fn hostname() -> [u8; 65] {
 pub fn ns_inode(path: &[u8]) -> u64 {
     assert_eq!(path.last(), Some(&0));
     let mut buf = [0u8; 64];
+    let args = [
+        k::AT_FDCWD as usize,
+        path.as_ptr() as usize,
+        buf.as_mut_ptr() as usize,
+        buf.len(),
+    ];
     // SAFETY: `path` is NUL-terminated and `buf` has room for 64 bytes.
-    let len = check(unsafe {
-        sc::syscall4(
-            k::__NR_readlinkat as usize,
-            k::AT_FDCWD as isize as usize,
-            path.as_ptr() as usize,
-            buf.as_mut_ptr() as usize,
-            buf.len(),
-        )
-    })
-    .unwrap_or(0);
+    let len = unsafe { syscall(k::__NR_readlinkat, args) }.unwrap_or(0);
     buf[..len]
         .iter()
         .filter(|b| b.is_ascii_digit())
@@ -103,14 +93,14 @@ pub fn ns_inode(path: &[u8]) -> u64 {
 /// Drops to uid and gid 65534 with no supplementary groups, and stays
 /// dumpable so that uid 65534 still owns its (and its children's) /proc files.
 pub fn become_nobody() -> Result<(), Errno> {
-    // SAFETY: a null list with size 0 clears the supplementary groups.
-    check(unsafe { sc::syscall2(k::__NR_setgroups as usize, 0, 0) })?;
-    // SAFETY: setgid and setuid take plain ids.
-    check(unsafe { sc::syscall1(k::__NR_setgid as usize, NOBODY as usize) })?;
-    // SAFETY: as above.
-    check(unsafe { sc::syscall1(k::__NR_setuid as usize, NOBODY as usize) })?;
-    // SAFETY: PR_SET_DUMPABLE takes a plain value.
-    check(unsafe { sc::syscall2(k::__NR_prctl as usize, PR_SET_DUMPABLE, 1) })?;
+    // SAFETY: a null list with size 0 clears the supplementary groups;
+    // setgid, setuid and PR_SET_DUMPABLE take plain values.
+    unsafe {
+        syscall(k::__NR_setgroups, [0, 0])?;
+        syscall(k::__NR_setgid, [NOBODY as usize])?;
+        syscall(k::__NR_setuid, [NOBODY as usize])?;
+        syscall(k::__NR_prctl, [PR_SET_DUMPABLE, 1])?;
+    }
     Ok(())
 }
 
@@ -178,47 +168,8 @@ impl<T: Copy> SharedPage<T> {
 impl<T: Copy> Drop for SharedPage<T> {
     fn drop(&mut self) {
         // SAFETY: our own mapping, no longer used.
-        unsafe { sc::syscall2(k::__NR_munmap as usize, self.ptr as usize, 4096) };
+        let _ = unsafe { syscall(k::__NR_munmap, [self.ptr as usize, 4096]) };
     }
-}
-
-/// `clone3(args, size_of::<clone_args>())` whose child exits at once with
-/// status 0 (see [`raw_clone::clone_exit_child`]); the parent's raw result.
-///
-/// # Safety
-///
-/// Every pointer in `args` the flags make the kernel write to must be valid
-/// for that write; `stack` and `stack_size` must describe memory nothing else
-/// uses while the child lives.
-pub unsafe fn clone3_exit_child(args: &k::clone_args) -> isize {
-    let size = core::mem::size_of::<k::clone_args>();
-    let args = [core::ptr::from_ref(args) as usize, size, 0, 0, 0];
-    // SAFETY: forwarded from the caller.
-    unsafe { raw_clone::clone_exit_child(k::__NR_clone3 as usize, args) as isize }
-}
-
-/// The raw legacy `clone` with all 64 bits of `flags` (the crate's `clone`
-/// takes a C `int`), in this architecture's argument order; the child exits
-/// at once with status 0. Returns the parent's raw result.
-///
-/// # Safety
-///
-/// `ptid`, `ctid` must be valid for the writes the flags ask for, `stack`
-/// must be null or the top of memory nothing else uses while the child lives.
-pub unsafe fn clone_exit_child(
-    flags: u64,
-    stack: *mut u8,
-    ptid: *mut i32,
-    ctid: *mut i32,
-    tls: *mut u8,
-) -> isize {
-    let (stack, ptid, ctid, tls) = (stack as usize, ptid as usize, ctid as usize, tls as usize);
-    #[cfg(target_arch = "x86_64")]
-    let args = [flags as usize, stack, ptid, ctid, tls];
-    #[cfg(not(target_arch = "x86_64"))]
-    let args = [flags as usize, stack, ptid, tls, ctid];
-    // SAFETY: forwarded from the caller.
-    unsafe { raw_clone::clone_exit_child(k::__NR_clone as usize, args) as isize }
 }
 
 /// The mount point of the cgroup2 hierarchy (NUL-terminated), or

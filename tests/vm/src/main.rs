@@ -1,8 +1,9 @@
 //! The VM tier's runner: `/init` of a QEMU machine booting a real kernel.
 //! It checks, on that kernel, what qemu-user cannot show: every namespace
-//! kind observed from inside (legacy clone and clone3), the libc-style
-//! `clone` contract, CLONE_VM|CLONE_VFORK, pidfds, time offsets, `nsrun` as
-//! a PID-namespace init, and `CloneFlags::check` against the kernel. One
+//! kind observed from inside (legacy clone and clone3), pidfds, time
+//! offsets, `nsrun` as a PID-namespace init, `CloneFlags::check` against
+//! the kernel, and then runs the crate's own test binaries (the `clone`
+//! contract and CLONE_VM|CLONE_VFORK among them). One
 //! line per case on the console (`PASS name` or `FAIL name: why`), then a
 //! summary line that `scripts/test-vm.sh` reads, then it powers off.
 #![no_std]
@@ -16,24 +17,7 @@ mod programs;
 mod setup;
 mod sys;
 
-#[path = "../../common/proc.rs"]
-#[allow(dead_code)]
-mod common_proc;
-#[path = "../../common/sys.rs"]
-mod common_sys;
-#[path = "../../common/kbits.rs"]
-#[allow(dead_code)]
-mod kbits;
-#[path = "../../common/kernel_oracle.rs"]
-mod kernel_oracle;
-#[path = "../../common/raw_clone.rs"]
-mod raw_clone;
-#[path = "../../common/sp_probe.rs"]
-mod sp_probe;
-
 use cases::Tally;
-/// `check` for the shared modules, which reach it through `super`.
-use common_sys::check;
 
 nsclone::entry_point!(main);
 nsclone::libc_shims!();

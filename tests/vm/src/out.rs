@@ -46,7 +46,7 @@ pub fn say(args: fmt::Arguments<'_>) {
     let mut bytes = [0; Line::CAPACITY + 1];
     bytes[..line.len].copy_from_slice(&line.buf[..line.len]);
     bytes[line.len] = b'\n';
-    sys::write_all(1, &bytes[..=line.len]);
+    sys::console(&bytes[..=line.len]);
 }
 
 /// `say!("format", args...)`: one line on the console.

@@ -28,8 +28,8 @@ pub fn machine() -> Outcome {
         (c"/sys/fs/cgroup", c"cgroup2", flags),
     ];
     for (dir, fstype, flags) in mounts {
-        let (source, target) = (fstype.to_bytes_with_nul(), dir.to_bytes_with_nul());
-        let made = sys::mkdir(dir).and_then(|()| sys::mount(source, target, Some(source), flags));
+        let made =
+            sys::mkdir(dir).and_then(|()| sys::mount(Some(fstype), dir, Some(fstype), flags, None));
         ensure!(made.is_ok(), "mount {fstype:?} on {dir:?}: {:?}", made);
     }
     let cgroup = sys::mkdir(c"/sys/fs/cgroup/nsclone-vm")

@@ -1,12 +1,12 @@
 //! `CloneFlags::check` against this kernel over random flag questions,
-//! each asked in a sacrificial process (`tests/common/kernel_oracle.rs`,
+//! each asked in a sacrificial process (`nsclone_testkit::kernel_oracle`,
 //! shared with the fuzz target `kernel`): EINVAL from one exactly when from
 //! the other, or a documented reason (a kernel version difference).
 
 use crate::cases::{Outcome, Tally};
-use crate::kernel_oracle::{Oracle, Verdict};
 use crate::{ensure, fail, say, sys};
 use nsclone::{CloneFlags, Syscall};
+use nsclone_testkit::kernel_oracle::{Oracle, Verdict};
 
 /// How many random questions are asked.
 const QUESTIONS: u32 = 3000;
@@ -70,8 +70,8 @@ fn differential() -> Outcome {
         Ok(fd) => fd,
         Err(err) => fail!("open the cgroup: {err}"),
     };
-    let kernel = sys::kernel_version();
-    let mut oracle = Oracle::new(page, cgroup, kernel, sys::has_cap_sys_admin());
+    let mut oracle = Oracle::new(page, cgroup);
+    let kernel = oracle.kernel;
     let seed = sys::monotonic_ns() as u64 | 1;
     say!(
         "  kernel {}.{}, privileged {}, seed {seed:#x}",

@@ -1,6 +1,5 @@
 //! The cases, one file per subject, and how they report.
 
-mod clone_abi;
 mod differential;
 mod exec;
 mod namespaces;
@@ -61,7 +60,6 @@ impl Tally {
 /// Every case after the machine's setup.
 pub fn run_all(tally: &mut Tally) {
     namespaces::run(tally);
-    clone_abi::run(tally);
     pidfd::run(tally);
     exec::run(tally);
     nsrun::run(tally);

@@ -153,7 +153,7 @@ fn fact_holds(ns: Namespace, outside: &Outside) -> bool {
     let mut buf = [0u8; 128];
     match ns {
         Namespace::Mount => {
-            sys::mount(b"tmpfs\0", b"/mnt\0", Some(b"tmpfs\0"), 0).is_ok()
+            sys::mount(Some(c"tmpfs"), c"/mnt", Some(c"tmpfs"), 0, None).is_ok()
                 && sys::write_file(MARKER, b"inside").is_ok()
                 && sys::exists(MARKER)
         }
@@ -164,7 +164,7 @@ fn fact_holds(ns: Namespace, outside: &Outside) -> bool {
         Namespace::Net => sys::loopback_flags(0).is_ok_and(|f| f & sys::IFF_UP == 0),
         Namespace::Pid => sys::getpid() == 1,
         Namespace::User => {
-            let len = sys::read_file(b"/proc/self/uid_map\0", &mut buf).unwrap_or(0);
+            let len = sys::read_file(c"/proc/self/uid_map", &mut buf).unwrap_or(0);
             let map = &buf[..len];
             let mut fields = map.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty());
             sys::getuid() == 0
@@ -174,7 +174,7 @@ fn fact_holds(ns: Namespace, outside: &Outside) -> bool {
                 && fields.next().is_none()
         }
         Namespace::Cgroup => {
-            sys::read_file(b"/proc/self/cgroup\0", &mut buf).is_ok_and(|n| &buf[..n] == b"0::/\n")
+            sys::read_file(c"/proc/self/cgroup", &mut buf).is_ok_and(|n| &buf[..n] == b"0::/\n")
         }
         Namespace::Time => {
             let ahead = sys::monotonic_ns() - outside.monotonic_ns;
@@ -197,7 +197,7 @@ fn leaked_nothing() -> Outcome {
         "the runner's queue is gone"
     );
     let mut buf = [0u8; 64];
-    let len = sys::read_file(b"/proc/self/cgroup\0", &mut buf).unwrap_or(0);
+    let len = sys::read_file(c"/proc/self/cgroup", &mut buf).unwrap_or(0);
     let cgroup = &buf[..len];
     ensure!(
         cgroup

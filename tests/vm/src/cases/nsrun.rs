@@ -9,7 +9,7 @@ use crate::{ensure, fail, sys};
 use core::ffi::CStr;
 use nsclone::ExitStatus;
 
-const SIGTERM: u32 = linux_raw_sys::general::SIGTERM;
+const SIGTERM: i32 = linux_raw_sys::general::SIGTERM as i32;
 const SIGUSR1: i32 = linux_raw_sys::general::SIGUSR1 as i32;
 
 /// Exits 0 when the program is pid 2 under nsrun as pid 1, with a fresh

@@ -12,7 +12,7 @@ use nsclone::ExitStatus;
 
 pub fn run(tally: &mut Tally) {
     let mut buf = [0u8; 2048];
-    let Ok(len) = sys::read_file(b"/tests/list\0", &mut buf) else {
+    let Ok(len) = sys::read_file(c"/tests/list", &mut buf) else {
         return;
     };
     let list = &buf[..len];

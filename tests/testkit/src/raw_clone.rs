@@ -1,8 +1,47 @@
 //! A raw `clone` or `clone3` whose child exits at once, for asking the
-//! kernel whether it accepts flags. Shared by the tests (`tests/common`) and
-//! the fuzz crate (`fuzz/invariants/kernel.rs`), which include this file.
+//! kernel whether it accepts flags: for the kernel oracle and
+//! `tests/flag_rules.rs`.
 
 use linux_raw_sys::general as k;
+
+/// `clone3(args, size_of::<clone_args>())` whose child exits at once with
+/// status 0 (see [`exit_child`]); the parent's raw result.
+///
+/// # Safety
+///
+/// Every pointer in `args` the flags make the kernel write to must be valid
+/// for that write; `stack` and `stack_size` must describe memory nothing else
+/// uses while the child lives.
+pub unsafe fn clone3_exit_child(args: &k::clone_args) -> isize {
+    let size = core::mem::size_of::<k::clone_args>();
+    let args = [core::ptr::from_ref(args) as usize, size, 0, 0, 0];
+    // SAFETY: forwarded from the caller.
+    unsafe { exit_child(k::__NR_clone3 as usize, args) as isize }
+}
+
+/// The raw legacy `clone` with all 64 bits of `flags` (the crate's `clone`
+/// takes a C `int`), in this architecture's argument order; the child exits
+/// at once with status 0. Returns the parent's raw result.
+///
+/// # Safety
+///
+/// `ptid`, `ctid` must be valid for the writes the flags ask for, `stack`
+/// must be null or the top of memory nothing else uses while the child lives.
+pub unsafe fn clone_exit_child(
+    flags: u64,
+    stack: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut i32,
+    tls: *mut u8,
+) -> isize {
+    let (stack, ptid, ctid, tls) = (stack as usize, ptid as usize, ctid as usize, tls as usize);
+    #[cfg(target_arch = "x86_64")]
+    let args = [flags as usize, stack, ptid, ctid, tls];
+    #[cfg(not(target_arch = "x86_64"))]
+    let args = [flags as usize, stack, ptid, tls, ctid];
+    // SAFETY: forwarded from the caller.
+    unsafe { exit_child(k::__NR_clone as usize, args) as isize }
+}
 
 /// A raw `clone` (x86_64 order: flags, stack, parent_tid, child_tid,
 /// tls; aarch64: flags, stack, parent_tid, tls, child_tid) or `clone3`
@@ -14,7 +53,7 @@ use linux_raw_sys::general as k;
 /// # Safety
 ///
 /// The pointers must be valid for every write the flags ask of the kernel.
-pub unsafe fn clone_exit_child(nr: usize, args: [usize; 5]) -> usize {
+unsafe fn exit_child(nr: usize, args: [usize; 5]) -> usize {
     let ret: usize;
     #[cfg(target_arch = "x86_64")]
     // SAFETY: the syscall reads the registers; in the child (rax = 0) the

@@ -1,39 +1,17 @@
 //! The running kernel's answer to a flags question, asked in a sacrificial
 //! process, beside `CloneFlags::check`'s, with the documented reasons the two
-//! may differ. `no_std`: shared by the fuzz crate (`fuzz/invariants/kernel.rs`)
-//! and the VM runner (`tests/vm`), which include this file next to
-//! `kbits.rs`, `raw_clone.rs` and `sys.rs` (reached through `super`).
+//! may differ. `no_std`: for the fuzz target `kernel` (through
+//! `invariants::kernel`) and the VM runner (`tests/vm`).
 
-use super::raw_clone::clone_exit_child;
-use super::sys::check;
+use crate::raw_clone::{clone3_exit_child, clone_exit_child};
 use core::ffi::c_int;
 use core::mem::size_of;
 use linux_raw_sys::general as k;
+use nsclone::sys::{effective_capabilities, getpid, kill, syscall, uname, wait4};
 use nsclone::{spawn, CloneFlags, Errno, FlagError, MmapStack, Rule, Syscall};
 
 /// The kernel's answer: the call succeeded, or this errno.
 pub type Answer = Result<(), Errno>;
-
-/// `wait4(pid, &status, options)`: the pid and status.
-fn wait4(pid: i32, options: u32) -> Result<(i32, c_int), Errno> {
-    let mut status: c_int = 0;
-    // SAFETY: the kernel writes one int to `status`.
-    let ret = unsafe {
-        sc::syscall4(
-            k::__NR_wait4 as usize,
-            pid as isize as usize,
-            core::ptr::from_mut(&mut status) as usize,
-            options as usize,
-            0,
-        )
-    };
-    check(ret).map(|pid| (pid as i32, status))
-}
-
-fn kill(pid: i32, signal: u32) {
-    // SAFETY: kill takes plain values.
-    unsafe { sc::syscall2(k::__NR_kill as usize, pid as usize, signal as usize) };
-}
 
 fn stopped(status: c_int) -> bool {
     status & 0xff == 0x7f
@@ -44,7 +22,9 @@ fn stopped(status: c_int) -> bool {
 fn reap(pid: i32) -> Result<c_int, Errno> {
     loop {
         match wait4(pid, k::__WALL | k::WUNTRACED) {
-            Ok((stopped_pid, status)) if stopped(status) => kill(stopped_pid, k::SIGKILL),
+            Ok((stopped_pid, status)) if stopped(status) => {
+                let _ = kill(stopped_pid, k::SIGKILL as c_int);
+            }
             Ok((_, status)) => return Ok(status),
             Err(Errno::EINTR) => {}
             Err(errno) => return Err(errno),
@@ -90,26 +70,21 @@ struct Workspace {
 /// then reaps the child if it is its own.
 fn sacrificial(call: Syscall, word: u64, exit_signal: u64, ws: Workspace) -> c_int {
     let all: u64 = !0;
+    let block_all = [
+        k::SIG_BLOCK as usize,
+        &all as *const u64 as usize,
+        0,
+        size_of::<u64>(),
+    ];
     // SAFETY: the kernel reads one 8-byte signal set.
-    unsafe {
-        sc::syscall4(
-            k::__NR_rt_sigprocmask as usize,
-            k::SIG_BLOCK as usize,
-            core::ptr::from_ref(&all) as usize,
-            0,
-            size_of::<u64>(),
-        )
-    };
+    let _ = unsafe { syscall(k::__NR_rt_sigprocmask, block_all) };
     let (tids, top) = (ws.tids as usize, ws.stack as usize + ws.stack_len);
     let ret = match call {
         // SAFETY: the stack, tid slots and TLS page are ours; the child exits at once.
         Syscall::Clone => unsafe {
-            #[cfg(target_arch = "x86_64")]
-            let args = [word as usize, top, tids, tids + 4, ws.tls as usize];
-            // aarch64 and riscv64: flags, stack, parent_tid, tls, child_tid.
-            #[cfg(not(target_arch = "x86_64"))]
-            let args = [word as usize, top, tids, ws.tls as usize, tids + 4];
-            clone_exit_child(k::__NR_clone as usize, args)
+            let (ptid, ctid) = (tids as *mut i32, (tids + 4) as *mut i32);
+            let ret = clone_exit_child(word, top as *mut u8, ptid, ctid, ws.tls);
+            Errno::from_syscall(ret as usize)
         },
         Syscall::Clone3 => {
             let args = k::clone_args {
@@ -125,35 +100,30 @@ fn sacrificial(call: Syscall, word: u64, exit_signal: u64, ws: Workspace) -> c_i
                 set_tid_size: 0,
                 cgroup: ws.cgroup as u64,
             };
-            let size = size_of::<k::clone_args>();
-            let ptr = core::ptr::from_ref(&args) as usize;
-            // SAFETY: as above; `args` outlives the call.
-            unsafe { clone_exit_child(k::__NR_clone3 as usize, [ptr, size, 0, 0, 0]) }
+            // SAFETY: as above.
+            Errno::from_syscall(unsafe { clone3_exit_child(&args) } as usize)
         }
         // SAFETY: unshare takes the flags by value.
-        Syscall::Unshare => unsafe { sc::syscall1(k::__NR_unshare as usize, word as usize) },
+        Syscall::Unshare => unsafe { syscall(k::__NR_unshare, [word as usize]) },
         Syscall::Setns => {
-            // SAFETY: getpid and pidfd_open take plain values.
-            let pidfd = unsafe {
-                let pid = sc::syscall0(k::__NR_getpid as usize);
-                check(sc::syscall2(k::__NR_pidfd_open as usize, pid, 0))
-            };
+            // SAFETY: pidfd_open takes plain values.
+            let pidfd = unsafe { syscall(k::__NR_pidfd_open, [getpid() as usize, 0]) };
             let Ok(pidfd) = pidfd else {
                 // SAFETY: the slot is our shared page.
                 unsafe { ws.answer.write_volatile(NO_PIDFD) };
                 return 1;
             };
             // SAFETY: setns takes an fd and an int nstype (the low 32 bits).
-            unsafe { sc::syscall2(k::__NR_setns as usize, pidfd, word as u32 as usize) }
+            unsafe { syscall(k::__NR_setns, [pidfd, word as u32 as usize]) }
         }
     };
-    let answer = match check(ret) {
+    let answer = match ret {
         Ok(_) => 0,
         Err(errno) => i64::from(errno.raw()),
     };
     // SAFETY: the slots are our shared page.
     unsafe { ws.answer.write_volatile(answer) };
-    if let (Syscall::Clone | Syscall::Clone3, Ok(tid)) = (call, check(ret)) {
+    if let (Syscall::Clone | Syscall::Clone3, Ok(tid)) = (call, ret) {
         // SAFETY: as above.
         unsafe { ws.answer.add(1).write_volatile(tid as i64) };
         // ECHILD for a thread or a CLONE_PARENT sibling: not ours to reap.
@@ -238,17 +208,11 @@ impl Oracle {
     /// create outlives a question as a zombie under init. `shared_page` is
     /// a MAP_SHARED page for the answers; `cgroup` an open cgroup2
     /// directory (any directory: the kernel then says EBADF) that stays
-    /// open as long as the oracle; `kernel` the running kernel's (major,
-    /// minor); `privileged` whether this process holds CAP_SYS_ADMIN.
-    pub fn new(
-        shared_page: *mut u8,
-        cgroup: c_int,
-        kernel: (u32, u32),
-        privileged: bool,
-    ) -> Oracle {
+    /// open as long as the oracle.
+    pub fn new(shared_page: *mut u8, cgroup: c_int) -> Oracle {
         // SAFETY: prctl with plain values.
-        let ret = unsafe { sc::syscall2(k::__NR_prctl as usize, PR_SET_CHILD_SUBREAPER, 1) };
-        check(ret).expect("become a child subreaper");
+        let ret = unsafe { syscall(k::__NR_prctl, [PR_SET_CHILD_SUBREAPER, 1]) };
+        ret.expect("become a child subreaper");
         let stack = |len| MmapStack::new(len).expect("mmap a stack");
         Oracle {
             own_stack: stack(256 * 1024),
@@ -256,8 +220,8 @@ impl Oracle {
             scratch: stack(64 * 1024),
             answer: shared_page.cast(),
             cgroup,
-            kernel,
-            privileged,
+            kernel: uname().release_numbers(),
+            privileged: effective_capabilities() & 1 << k::CAP_SYS_ADMIN != 0,
             explained: [0; EXPLAINED_KINDS],
         }
     }
@@ -365,7 +329,7 @@ impl Oracle {
 
     /// The documented reason for a difference, if one applies.
     fn explain(&self, v: &Verdict) -> Option<Explained> {
-        use super::kbits::*;
+        use crate::kbits::*;
         let bits = v.flags.bits();
         let rule = v.check.err().map(|e| e.rule());
         let copy_process = matches!(v.call, Syscall::Clone | Syscall::Clone3);

@@ -1,15 +1,14 @@
 //! What the fuzz targets check, shared with `tests/fuzz_corpus.rs`, which
-//! replays the checked-in corpus through the same code on stable. Both include
-//! this file with `#[path]`; it needs `std`, `nsclone`, `sc` and
-//! `linux-raw-sys` only, so it builds in either crate.
+//! replays the checked-in corpus through the same code on stable.
 //!
-//! Inputs are decoded here, not with `arbitrary`: the replay test cannot add
-//! a dependency, and a corpus file must mean the same input to both. The
+//! Inputs are decoded here, not with `arbitrary`: a corpus file must mean
+//! the same input to the fuzzer and to the replay, with no fuzzing crate in
+//! the replay. The
 //! decoding is still structure-aware (a syscall, an exit signal and a list of
 //! flags picked one per byte), so the fuzzer combines flags instead of
 //! searching for single bits in a raw word.
-#![allow(dead_code)]
-
+use crate::kbits;
+use linux_raw_sys::general as k;
 use nsclone::{CloneFlags, Syscall};
 
 /// Reads an input front to back; past its end every read gives zeros, so
@@ -54,22 +53,10 @@ impl<'a> Reader<'a> {
 
 /// A fresh zeroed page shared with every child (MAP_SHARED).
 pub fn shared_page() -> *mut u8 {
-    sys::shared_page().expect("mmap a shared page")
+    let prot = k::PROT_READ | k::PROT_WRITE;
+    nsclone::sys::mmap_anonymous(4096, prot, k::MAP_SHARED).expect("mmap a shared page")
 }
 
-#[path = "../tests/common/sys.rs"]
-pub mod sys;
-
-#[path = "../tests/common/kbits.rs"]
-pub mod kbits;
-
-#[path = "../tests/common/raw_clone.rs"]
-pub mod raw_clone;
-
-#[path = "../tests/common/kernel_oracle.rs"]
-pub mod kernel_oracle;
-
-#[path = "invariants/parse.rs"]
 pub mod parse;
 
 /// A `check` question: flags, syscall and the clone3 exit signal.
@@ -141,11 +128,8 @@ pub fn named_bits() -> Vec<u64> {
         .collect()
 }
 
-#[path = "invariants/check.rs"]
 pub mod check;
 
-#[path = "invariants/kernel.rs"]
 pub mod kernel;
 
-#[path = "invariants/spawn_layout.rs"]
 pub mod spawn_layout;

@@ -1,29 +1,25 @@
 //! Target `kernel`: the running kernel's answer in a sacrificial process,
-//! compared with `check`'s (`tests/common/kernel_oracle.rs`); any difference
+//! compared with `check`'s (`kernel_oracle`); any difference
 //! without a documented reason panics, documented ones are reported.
 
 use super::check::describe;
-use super::kernel_oracle::{self, Verdict};
-use super::sys::{has_cap_sys_admin, kernel_version};
 use super::FlagsInput;
+use crate::kernel_oracle::{self, Verdict};
 use std::os::fd::AsRawFd;
 
 /// The shared oracle with what it needs from std: the cgroup directory it
-/// keeps open, the kernel version and privilege read from /proc.
+/// keeps open.
 pub struct Oracle {
     inner: kernel_oracle::Oracle,
     _cgroup: std::fs::File,
 }
 
 impl Oracle {
+    // Not `Default`: it makes this process a child subreaper.
+    #[allow(clippy::new_without_default)]
     pub fn new() -> Oracle {
         let cgroup = open_cgroup2();
-        let inner = kernel_oracle::Oracle::new(
-            super::shared_page(),
-            cgroup.as_raw_fd(),
-            kernel_version(),
-            has_cap_sys_admin(),
-        );
+        let inner = kernel_oracle::Oracle::new(super::shared_page(), cgroup.as_raw_fd());
         Oracle {
             inner,
             _cgroup: cgroup,
