@@ -4,6 +4,7 @@
 mod common;
 
 use common::is_root;
+use nsclone::Namespace;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Output, Stdio};
@@ -81,6 +82,69 @@ fn with_a_pid_namespace_the_program_sees_only_nsrun_as_pid_1_and_itself() {
     assert_eq!(processes[0], ["1", "nsrun"]);
     assert_eq!(processes[1], ["2", "sh"]);
     assert_eq!(processes.len(), 3, "only nsrun, sh and ps: {processes:?}");
+}
+
+/// What `readlink /proc/self/ns/<kind>` says for each kind, one per line.
+fn readlink_namespaces() -> String {
+    Namespace::ALL
+        .iter()
+        .map(|ns| {
+            let link = std::fs::read_link(format!("/proc/self/ns/{}", ns.proc_name())).unwrap();
+            format!("{}\n", link.display())
+        })
+        .collect()
+}
+
+#[test]
+fn each_kinds_short_and_long_option_creates_that_namespace() {
+    needs_namespaces!();
+    let ours = readlink_namespaces();
+    let ns_paths = Namespace::ALL.map(|ns| format!("/proc/self/ns/{}", ns.proc_name()));
+    // The program prints every kind's link: only the one asked for is new.
+    let links_in = |option: &str| {
+        let output = command()
+            .arg(option)
+            .args(["--", "readlink"])
+            .args(&ns_paths)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{option}: {}", stderr(&output));
+        stdout(&output)
+    };
+    for (at, ns) in Namespace::ALL.into_iter().enumerate() {
+        for option in [
+            format!("-{}", ns.option_letter()),
+            format!("--{}", ns.option_name()),
+        ] {
+            let theirs = links_in(&option);
+            for (kind, (inside, outside)) in theirs.lines().zip(ours.lines()).enumerate() {
+                assert_eq!(
+                    inside != outside,
+                    kind == at,
+                    "{option}: {inside} vs {outside}"
+                );
+            }
+        }
+    }
+    // One word bundling every letter creates every kind.
+    let bundle: String = Namespace::ALL
+        .map(Namespace::option_letter)
+        .iter()
+        .collect();
+    let theirs = links_in(&format!("-{bundle}"));
+    assert_eq!(theirs.lines().count(), Namespace::ALL.len());
+    for (inside, outside) in theirs.lines().zip(ours.lines()) {
+        assert_ne!(inside, outside, "-{bundle}");
+    }
+}
+
+#[test]
+fn the_help_lists_each_kinds_option() {
+    let help = stdout(&nsrun(&["--help"]));
+    for ns in Namespace::ALL {
+        let option = format!("-{}, --{}", ns.option_letter(), ns.option_name());
+        assert!(help.contains(&option), "{option} missing from:\n{help}");
+    }
 }
 
 #[test]
@@ -348,6 +412,8 @@ fn bad_input_is_one_line_naming_the_option_and_exit_status_1() {
             "nsrun: --kill-child=NOPE is not a signal name or number\n",
         ),
         (&["--fork=yes"], "nsrun: --fork=yes takes no value\n"),
+        (&["--mount=/x"], "nsrun: --mount=/x takes no value\n"),
+        (&["-mz"], "nsrun: -mz is not an option (see --help)\n"),
         (
             &["-r", "-c"],
             "nsrun: -c conflicts with another user mapping option\n",

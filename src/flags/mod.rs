@@ -301,4 +301,15 @@ mod tests {
             assert!(CloneFlags::ALL_NAMESPACES.contains(ns.flag()));
         }
     }
+
+    #[test]
+    fn each_namespace_kind_has_util_linux_option_letter_and_name() {
+        let letters = Namespace::ALL.map(Namespace::option_letter);
+        assert_eq!(letters, ['m', 'u', 'i', 'n', 'p', 'U', 'C', 'T']);
+        let names = Namespace::ALL.map(Namespace::option_name);
+        assert_eq!(
+            names,
+            ["mount", "uts", "ipc", "net", "pid", "user", "cgroup", "time"]
+        );
+    }
 }

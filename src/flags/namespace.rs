@@ -4,11 +4,12 @@ use crate::flags::CloneFlags;
 
 /// Declares [`Namespace`] from one line per kind, the one table of them:
 /// its variant, its `CLONE_NEW*` flag, its name under `/proc/<pid>/ns/`,
-/// its util-linux option name and any other name util-linux takes for it.
+/// its util-linux option letter and name, and any other name util-linux
+/// takes for it.
 macro_rules! namespaces {
     ($(
         $(#[doc = $doc:literal])*
-        $kind:ident: $flag:ident, $proc_name:literal, $option:literal $(, $alias:literal)*;
+        $kind:ident: $flag:ident, $proc_name:literal, $letter:literal, $option:literal $(, $alias:literal)*;
     )*) => {
         /// One kind of namespace, as named under `/proc/<pid>/ns/`.
         #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
@@ -34,8 +35,16 @@ macro_rules! namespaces {
                 }
             }
 
-            /// The name of util-linux `unshare`'s option for this kind:
-            /// `"mount"`, `"uts"`, ...
+            /// The letter of util-linux `unshare`'s (and `nsenter`'s) short
+            /// option for this kind: `'m'` for `-m`, `'u'`, ...
+            pub const fn option_letter(self) -> char {
+                match self {
+                    $(Namespace::$kind => $letter,)*
+                }
+            }
+
+            /// The name of util-linux `unshare`'s (and `nsenter`'s) long
+            /// option for this kind: `"mount"` for `--mount`, `"uts"`, ...
             pub const fn option_name(self) -> &'static str {
                 match self {
                     $(Namespace::$kind => $option,)*
@@ -55,21 +64,21 @@ macro_rules! namespaces {
 
 namespaces! {
     /// Mount points (`CLONE_NEWNS`, `mnt`).
-    Mount: NEWNS, "mnt", "mount";
+    Mount: NEWNS, "mnt", 'm', "mount";
     /// Hostname and NIS domain name (`CLONE_NEWUTS`, `uts`).
-    Uts: NEWUTS, "uts", "uts";
+    Uts: NEWUTS, "uts", 'u', "uts";
     /// System V IPC and POSIX message queues (`CLONE_NEWIPC`, `ipc`).
-    Ipc: NEWIPC, "ipc", "ipc";
+    Ipc: NEWIPC, "ipc", 'i', "ipc";
     /// Network devices, stacks and ports (`CLONE_NEWNET`, `net`).
-    Net: NEWNET, "net", "net", "network";
+    Net: NEWNET, "net", 'n', "net", "network";
     /// Process IDs (`CLONE_NEWPID`, `pid`).
-    Pid: NEWPID, "pid", "pid";
+    Pid: NEWPID, "pid", 'p', "pid";
     /// User and group IDs and capabilities (`CLONE_NEWUSER`, `user`).
-    User: NEWUSER, "user", "user";
+    User: NEWUSER, "user", 'U', "user";
     /// The cgroup root directory (`CLONE_NEWCGROUP`, `cgroup`).
-    Cgroup: NEWCGROUP, "cgroup", "cgroup";
+    Cgroup: NEWCGROUP, "cgroup", 'C', "cgroup";
     /// The boot-time and monotonic clocks (`CLONE_NEWTIME`, `time`).
-    Time: NEWTIME, "time", "time";
+    Time: NEWTIME, "time", 'T', "time";
 }
 
 /// Iterator over the namespaces a [`CloneFlags`] creates; see [`CloneFlags::namespaces`].

@@ -6,6 +6,7 @@
 
 mod args;
 mod launch;
+mod namespace_options;
 mod options;
 mod report;
 mod signal_names;

@@ -1,8 +1,10 @@
 //! The command line, in util-linux `unshare`'s words (and `nsenter`'s for
 //! joining): parsed without allocating, every mistake named. One table
-//! holds every option, so a short and a long spelling take the same path.
+//! holds every option, so a short and a long spelling take the same path;
+//! its namespace options come from nsclone's table of kinds.
 
 use crate::args::{Args, CStrRef};
+use crate::namespace_options::{self, Packed};
 use crate::signal_names::signal_number;
 use crate::words::find_word;
 use nsclone::{CloneFlags, Namespace};
@@ -122,30 +124,42 @@ impl Action {
     }
 }
 
-/// Declares the option table from one list of `short "long" => action`
-/// lines (`0` for no short letter): the long names as one string of words
-/// and two arrays in the same order, a third of the size of a table of
-/// string slices.
+/// Declares the option table: one namespace option for each kind of
+/// [`Namespace::ALL`], then one list of `short "long" => action` lines (`0`
+/// for no short letter). The long names are one string of words and the
+/// letters and actions arrays in the same order, a third of the size of a
+/// table of string slices.
 macro_rules! options {
     ($($short:literal $long:literal => $action:expr,)*) => {
         /// Every long option name, in table order, separated by spaces.
-        const LONG: &[u8] = concat!($($long, " ",)*).as_bytes();
+        const LONG: [u8; namespace_options::NAMES + concat!($($long, " ",)*).len()] =
+            Packed::new().namespace_names().push(concat!($($long, " ",)*).as_bytes()).bytes;
         /// Every option's short letter (0 for none), in table order.
-        const SHORT: &[u8] = &[$($short,)*];
+        const SHORT: [u8; Namespace::ALL.len() + [$($short,)*].len()] =
+            Packed::new().namespace_letters().push(&[$($short,)*]).bytes;
         /// What every option does, in table order.
-        const ACTIONS: &[Action] = &[$($action,)*];
+        const ACTIONS: [Action; Namespace::ALL.len() + [$($action,)*].len()] =
+            actions(&[$($action,)*]);
     };
 }
 
+/// Creating each namespace kind of [`Namespace::ALL`], then `rest`: every
+/// option's action, `N` of them.
+const fn actions<const N: usize>(rest: &[Action]) -> [Action; N] {
+    let kinds = Namespace::ALL.len();
+    let mut all = [Action::Fork; N]; // Each row is written below.
+    let mut row = 0;
+    while row < N {
+        all[row] = match row < kinds {
+            true => Action::New(Namespace::ALL[row]),
+            false => rest[row - kinds],
+        };
+        row += 1;
+    }
+    all
+}
+
 options! {
-    b'm' "mount" => Action::New(Namespace::Mount),
-    b'u' "uts" => Action::New(Namespace::Uts),
-    b'i' "ipc" => Action::New(Namespace::Ipc),
-    b'n' "net" => Action::New(Namespace::Net),
-    b'p' "pid" => Action::New(Namespace::Pid),
-    b'U' "user" => Action::New(Namespace::User),
-    b'C' "cgroup" => Action::New(Namespace::Cgroup),
-    b'T' "time" => Action::New(Namespace::Time),
     b'f' "fork" => Action::Fork,
     b'h' "help" => Action::Help,
     b'V' "version" => Action::Version,
@@ -231,7 +245,7 @@ fn long_option(
         Some(eq) => (&long[..eq], Some(word.suffix(eq + 3))),
         None => (long, None),
     };
-    let action = find_word(LONG, name).map_or(Err(NOT_AN_OPTION), |at| Ok(ACTIONS[at]))?;
+    let action = find_word(&LONG, name).map_or(Err(NOT_AN_OPTION), |row| Ok(ACTIONS[row]))?;
     let value = match (inline, action.takes()) {
         (Some(_), Takes::Nothing) => return Err("takes no value"),
         (None, Takes::Value) => Some(take_next(args, next)?),
@@ -249,10 +263,10 @@ fn short_options(
 ) -> Result<Option<Command>, Problem> {
     let bytes = word.bytes();
     for (at, &letter) in bytes.iter().enumerate().skip(1) {
-        let Some(action) = SHORT.iter().position(|&short| short == letter) else {
+        let Some(row) = SHORT.iter().position(|&short| short == letter) else {
             return Err(NOT_AN_OPTION);
         };
-        let action = ACTIONS[action];
+        let action = ACTIONS[row];
         if action.takes() == Takes::Nothing {
             if let Some(command) = options.apply(action, None)? {
                 return Ok(Some(command));

@@ -1,6 +1,7 @@
 //! What nsrun says: errors as `nsrun: <what>: <ERRNO>: <text>`, usage and
 //! version, composed in a fixed buffer (no formatting machinery, to stay small).
 
+use crate::namespace_options::{self, Packed};
 use crate::options::UsageError;
 use crate::sys;
 use nsclone::Errno;
@@ -90,15 +91,25 @@ pub fn usage_error(err: UsageError) -> ! {
     sys::exit_group(1)
 }
 
-/// Every option, one line each where it fits: text is much of nsrun's size.
-const HELP: &[u8] = b"Usage: nsrun [options] [--] [program [arguments...]]
+/// Every option, one line each where it fits: text is much of nsrun's
+/// size. The namespace options come from nsclone's table of kinds.
+const HELP: [u8; HELP_HEAD.len() + namespace_options::HELP + HELP_TAIL.len()] = Packed::new()
+    .push(HELP_HEAD)
+    .namespace_help()
+    .push(HELP_TAIL)
+    .bytes;
+
+/// The help up to the namespace options.
+const HELP_HEAD: &[u8] = b"Usage: nsrun [options] [--] [program [arguments...]]
 
 Runs a program ($SHELL or /bin/sh if none) in new namespaces, or with -t in
 those of another process. As PID 1 of a new PID namespace, nsrun reaps
 orphans and forwards TERM INT HUP QUIT USR1 USR2 to the program.
 
-  -m, --mount  -u, --uts  -i, --ipc  -n, --net  -p, --pid  -U, --user
-  -C, --cgroup  -T, --time   namespaces to create (with -t, to join: all
+";
+
+/// The help from what the namespace options do.
+const HELP_TAIL: &[u8] = b"namespaces to create (with -t, to join: all
                              that differ if none is named)
   -t, --target PID           join the namespaces of process PID
   -f, --fork                 accepted (always on)
@@ -119,7 +130,7 @@ nsrun's own errors; 127 if the program is not found, 126 if it cannot run.
 ";
 
 pub fn help() -> ! {
-    sys::write(STDOUT, HELP);
+    sys::write(STDOUT, &HELP);
     sys::exit_group(0)
 }
 
