@@ -139,3 +139,6 @@ impl fmt::Display for Refusal {
         f.write_str(self.message())
     }
 }
+
+#[cfg(test)]
+mod tests;
