@@ -35,6 +35,7 @@ mod spawn;
 mod std_interop;
 pub mod sys;
 
+pub use error::refusal::Refusal;
 pub use error::{Error, Step, StepError};
 pub use flags::check::{FlagError, Rule, Syscall};
 pub use flags::namespace::{Namespace, Namespaces};

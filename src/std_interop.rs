@@ -2,7 +2,9 @@
 //! only a closure's child uses std (`catch_unwind`, in spawn/placed.rs);
 //! without the feature none of it is linked.
 
-use crate::{BorrowedFd, Errno, Error, FlagError, OwnedFd, ParseFlagsError, Rule, StepError};
+use crate::{
+    BorrowedFd, Errno, Error, FlagError, OwnedFd, ParseFlagsError, Refusal, Rule, StepError,
+};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 
 impl From<OwnedFd> for std::os::fd::OwnedFd {
@@ -54,6 +56,8 @@ impl std::error::Error for ParseFlagsError {}
 
 impl std::error::Error for Rule {}
 
+impl std::error::Error for Refusal {}
+
 impl std::error::Error for StepError {}
 
 impl std::error::Error for Error {}
@@ -64,13 +68,15 @@ impl From<FlagError> for std::io::Error {
     }
 }
 
-/// A refusal is `InvalidInput` with the rule as its message, a kernel
-/// failure the OS error itself, a failed step the kind of its errno with
-/// the step in the message.
+/// Invalid flags and a refusal are `InvalidInput` with the rule or refusal
+/// as the message, a kernel failure the OS error itself, a failed step the
+/// kind of its errno with the step in the message.
 impl From<Error> for std::io::Error {
     fn from(err: Error) -> Self {
+        let invalid_input = std::io::ErrorKind::InvalidInput;
         match err {
-            Error::Refused(rule) => std::io::Error::new(std::io::ErrorKind::InvalidInput, rule),
+            Error::Invalid(rule) => std::io::Error::new(invalid_input, rule),
+            Error::Refused(refusal) => std::io::Error::new(invalid_input, refusal),
             Error::Kernel(errno) => errno.into(),
             Error::Step(step) => {
                 let kind = std::io::Error::from(step.errno()).kind();
@@ -109,8 +115,14 @@ mod tests {
 
     #[test]
     fn an_error_converts_to_the_io_error_a_std_user_expects() {
-        use crate::{Error, Rule, Step};
-        let refused: std::io::Error = Error::Refused(Rule::SpawnSharesMemory).into();
+        use crate::{Error, Refusal, Rule, Step};
+        let invalid: std::io::Error = Error::Invalid(Rule::NewnsWithFs).into();
+        assert_eq!(invalid.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(
+            invalid.to_string(),
+            "CLONE_NEWNS cannot be combined with CLONE_FS"
+        );
+        let refused: std::io::Error = Error::Refused(Refusal::SpawnSharesMemory).into();
         assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
         assert_eq!(
             refused.to_string(),

@@ -8,7 +8,7 @@ use common::{geteuid, in_child, in_child_as_nobody, is_root, SharedPage, NOBODY}
 use core::ffi::c_int;
 use nsclone::{
     unshare, user_namespace_refusal_cause, write_id_maps, CloneFlags, Errno, Error, ExitStatus,
-    IdMap, MmapStack, Rule, SetGroups, Spawn, Step, MAX_ID_MAP_LINES,
+    IdMap, MmapStack, Refusal, SetGroups, Spawn, Step, MAX_ID_MAP_LINES,
 };
 
 fn map(inside: u32, outside: u32, count: u32) -> IdMap {
@@ -154,19 +154,20 @@ fn maps_need_newuser_and_cannot_wait_on_a_vfork_parent() {
     let request = |flags| Spawn::new(flags).id_maps(&uid, &[], SetGroups::Unchanged);
     let ran = SharedPage::new(0u32);
     let mut stack = MmapStack::new(64 * 1024).unwrap();
-    for (flags, rule) in [
-        (CloneFlags::NEWPID, Rule::IdMapsNeedNewuser),
+    for (flags, refusal) in [
+        (CloneFlags::NEWPID, Refusal::IdMapsNeedNewuser),
         (
             CloneFlags::NEWUSER | CloneFlags::VFORK,
-            Rule::IdMapsWithVfork,
+            Refusal::IdMapsWithVfork,
         ),
         // The closure path refuses CLONE_VM before it looks at the maps.
         (
             CloneFlags::NEWUSER | CloneFlags::VM | CloneFlags::VFORK,
-            Rule::SpawnSharesMemory,
+            Refusal::SpawnSharesMemory,
         ),
     ] {
-        assert_eq!(request(flags).check(), Err(rule), "{flags}");
+        let refused = Error::Refused(refusal);
+        assert_eq!(request(flags).check(), Err(refused), "{flags}");
         // SAFETY: the closure only writes to a shared page (were it to run).
         let result = unsafe {
             request(flags).spawn(stack.as_mut_slice(), || {
@@ -174,14 +175,14 @@ fn maps_need_newuser_and_cannot_wait_on_a_vfork_parent() {
                 0
             })
         };
-        assert_eq!(result.unwrap_err(), Error::Refused(rule), "{flags}");
+        assert_eq!(result.unwrap_err(), refused, "{flags}");
     }
     assert_eq!(ran.get(), 0, "a refused closure ran");
     assert_eq!(request(CloneFlags::NEWUSER).check(), Ok(()));
     // exec's child is a vfork child: it cannot wait for its maps either.
     assert_eq!(
         request(CloneFlags::NEWUSER).check_exec(),
-        Err(Rule::IdMapsWithVfork)
+        Err(Error::Refused(Refusal::IdMapsWithVfork))
     );
 }
 
@@ -190,17 +191,17 @@ fn oversize_or_overlapping_maps_and_negative_pids_are_refused_by_rule_before_the
     let lines: [IdMap; MAX_ID_MAP_LINES + 1] = core::array::from_fn(|i| map(i as u32, i as u32, 1));
     let own_pid = std::process::id() as i32;
     let oversize = write_id_maps(own_pid, &lines, &[], SetGroups::Unchanged).unwrap_err();
-    assert_eq!(oversize, Error::Refused(Rule::IdMapTooLong));
+    assert_eq!(oversize, Error::Refused(Refusal::IdMapTooLong));
     assert_eq!(oversize.errno(), Errno::EINVAL);
     let overlapping = [map(0, 0, 10), map(5, 100, 1)];
     assert_eq!(
         write_id_maps(own_pid, &[], &overlapping, SetGroups::Unchanged),
-        Err(Error::Refused(Rule::IdMapOverlaps))
+        Err(Error::Refused(Refusal::IdMapOverlaps))
     );
     let valid = [map(0, 0, 1)];
     assert_eq!(
         write_id_maps(-5, &valid, &valid, SetGroups::Deny),
-        Err(Error::Refused(Rule::PidNegative))
+        Err(Error::Refused(Refusal::PidNegative))
     );
     // Nothing was written: our own (initial) user namespace's maps are untouched.
     let own = std::fs::read_to_string("/proc/self/uid_map").unwrap();

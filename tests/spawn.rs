@@ -6,7 +6,9 @@ mod common;
 use common::SharedPage;
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use nsclone::{spawn, CloneFlags, Errno, Error, ExitStatus, MmapStack, Rule, Spawn, StaticStack};
+use nsclone::{
+    spawn, CloneFlags, Errno, Error, ExitStatus, MmapStack, Refusal, Rule, Spawn, StaticStack,
+};
 
 #[test]
 fn a_captured_array_reaches_the_child_intact() {
@@ -43,45 +45,71 @@ fn the_exit_status_is_the_closures_return_value_modulo_256() {
 
 #[test]
 fn each_unsafe_flag_is_refused_by_name_before_any_child_runs() {
+    // The crate refuses what would reach the parent, or is an option
+    // (`Refused`); the kernel's rules name flags it would refuse (`Invalid`).
     let cases = [
-        (CloneFlags::VM, Rule::SpawnSharesMemory),
-        (CloneFlags::THREAD, Rule::SpawnMakesThreads),
+        (CloneFlags::VM, Error::Refused(Refusal::SpawnSharesMemory)),
+        (
+            CloneFlags::THREAD,
+            Error::Refused(Refusal::SpawnMakesThreads),
+        ),
         // CLONE_VM is refused first, whatever comes with it.
         (
             CloneFlags::SIGHAND | CloneFlags::VM | CloneFlags::VFORK,
-            Rule::SpawnSharesMemory,
+            Error::Refused(Refusal::SpawnSharesMemory),
         ),
-        (CloneFlags::SIGHAND, Rule::SpawnMakesThreads),
-        (CloneFlags::SETTLS, Rule::SpawnSetsTls),
-        (CloneFlags::FILES, Rule::SpawnSharesFiles),
-        (CloneFlags::PARENT_SETTID, Rule::SpawnHasNoTidPointers),
-        (CloneFlags::CHILD_SETTID, Rule::SpawnHasNoTidPointers),
-        (CloneFlags::CHILD_CLEARTID, Rule::SpawnHasNoTidPointers),
-        (CloneFlags::PIDFD, Rule::SpawnPidfdIsAnOption),
-        (CloneFlags::INTO_CGROUP, Rule::SpawnCgroupIsAnOption),
+        (
+            CloneFlags::SIGHAND,
+            Error::Refused(Refusal::SpawnMakesThreads),
+        ),
+        (CloneFlags::SETTLS, Error::Refused(Refusal::SpawnSetsTls)),
+        (CloneFlags::FILES, Error::Refused(Refusal::SpawnSharesFiles)),
+        (
+            CloneFlags::PARENT_SETTID,
+            Error::Refused(Refusal::SpawnHasNoTidPointers),
+        ),
+        (
+            CloneFlags::CHILD_SETTID,
+            Error::Refused(Refusal::SpawnHasNoTidPointers),
+        ),
+        (
+            CloneFlags::CHILD_CLEARTID,
+            Error::Refused(Refusal::SpawnHasNoTidPointers),
+        ),
+        (
+            CloneFlags::PIDFD,
+            Error::Refused(Refusal::SpawnPidfdIsAnOption),
+        ),
+        (
+            CloneFlags::INTO_CGROUP,
+            Error::Refused(Refusal::SpawnCgroupIsAnOption),
+        ),
         (
             CloneFlags::from_bits_retain(1 << 40),
-            Rule::Clone3UnknownFlags,
+            Error::Invalid(Rule::Clone3UnknownFlags),
         ),
         (
             CloneFlags::SIGHAND | CloneFlags::CLEAR_SIGHAND,
-            Rule::SpawnMakesThreads,
+            Error::Refused(Refusal::SpawnMakesThreads),
         ),
         (
             CloneFlags::from_bits_retain(0x11),
-            Rule::SpawnExitSignalInFlags,
+            Error::Refused(Refusal::SpawnExitSignalInFlags),
         ),
-        (CloneFlags::NEWNS | CloneFlags::FS, Rule::NewnsWithFs),
+        (
+            CloneFlags::NEWNS | CloneFlags::FS,
+            Error::Invalid(Rule::NewnsWithFs),
+        ),
         (
             CloneFlags::NEWIPC | CloneFlags::SYSVSEM,
-            Rule::NewipcWithSysvsem,
+            Error::Invalid(Rule::NewipcWithSysvsem),
         ),
     ];
     let ran = SharedPage::new(0u32);
     let mut stack = MmapStack::new(64 * 1024).unwrap();
-    for (flags, rule) in cases {
+    for (flags, expected) in cases {
         let checked = Spawn::new(flags).check().unwrap_err();
-        assert_eq!(checked, rule, "{flags}");
+        assert_eq!(checked, expected, "{flags}");
         assert!(!checked.to_string().is_empty());
         // SAFETY: the closure only writes to a shared page (were it to run).
         let result = unsafe {
@@ -90,7 +118,7 @@ fn each_unsafe_flag_is_refused_by_name_before_any_child_runs() {
                 0
             })
         };
-        assert_eq!(result.unwrap_err(), Error::Refused(checked), "{flags}");
+        assert_eq!(result.unwrap_err(), checked, "{flags}");
     }
     assert_eq!(ran.get(), 0, "a refused child ran");
 }
@@ -101,7 +129,7 @@ fn an_exit_signal_above_64_is_refused() {
         .exit_signal(65)
         .check()
         .unwrap_err();
-    assert_eq!(err, Rule::ExitSignalInvalid);
+    assert_eq!(err, Error::Invalid(Rule::ExitSignalInvalid));
     assert_eq!(
         err.to_string(),
         "the exit signal must be a signal number from 0 to 64"
@@ -124,7 +152,7 @@ fn a_closure_that_does_not_fit_the_stack_is_refused_as_too_small_with_enomem() {
     };
     for result in [big_result, tiny_result] {
         let err = result.unwrap_err();
-        assert_eq!(err, Error::Refused(Rule::StackTooSmall));
+        assert_eq!(err, Error::Refused(Refusal::StackTooSmall));
         assert_eq!(err.errno(), Errno::ENOMEM);
     }
 }
@@ -185,7 +213,7 @@ fn the_closure_is_dropped_once_in_each_address_space() {
     };
     assert_eq!(
         refused.unwrap_err(),
-        Error::Refused(Rule::SpawnSharesMemory)
+        Error::Refused(Refusal::SpawnSharesMemory)
     );
     assert_eq!(DROPS.load(Ordering::SeqCst), before + 3);
 }
@@ -297,7 +325,7 @@ fn a_vm_vfork_child_has_room_for_its_closure_on_any_stack_spawn_accepts() {
         };
         match result {
             Ok(child) => assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{stack_len}"),
-            Err(err) => assert_eq!(err, Error::Refused(Rule::StackTooSmall), "{stack_len}"),
+            Err(err) => assert_eq!(err, Error::Refused(Refusal::StackTooSmall), "{stack_len}"),
         }
     }
 }
@@ -315,7 +343,7 @@ fn the_checked_spawn_refuses_clone_vm_in_every_combination_on_any_stack() {
     ] {
         assert_eq!(
             Spawn::new(flags).check(),
-            Err(Rule::SpawnSharesMemory),
+            Err(Error::Refused(Refusal::SpawnSharesMemory)),
             "{flags}"
         );
         for stack in [&mut unguarded[4096..], guarded.as_mut_slice()] {
@@ -327,7 +355,7 @@ fn the_checked_spawn_refuses_clone_vm_in_every_combination_on_any_stack() {
                 })
             };
             let err = result.unwrap_err();
-            assert_eq!(err, Error::Refused(Rule::SpawnSharesMemory), "{flags}");
+            assert_eq!(err, Error::Refused(Refusal::SpawnSharesMemory), "{flags}");
             assert_eq!(
                 err.to_string(),
                 "CLONE_VM needs the crate's own child code: use Spawn::exec or spawn_unchecked"

@@ -1,7 +1,10 @@
 //! `Spawn::check` and `Spawn::check_exec` decide every refusal of `spawn`
 //! and `exec`: over the builder's options and both entry points, a call is
 //! refused before any syscall exactly when its check refuses, with the same
-//! rule, and a refused closure never runs.
+//! error, and a refused closure never runs. The error's kind says whose
+//! refusal it is: what the crate does not refuse (`Error::Refused`), the
+//! check answers exactly as `CloneFlags::check` does for the flags the
+//! kernel would get (`Error::Invalid`, or nothing).
 
 mod common;
 
@@ -9,7 +12,8 @@ use common::SharedPage;
 use core::ffi::c_char;
 use linux_raw_sys::general::SIGCHLD;
 use nsclone::{
-    CStrArray, CloneFlags, Error, ExitStatus, IdMap, MmapStack, Rule, SetGroups, Spawn, TimeOffset,
+    CStrArray, CloneFlags, Error, ExitStatus, IdMap, MmapStack, Refusal, Rule, SetGroups, Spawn,
+    TimeOffset,
 };
 
 const ROOT: [IdMap; 1] = [IdMap {
@@ -47,8 +51,78 @@ fn flag_choices() -> [CloneFlags; 16] {
     ]
 }
 
+/// A request, and what of it reaches the kernel.
+struct Request {
+    spawn: Spawn<'static>,
+    /// The flags of the clone: those asked for, `CLONE_PIDFD` for a pidfd,
+    /// without the `CLONE_NEWTIME` a child with offsets makes itself.
+    kernel_flags: CloneFlags,
+    exit_signal: i32,
+}
+
+impl Request {
+    /// The kernel's rules for this request with `added` (exec's flags):
+    /// `CloneFlags::check` for the syscall it will use, and clone3's exit
+    /// signal rule, which spawn applies to legacy clone too.
+    fn kernel_check(&self, added: CloneFlags) -> Result<(), Error> {
+        if !(0..=64).contains(&self.exit_signal) {
+            return Err(Error::Invalid(Rule::ExitSignalInvalid));
+        }
+        let flags = self.kernel_flags | added;
+        Ok(flags.check_with_exit_signal(self.spawn.syscall(), self.exit_signal as u64)?)
+    }
+}
+
+/// How the calls answered, by kind.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Refused by the crate (`Error::Refused`).
+    refused: usize,
+    /// Refused by the kernel's rules, before the kernel (`Error::Invalid`).
+    invalid: usize,
+    /// A child was created.
+    created: usize,
+}
+
+impl Tally {
+    /// Counts a call whose check said `checked` and that answered `result`,
+    /// asserting that they agree, and that the kind is the right one: all
+    /// the crate does not refuse, the kernel's rules decide.
+    #[track_caller]
+    fn count<T: core::fmt::Debug>(
+        &mut self,
+        request: &Request,
+        added: CloneFlags,
+        checked: Result<(), Error>,
+        result: &Result<T, Error>,
+    ) {
+        let what = &request.spawn;
+        assert_eq!(
+            before_syscall(result),
+            checked.err(),
+            "{what:?}: {result:?}"
+        );
+        if !matches!(checked, Err(Error::Refused(_))) {
+            assert_eq!(checked, request.kernel_check(added), "{what:?}");
+        }
+        match (checked, result) {
+            (Err(Error::Refused(_)), _) => self.refused += 1,
+            (Err(_), _) => self.invalid += 1,
+            (Ok(()), Ok(_)) => self.created += 1,
+            (Ok(()), Err(_)) => {}
+        }
+    }
+
+    fn assert_each_seen(&self) {
+        assert!(
+            self.refused > 0 && self.invalid > 0 && self.created > 0,
+            "{self:?}"
+        );
+    }
+}
+
 /// Every combination of the builder's options over [`flag_choices`].
-fn requests() -> Vec<Spawn<'static>> {
+fn requests() -> Vec<Request> {
     let mut requests = Vec::new();
     for flags in flag_choices() {
         for exit_signal in [SIGCHLD as i32, 65] {
@@ -66,6 +140,13 @@ fn requests() -> Vec<Spawn<'static>> {
                                 2 => request.id_maps(&ROOT, &ROOT, SetGroups::Unchanged),
                                 _ => request.id_maps(&EMPTY_RANGE, &[], SetGroups::Deny),
                             };
+                            let mut kernel_flags = flags;
+                            if pidfd {
+                                kernel_flags |= CloneFlags::PIDFD;
+                            }
+                            if time > 0 {
+                                kernel_flags -= CloneFlags::NEWTIME;
+                            }
                             request = match time {
                                 0 => request,
                                 1 => {
@@ -79,7 +160,11 @@ fn requests() -> Vec<Spawn<'static>> {
                                     TimeOffset::ZERO,
                                 ),
                             };
-                            requests.push(request);
+                            requests.push(Request {
+                                spawn: request,
+                                kernel_flags,
+                                exit_signal,
+                            });
                         }
                     }
                 }
@@ -89,73 +174,66 @@ fn requests() -> Vec<Spawn<'static>> {
     requests
 }
 
-/// The answer of one call: refused with a rule, or anything else (a child
-/// that ran, or the kernel's or a step's error).
-fn refusal<T>(result: &Result<T, Error>) -> Option<Rule> {
+/// The answer of one call if it was refused before any syscall (by the
+/// crate or by the kernel's rules), `None` for anything else (a child that
+/// ran, or the kernel's or a step's error).
+fn before_syscall<T>(result: &Result<T, Error>) -> Option<Error> {
     match result {
-        Err(Error::Refused(rule)) => Some(*rule),
+        Err(err @ (Error::Refused(_) | Error::Invalid(_))) => Some(*err),
         _ => None,
     }
 }
 
 #[test]
-fn spawn_is_refused_exactly_when_check_refuses_and_with_its_rule() {
+fn spawn_is_refused_exactly_when_check_refuses_and_with_its_error() {
     skip_under_qemu_user!();
     let mut stack = MmapStack::new(256 * 1024).unwrap();
     let ran = SharedPage::new(0u32);
-    let (mut refused, mut created) = (0, 0);
+    let mut tally = Tally::default();
     for request in requests() {
-        let checked = request.check().err();
+        let what = &request.spawn;
+        let checked = what.check();
         ran.set(0);
         // SAFETY: the closure only writes a shared page and returns.
         let result = unsafe {
-            request.spawn(stack.as_mut_slice(), || {
+            what.spawn(stack.as_mut_slice(), || {
                 ran.set(1);
                 0
             })
         };
-        assert_eq!(refusal(&result), checked, "{request:?}: {result:?}");
+        tally.count(&request, CloneFlags::empty(), checked, &result);
         match result {
             Ok(child) => {
-                created += 1;
-                assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{request:?}");
-                assert_eq!(ran.get(), 1, "{request:?}");
+                assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{what:?}");
+                assert_eq!(ran.get(), 1, "{what:?}");
             }
-            Err(_) if checked.is_some() => {
-                refused += 1;
-                assert_eq!(ran.get(), 0, "{request:?}: a refused closure ran");
+            Err(_) if checked.is_err() => {
+                assert_eq!(ran.get(), 0, "{what:?}: a refused closure ran");
             }
             Err(_) => {}
         }
     }
-    assert!(
-        refused > 0 && created > 0,
-        "{refused} refused, {created} created"
-    );
+    tally.assert_each_seen();
 }
 
 #[test]
-fn exec_is_refused_exactly_when_check_exec_refuses_and_with_its_rule() {
+fn exec_is_refused_exactly_when_check_exec_refuses_and_with_its_error() {
     skip_under_qemu_user!();
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let mut argv_buf = [core::ptr::null::<c_char>(); 2];
     let argv = CStrArray::new(&[c"true"], &mut argv_buf).unwrap();
-    let (mut refused, mut created) = (0, 0);
+    let mut tally = Tally::default();
+    let exec_flags = CloneFlags::VM | CloneFlags::VFORK;
     for request in requests() {
-        let checked = request.check_exec().err();
-        let result = request.exec(stack.as_mut_slice(), c"/bin/true", argv, CStrArray::empty());
-        assert_eq!(refusal(&result), checked, "{request:?}: {result:?}");
+        let what = &request.spawn;
+        let checked = what.check_exec();
+        let result = what.exec(stack.as_mut_slice(), c"/bin/true", argv, CStrArray::empty());
+        tally.count(&request, exec_flags, checked, &result);
         if let Ok(child) = result {
-            created += 1;
-            assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{request:?}");
-        } else if checked.is_some() {
-            refused += 1;
+            assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{what:?}");
         }
     }
-    assert!(
-        refused > 0 && created > 0,
-        "{refused} refused, {created} created"
-    );
+    tally.assert_each_seen();
 }
 
 #[test]
@@ -163,15 +241,24 @@ fn the_two_entry_points_differ_only_where_exec_shares_memory() {
     // Closures never share our memory; exec's child always does, and so
     // cannot wait for ID maps or make a time namespace.
     let vm_vfork = Spawn::new(CloneFlags::VM | CloneFlags::VFORK);
-    assert_eq!(vm_vfork.check(), Err(Rule::SpawnSharesMemory));
+    assert_eq!(
+        vm_vfork.check(),
+        Err(Error::Refused(Refusal::SpawnSharesMemory))
+    );
     assert_eq!(vm_vfork.check_exec(), Ok(()));
     let mapped = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWUTS).map_root_user();
     assert_eq!(mapped.check(), Ok(()));
-    assert_eq!(mapped.check_exec(), Err(Rule::IdMapsWithVfork));
+    assert_eq!(
+        mapped.check_exec(),
+        Err(Error::Refused(Refusal::IdMapsWithVfork))
+    );
     let timed =
         Spawn::new(CloneFlags::empty()).time_offsets(TimeOffset::from_secs(1), TimeOffset::ZERO);
     assert_eq!(timed.check(), Ok(()));
-    assert_eq!(timed.check_exec(), Err(Rule::TimeOffsetsWithVm));
+    assert_eq!(
+        timed.check_exec(),
+        Err(Error::Refused(Refusal::TimeOffsetsWithVm))
+    );
 }
 
 #[test]
@@ -181,11 +268,11 @@ fn a_stack_too_small_is_the_one_refusal_left_to_the_call_and_is_named() {
     assert_eq!(request.check(), Ok(()));
     // SAFETY: the closure would only return.
     let spawned = unsafe { request.spawn(&mut tiny, || 0) };
-    assert_eq!(spawned.unwrap_err(), Error::Refused(Rule::StackTooSmall));
+    assert_eq!(spawned.unwrap_err(), Error::Refused(Refusal::StackTooSmall));
     let mut argv_buf = [core::ptr::null::<c_char>(); 2];
     let argv = CStrArray::new(&[c"true"], &mut argv_buf).unwrap();
     let execed = request.exec(&mut tiny, c"/bin/true", argv, CStrArray::empty());
     let err = execed.unwrap_err();
-    assert_eq!(err, Error::Refused(Rule::StackTooSmall));
+    assert_eq!(err, Error::Refused(Refusal::StackTooSmall));
     assert_eq!(err.errno(), nsclone::Errno::ENOMEM);
 }

@@ -11,7 +11,7 @@ use core::mem::{align_of_val, size_of_val};
 use linux_raw_sys::general as k;
 use nsclone::sys::getpid;
 use nsclone::{
-    spawn, unshare, CStrArray, CloneFlags, Errno, Error, ExitStatus, IdMap, MmapStack, Rule,
+    spawn, unshare, CStrArray, CloneFlags, Errno, Error, ExitStatus, IdMap, MmapStack, Refusal,
     SetGroups, Spawn, Step, Syscall, TimeOffset,
 };
 
@@ -524,7 +524,7 @@ fn on_the_smallest_stack_with_steps<T: Copy>(value: T) -> Result<ExitStatus, Err
     let too_small = unsafe { request.spawn(&mut stack.as_mut_slice()[..len - 1], child) };
     assert_eq!(
         too_small.err(),
-        Some(Error::Refused(Rule::StackTooSmall)),
+        Some(Error::Refused(Refusal::StackTooSmall)),
         "{size} bytes, {align}"
     );
     // SAFETY: as above; should the steps before it need more room than
@@ -790,16 +790,16 @@ fn the_closure_inherits_no_descriptor_from_the_steps_before_it() {
 #[test]
 fn offsets_refuse_clone_vm_and_a_second_of_nanoseconds_only() {
     let offsets = |flags| Spawn::new(flags).time_offsets(secs(1), TimeOffset::ZERO);
-    let rule = |request: Spawn<'_>| request.check();
+    let checked = |request: Spawn<'_>| request.check();
     // The closure path refuses CLONE_VM first; exec, which adds it, names
-    // the offsets' rule.
+    // the offsets' refusal.
     assert_eq!(
-        rule(offsets(CloneFlags::VM | CloneFlags::VFORK)),
-        Err(Rule::SpawnSharesMemory)
+        checked(offsets(CloneFlags::VM | CloneFlags::VFORK)),
+        Err(Error::Refused(Refusal::SpawnSharesMemory))
     );
     assert_eq!(
         offsets(CloneFlags::empty()).check_exec(),
-        Err(Rule::TimeOffsetsWithVm)
+        Err(Error::Refused(Refusal::TimeOffsetsWithVm))
     );
     // The child makes its own time namespace: sharing anything but memory,
     // or being the caller's sibling, does not stand in the way.
@@ -809,9 +809,9 @@ fn offsets_refuse_clone_vm_and_a_second_of_nanoseconds_only() {
         CloneFlags::FS,
         CloneFlags::VFORK,
     ] {
-        assert_eq!(rule(offsets(flags)), Ok(()), "{flags}");
+        assert_eq!(checked(offsets(flags)), Ok(()), "{flags}");
     }
-    assert_eq!(rule(offsets(CloneFlags::PARENT).exit_signal(0)), Ok(()));
+    assert_eq!(checked(offsets(CloneFlags::PARENT).exit_signal(0)), Ok(()));
     // Without CLONE_NEWTIME in the clone itself, legacy clone serves.
     assert_eq!(offsets(CloneFlags::NEWTIME).syscall(), Syscall::Clone);
     assert_eq!(Spawn::new(CloneFlags::NEWTIME).syscall(), Syscall::Clone3);
@@ -820,9 +820,12 @@ fn offsets_refuse_clone_vm_and_a_second_of_nanoseconds_only() {
         nanoseconds: 1_000_000_000,
     };
     let request = Spawn::new(CloneFlags::empty()).time_offsets(TimeOffset::ZERO, too_many);
-    assert_eq!(rule(request), Err(Rule::TimeOffsetNanosecondsTooLarge));
     assert_eq!(
-        rule(offsets(CloneFlags::NEWUSER | CloneFlags::NEWPID)),
+        checked(request),
+        Err(Error::Refused(Refusal::TimeOffsetNanosecondsTooLarge))
+    );
+    assert_eq!(
+        checked(offsets(CloneFlags::NEWUSER | CloneFlags::NEWPID)),
         Ok(())
     );
     assert!(offsets(CloneFlags::empty()).check().is_ok());
@@ -837,7 +840,7 @@ fn offsets_refuse_clone_vm_and_a_second_of_nanoseconds_only() {
         argv,
         CStrArray::empty(),
     );
-    assert_eq!(exec.err(), Some(Error::Refused(Rule::TimeOffsetsWithVm)));
+    assert_eq!(exec.err(), Some(Error::Refused(Refusal::TimeOffsetsWithVm)));
 }
 
 /// The `SigBlk` mask in the `status` file at `path`, as its hex text.

@@ -25,11 +25,15 @@ pub enum Syscall {
     Setns,
 }
 
-/// A rule the flags break, and the errno the kernel (or this crate) answers.
+/// A rule of the kernel's that the flags break: what [`CloneFlags::check`]
+/// finds, and the kernel answers `EINVAL` for. Returned as
+/// [`Error::Invalid`](crate::Error::Invalid); what the crate itself refuses
+/// is a [`Refusal`](crate::Refusal).
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum Rule {
-    /// The exit signal is above 64 or not a byte (clone3; spawn for legacy clone too).
+    /// The exit signal is above 64 or not a byte (clone3; spawn applies it
+    /// to legacy clone too).
     ExitSignalInvalid,
     /// clone3: bits no kernel defines for clone3.
     Clone3UnknownFlags,
@@ -57,54 +61,8 @@ pub enum Rule {
     NewipcWithSysvsem,
     /// unshare: a bit outside the flags unshare knows.
     UnshareUnknownFlags,
-    /// The safe `unshare`: a flag that is not `CLONE_NEW*`.
-    UnshareNamespacesOnly,
     /// setns: a bit that is not a namespace type.
     SetnsNotANamespace,
-    /// spawn: `CLONE_VM`, in any combination: the child would run the
-    /// caller's code in the parent's memory, with its TLS, locks and
-    /// `atexit` handlers.
-    SpawnSharesMemory,
-    /// spawn: `CLONE_THREAD` or `CLONE_SIGHAND`.
-    SpawnMakesThreads,
-    /// spawn: `CLONE_SETTLS`.
-    SpawnSetsTls,
-    /// spawn: `CLONE_FILES`.
-    SpawnSharesFiles,
-    /// spawn: `CLONE_PARENT_SETTID`, `CLONE_CHILD_SETTID` or `CLONE_CHILD_CLEARTID`.
-    SpawnHasNoTidPointers,
-    /// spawn: `CLONE_PIDFD` in the flags instead of `Spawn::pidfd`.
-    SpawnPidfdIsAnOption,
-    /// spawn: `CLONE_INTO_CGROUP` in the flags instead of `Spawn::into_cgroup`.
-    SpawnCgroupIsAnOption,
-    /// spawn: more `set_tid` PIDs than PID-namespace levels (32).
-    SetTidTooLong,
-    /// spawn: ID maps without `CLONE_NEWUSER`.
-    IdMapsNeedNewuser,
-    /// spawn: ID maps with `CLONE_VFORK`, which would wait for each other.
-    IdMapsWithVfork,
-    /// spawn: exit-signal bits in the flags.
-    SpawnExitSignalInFlags,
-    /// spawn: a time offset's nanoseconds are a second or more.
-    TimeOffsetNanosecondsTooLarge,
-    /// spawn: time offsets with `CLONE_VM`; the child enters the new time
-    /// namespace itself, which a process sharing its memory cannot.
-    TimeOffsetsWithVm,
-    /// spawn: the stack cannot hold the closure and the room the child
-    /// needs below it ([`Spawn::stack_needed_below`](crate::Spawn::stack_needed_below)),
-    /// or `Spawn::exec` was given less than [`EXEC_STACK`](crate::EXEC_STACK).
-    StackTooSmall,
-    /// ID maps: a line maps no IDs (a count of 0).
-    IdMapEmptyRange,
-    /// ID maps: a range runs past ID 4294967294 (4294967295 is the invalid ID).
-    IdMapWraps,
-    /// ID maps: two lines overlap inside or outside.
-    IdMapOverlaps,
-    /// ID maps: more than [`MAX_ID_MAP_LINES`](crate::MAX_ID_MAP_LINES)
-    /// lines, or a text of a page or more.
-    IdMapTooLong,
-    /// A process ID below 0 (0 names the caller).
-    PidNegative,
 }
 
 impl Rule {
@@ -135,53 +93,13 @@ impl Rule {
             Rule::UnshareUnknownFlags => {
                 "unshare accepts only CLONE_NEW*, CLONE_FS, CLONE_FILES, CLONE_SYSVSEM, CLONE_VM, CLONE_SIGHAND and CLONE_THREAD"
             }
-            Rule::UnshareNamespacesOnly => {
-                "unshare takes only CLONE_NEW* flags (unshare_unchecked takes the rest)"
-            }
             Rule::SetnsNotANamespace => "setns accepts only CLONE_NEW* namespace types",
-            Rule::SpawnSharesMemory => {
-                "CLONE_VM needs the crate's own child code: use Spawn::exec or spawn_unchecked"
-            }
-            Rule::SpawnMakesThreads => "spawn creates processes, not threads (CLONE_THREAD, CLONE_SIGHAND)",
-            Rule::SpawnSetsTls => "spawn cannot give the child a TLS area (CLONE_SETTLS)",
-            Rule::SpawnSharesFiles => "spawn cannot share the fd table with the child (CLONE_FILES)",
-            Rule::SpawnHasNoTidPointers => {
-                "spawn has no tid pointers (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID)"
-            }
-            Rule::SpawnPidfdIsAnOption => "spawn asks for a pidfd with Spawn::pidfd, not CLONE_PIDFD",
-            Rule::SpawnCgroupIsAnOption => {
-                "spawn takes a cgroup with Spawn::into_cgroup, not CLONE_INTO_CGROUP"
-            }
-            Rule::IdMapsNeedNewuser => "ID maps need CLONE_NEWUSER: they map IDs of a new user namespace",
-            Rule::IdMapsWithVfork => {
-                "ID maps cannot be combined with CLONE_VFORK (nor Spawn::exec): the child waits for the maps, the parent for the child"
-            }
-            Rule::SetTidTooLong => "set_tid takes at most 32 PIDs, one per PID namespace level",
-            Rule::SpawnExitSignalInFlags => "the exit signal belongs in Spawn::exit_signal, not in the flags",
-            Rule::TimeOffsetNanosecondsTooLarge => {
-                "a time offset's nanoseconds must be below 1000000000 (whole seconds go in seconds)"
-            }
-            Rule::TimeOffsetsWithVm => {
-                "time offsets cannot be combined with CLONE_VM (nor Spawn::exec): the child enters its new time namespace itself, which needs memory of its own"
-            }
-            Rule::StackTooSmall => {
-                "the stack cannot hold the closure and the child's frames (see Spawn::stack_needed_below and EXEC_STACK)"
-            }
-            Rule::IdMapEmptyRange => "an ID map line must map at least one ID (count 0)",
-            Rule::IdMapWraps => "an ID map range must end at or below ID 4294967295",
-            Rule::IdMapOverlaps => "ID map lines must not overlap, inside or outside",
-            Rule::IdMapTooLong => "an ID map takes at most 340 lines and less than 4096 bytes of text",
-            Rule::PidNegative => "a process ID must be positive, or 0 for the caller",
         }
     }
 
-    /// The errno the kernel answers for this rule (`ENOMEM` for a stack
-    /// too small, as for a mapping that does not fit).
+    /// The errno the kernel answers for every one of its flag rules: `EINVAL`.
     pub const fn errno(self) -> Errno {
-        match self {
-            Rule::StackTooSmall => Errno::ENOMEM,
-            _ => Errno::EINVAL,
-        }
+        Errno::EINVAL
     }
 }
 

@@ -1,7 +1,8 @@
 //! `unshare` and `setns`: moving the calling thread into new or existing namespaces.
 
+use crate::error::refusal::Refusal;
 use crate::error::Error;
-use crate::flags::check::{FlagError, Rule, Syscall};
+use crate::flags::check::Syscall;
 use crate::flags::CloneFlags;
 use crate::sys::errno::Result;
 use crate::sys::fd::BorrowedFd;
@@ -17,7 +18,7 @@ use core::ffi::c_int;
 /// # Errors
 ///
 /// [`Error::Refused`] for flags other than `CLONE_NEW*` (before the
-/// syscall, with the rule [`check_unshare`] names); [`Error::Kernel`]:
+/// syscall, as [`check_unshare`] names it); [`Error::Kernel`]:
 /// `EINVAL` for `CLONE_NEWUSER` in a multithreaded process, `EPERM` (no
 /// `CAP_SYS_ADMIN`, or a chroot for `CLONE_NEWUSER`), `ENOSPC` (namespace
 /// limits), `ENOMEM`, `EUSERS`.
@@ -29,17 +30,18 @@ pub fn unshare(flags: CloneFlags) -> Result<(), Error> {
     Ok(unsafe { syscall::unshare(flags.bits()) }?)
 }
 
-/// What [`unshare`] checks before its syscall: namespace flags only, then the
-/// kernel's rules for unshare.
-pub fn check_unshare(flags: CloneFlags) -> core::result::Result<(), FlagError> {
+/// What [`unshare`] checks before its syscall: namespace flags only (the
+/// crate's refusal), then the kernel's rules for unshare.
+///
+/// # Errors
+///
+/// [`Error::Refused`] with [`Refusal::UnshareNamespacesOnly`], or
+/// [`Error::Invalid`] with the kernel's rule; never another variant.
+pub fn check_unshare(flags: CloneFlags) -> Result<(), Error> {
     if !CloneFlags::ALL_NAMESPACES.contains(flags) {
-        return Err(FlagError::new(
-            Rule::UnshareNamespacesOnly,
-            Syscall::Unshare,
-            flags,
-        ));
+        return Err(Refusal::UnshareNamespacesOnly.into());
     }
-    flags.check(Syscall::Unshare)
+    Ok(flags.check(Syscall::Unshare)?)
 }
 
 /// unshare(2) with any flags, `CLONE_FILES`, `CLONE_FS`, `CLONE_SYSVSEM` and
@@ -64,7 +66,7 @@ pub unsafe fn unshare_unchecked(flags: CloneFlags) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`Error::Refused`] for kinds that are not namespaces (before the
+/// [`Error::Invalid`] for kinds that are not namespaces (before the
 /// syscall); [`Error::Kernel`]: `EINVAL` for a kind that does not match
 /// the nsfs fd, an fd that is neither, or joining a user or mount namespace
 /// from a multithreaded process; `EBADF`; `EPERM` (privilege); `ESRCH` (the

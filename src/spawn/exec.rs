@@ -2,8 +2,8 @@
 //! parent's memory (`CLONE_VM | CLONE_VFORK`), so the cost does not grow with
 //! the parent's size, and runs only this crate's raw syscalls until execve.
 
+use crate::error::refusal::Refusal;
 use crate::error::{Error, Step};
-use crate::flags::check::Rule;
 use crate::spawn::child::Child;
 use crate::spawn::{Entry, Spawn};
 use crate::sys::errno::{Errno, Result};
@@ -90,13 +90,14 @@ impl Spawn<'_> {
     ///
     /// ID maps cannot be written for such a child (the parent waits for the
     /// execve), nor time offsets set (the child would need memory of its
-    /// own): [`check_exec`](Self::check_exec) names the rule.
+    /// own): [`check_exec`](Self::check_exec) names the refusal.
     ///
     /// # Errors
     ///
-    /// [`Error::Refused`] with the rule [`check_exec`](Self::check_exec)
-    /// names, or [`Rule::StackTooSmall`](crate::Rule::StackTooSmall) for a
-    /// stack below [`EXEC_STACK`] bytes (no guard below it is needed);
+    /// [`Error::Invalid`] or [`Error::Refused`] as
+    /// [`check_exec`](Self::check_exec) names them, or
+    /// [`Refusal::StackTooSmall`] for a stack below [`EXEC_STACK`] bytes
+    /// (no guard below it is needed);
     /// [`Error::Kernel`] as for [`Spawn::spawn`]; [`Error::Step`] with
     /// [`Step::Exec`] and execve(2)'s errno (`ENOENT`, `EACCES`, `ENOEXEC`,
     /// ...) when the program could not be started (the child is reaped,
@@ -110,7 +111,7 @@ impl Spawn<'_> {
     ) -> Result<Child, Error> {
         self.check_exec()?;
         if stack.len() < EXEC_STACK {
-            return Err(Rule::StackTooSmall.into());
+            return Err(Refusal::StackTooSmall.into());
         }
         let request = self.with_flags(Entry::EXEC_FLAGS);
         let exec_error = AtomicI32::new(0);

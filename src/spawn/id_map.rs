@@ -1,8 +1,8 @@
 //! User-namespace ID maps: `IdMap`, `SetGroups` and `write_id_maps`, the text
 //! formatted into a fixed buffer and written in one write(2) per file.
 
+use crate::error::refusal::Refusal;
 use crate::error::{Error, Step, StepError};
-use crate::flags::check::Rule;
 use crate::pid_t;
 use crate::sys::decimal::decimal;
 use crate::sys::errno::Errno;
@@ -49,12 +49,13 @@ const TEXT_CAPACITY: usize = 4096;
 ///
 /// # Errors
 ///
-/// [`Error::Refused`] before any write, with the rule, for a negative `pid`
-/// and for maps the kernel would refuse ([`check_id_map`]). [`Error::Step`] naming the file whose
-/// open or write failed: `EPERM` (a map was already written; the writer
-/// lacks `CAP_SETUID`/`CAP_SETGID` in the parent namespace and the map is
-/// not exactly its own ID; `gid_map` without `setgroups` denied; IDs
-/// unmapped in the parent), `ENOENT`/`ESRCH` (no such process), `EACCES`.
+/// [`Error::Refused`] before any write, with the [`Refusal`], for a
+/// negative `pid` and for maps the kernel would refuse ([`check_id_map`]).
+/// [`Error::Step`] naming the file whose open or write failed: `EPERM` (a
+/// map was already written; the writer lacks `CAP_SETUID`/`CAP_SETGID` in
+/// the parent namespace and the map is not exactly its own ID; `gid_map`
+/// without `setgroups` denied; IDs unmapped in the parent), `ENOENT`/`ESRCH`
+/// (no such process), `EACCES`.
 pub fn write_id_maps(
     pid: pid_t,
     uid: &[IdMap],
@@ -62,7 +63,7 @@ pub fn write_id_maps(
     setgroups: SetGroups,
 ) -> Result<(), Error> {
     if pid < 0 {
-        return Err(Rule::PidNegative.into());
+        return Err(Refusal::PidNegative.into());
     }
     check_id_map(uid)?;
     check_id_map(gid)?;
@@ -87,10 +88,11 @@ pub fn write_id_maps(
 ///
 /// # Errors
 ///
-/// The first rule broken.
-pub fn check_id_map(map: &[IdMap]) -> Result<(), Rule> {
+/// The first rule broken, as the crate's [`Refusal`] (the kernel would
+/// answer `EINVAL` when the map is written).
+pub fn check_id_map(map: &[IdMap]) -> Result<(), Refusal> {
     if map.len() > MAX_ID_MAP_LINES || text_len(map) >= TEXT_CAPACITY {
-        return Err(Rule::IdMapTooLong);
+        return Err(Refusal::IdMapTooLong);
     }
     let end = |start: u32, count: u32| u64::from(start) + u64::from(count);
     for (i, line) in map.iter().enumerate() {
@@ -98,10 +100,10 @@ pub fn check_id_map(map: &[IdMap]) -> Result<(), Rule> {
         // the invalid ID, is never mapped).
         let wraps = |start| end(start, line.count) > u64::from(u32::MAX);
         if line.count == 0 {
-            return Err(Rule::IdMapEmptyRange);
+            return Err(Refusal::IdMapEmptyRange);
         }
         if wraps(line.inside) || wraps(line.outside) {
-            return Err(Rule::IdMapWraps);
+            return Err(Refusal::IdMapWraps);
         }
         let overlaps = |a: u32, b: u32, other: &IdMap| {
             u64::from(a) < end(b, other.count) && u64::from(b) < end(a, line.count)
@@ -110,7 +112,7 @@ pub fn check_id_map(map: &[IdMap]) -> Result<(), Rule> {
             if overlaps(line.inside, other.inside, other)
                 || overlaps(line.outside, other.outside, other)
             {
-                return Err(Rule::IdMapOverlaps);
+                return Err(Refusal::IdMapOverlaps);
             }
         }
     }
@@ -193,8 +195,8 @@ pub(crate) enum UserMaps<'a> {
 }
 
 impl UserMaps<'_> {
-    /// The rule the given maps break, if any.
-    pub(crate) fn check(&self) -> Result<(), Rule> {
+    /// Why the given maps are refused, if they are.
+    pub(crate) fn check(&self) -> Result<(), Refusal> {
         match *self {
             UserMaps::Given { uid, gid, .. } => check_id_map(uid).and_then(|()| check_id_map(gid)),
             _ => Ok(()),
@@ -231,7 +233,7 @@ impl UserMaps<'_> {
 mod tests {
     use super::*;
 
-    fn formatted(map: &[IdMap]) -> Result<MapText, Rule> {
+    fn formatted(map: &[IdMap]) -> Result<MapText, Refusal> {
         check_id_map(map).map(|()| MapText::new(map))
     }
 
@@ -254,34 +256,38 @@ mod tests {
     #[test]
     fn maps_the_kernel_would_refuse_are_refused_first_by_rule() {
         let refused = |m: &[IdMap]| check_id_map(m).err();
-        assert_eq!(refused(&[map(0, 0, 0)]), Some(Rule::IdMapEmptyRange));
+        assert_eq!(refused(&[map(0, 0, 0)]), Some(Refusal::IdMapEmptyRange));
         assert_eq!(
             refused(&[map(u32::MAX, 0, 1)]),
-            Some(Rule::IdMapWraps),
+            Some(Refusal::IdMapWraps),
             "the invalid ID"
         );
         assert_eq!(
             refused(&[map(u32::MAX - 1, 0, 2)]),
-            Some(Rule::IdMapWraps),
+            Some(Refusal::IdMapWraps),
             "inside"
         );
         assert_eq!(
             refused(&[map(0, u32::MAX, 2)]),
-            Some(Rule::IdMapWraps),
+            Some(Refusal::IdMapWraps),
             "outside"
         );
         let inside = [map(0, 0, 10), map(5, 100, 1)];
-        assert_eq!(refused(&inside), Some(Rule::IdMapOverlaps), "inside");
+        assert_eq!(refused(&inside), Some(Refusal::IdMapOverlaps), "inside");
         let outside = [map(0, 0, 10), map(100, 9, 1)];
-        assert_eq!(refused(&outside), Some(Rule::IdMapOverlaps), "outside");
+        assert_eq!(refused(&outside), Some(Refusal::IdMapOverlaps), "outside");
         assert_eq!(refused(&[map(0, 0, 10), map(10, 10, 1)]), None, "adjacent");
         let lines: [IdMap; MAX_ID_MAP_LINES + 1] =
             core::array::from_fn(|i| map(i as u32, i as u32, 1));
         assert_eq!(refused(&lines[..MAX_ID_MAP_LINES]), None);
-        assert_eq!(refused(&lines), Some(Rule::IdMapTooLong), "341 lines");
+        assert_eq!(refused(&lines), Some(Refusal::IdMapTooLong), "341 lines");
         let long: [IdMap; 200] =
             core::array::from_fn(|i| map(4_000_000_000 + i as u32, 4_000_000_000 + i as u32, 1));
-        assert_eq!(refused(&long), Some(Rule::IdMapTooLong), "a page of text");
+        assert_eq!(
+            refused(&long),
+            Some(Refusal::IdMapTooLong),
+            "a page of text"
+        );
         assert_eq!(text_len(&long[..1]), 24);
     }
 }

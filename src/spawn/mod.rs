@@ -17,6 +17,7 @@ pub(crate) mod time_ns;
 
 use placed::{Placed, Prelude};
 
+use crate::error::refusal::Refusal;
 use crate::error::{Error, Step};
 use crate::flags::check::{Rule, Syscall};
 use crate::flags::CloneFlags;
@@ -76,17 +77,17 @@ pub struct Spawn<'a> {
     time_offsets: Option<TimeOffsets>,
 }
 
-/// The flags the safe path refuses, each with the rule it names.
-const UNSAFE_FOR_SPAWN: &[(CloneFlags, Rule)] = &[
-    (CloneFlags::THREAD, Rule::SpawnMakesThreads),
-    (CloneFlags::SIGHAND, Rule::SpawnMakesThreads),
-    (CloneFlags::SETTLS, Rule::SpawnSetsTls),
-    (CloneFlags::FILES, Rule::SpawnSharesFiles),
-    (CloneFlags::PARENT_SETTID, Rule::SpawnHasNoTidPointers),
-    (CloneFlags::CHILD_SETTID, Rule::SpawnHasNoTidPointers),
-    (CloneFlags::CHILD_CLEARTID, Rule::SpawnHasNoTidPointers),
-    (CloneFlags::PIDFD, Rule::SpawnPidfdIsAnOption),
-    (CloneFlags::INTO_CGROUP, Rule::SpawnCgroupIsAnOption),
+/// The flags the safe path refuses, each with the refusal it names.
+const UNSAFE_FOR_SPAWN: &[(CloneFlags, Refusal)] = &[
+    (CloneFlags::THREAD, Refusal::SpawnMakesThreads),
+    (CloneFlags::SIGHAND, Refusal::SpawnMakesThreads),
+    (CloneFlags::SETTLS, Refusal::SpawnSetsTls),
+    (CloneFlags::FILES, Refusal::SpawnSharesFiles),
+    (CloneFlags::PARENT_SETTID, Refusal::SpawnHasNoTidPointers),
+    (CloneFlags::CHILD_SETTID, Refusal::SpawnHasNoTidPointers),
+    (CloneFlags::CHILD_CLEARTID, Refusal::SpawnHasNoTidPointers),
+    (CloneFlags::PIDFD, Refusal::SpawnPidfdIsAnOption),
+    (CloneFlags::INTO_CGROUP, Refusal::SpawnCgroupIsAnOption),
 ];
 
 /// The flags only clone3 can carry.
@@ -111,7 +112,7 @@ impl<'a> Spawn<'a> {
     /// fuzz target checks the bound), and
     /// [`MIN_FREE_STACK`](Self::MIN_FREE_STACK). `None` on overflow. A stack
     /// without this much below the closure is refused
-    /// ([`Rule::StackTooSmall`]), so the crate's frames and the closure's
+    /// ([`Refusal::StackTooSmall`]), so the crate's frames and the closure's
     /// moves stay on the stack the child was given; the closure body's use
     /// beyond `MIN_FREE_STACK`, and signal frames, are the caller's to fit
     /// (see [`spawn`](Self::spawn)'s safety section).
@@ -225,7 +226,7 @@ impl<'a> Spawn<'a> {
     /// `time_for_children` never change, and it may have threads. Needs
     /// Linux 5.6 and `/proc`.
     ///
-    /// Refused ([`check`](Self::check) names the rule): `CLONE_VM` (so
+    /// Refused ([`check`](Self::check) names the refusal): `CLONE_VM` (so
     /// [`Spawn::exec`] too), and nanoseconds of a second or more.
     ///
     /// Errors of [`Step::TimeNamespace`], besides [`spawn`](Self::spawn)'s:
@@ -282,17 +283,19 @@ impl<'a> Spawn<'a> {
     }
 
     /// Checks what [`spawn`](Self::spawn) refuses before any syscall, with
-    /// the same rule: the flags that would let the child reach the parent's
-    /// memory, threads, fds or TLS, the options ([`id_maps`](Self::id_maps)
-    /// lines, [`time_offsets`](Self::time_offsets), `set_tid`, the exit
-    /// signal), then the kernel's rules for the syscall it will use
+    /// the same error: the exit signal, the flags that would let the child
+    /// reach the parent's memory, threads, fds or TLS, the options
+    /// ([`id_maps`](Self::id_maps) lines, [`time_offsets`](Self::time_offsets),
+    /// `set_tid`), then the kernel's rules for the syscall it will use
     /// ([`CloneFlags::check`]). Only the stack is left to the call, which
-    /// alone sees it ([`Rule::StackTooSmall`]).
+    /// alone sees it ([`Refusal::StackTooSmall`]).
     ///
     /// # Errors
     ///
-    /// The first rule broken.
-    pub fn check(&self) -> Result<(), Rule> {
+    /// The first one broken, in that order: [`Error::Invalid`] with the
+    /// kernel's [`Rule`] (the exit signal, the flags) or [`Error::Refused`]
+    /// with the crate's [`Refusal`]; never another variant.
+    pub fn check(&self) -> Result<(), Error> {
         self.check_for(Entry::Closure)
     }
 
@@ -302,52 +305,63 @@ impl<'a> Spawn<'a> {
     ///
     /// # Errors
     ///
-    /// The first rule broken.
-    pub fn check_exec(&self) -> Result<(), Rule> {
+    /// As for [`check`](Self::check).
+    pub fn check_exec(&self) -> Result<(), Error> {
         self.check_for(Entry::Exec)
     }
 
-    /// The one function that decides every refusal of both entry points.
-    fn check_for(&self, entry: Entry) -> Result<(), Rule> {
+    /// The one function that decides every refusal of both entry points:
+    /// the exit signal, the crate's refusals ([`refusal`](Self::refusal)),
+    /// then the kernel's rules.
+    fn check_for(&self, entry: Entry) -> Result<(), Error> {
         let request = match entry {
             Entry::Closure => *self,
             Entry::Exec => self.with_flags(Entry::EXEC_FLAGS),
         };
-        let flags = request.flags;
         if !(0..=64).contains(&request.exit_signal) {
-            return Err(Rule::ExitSignalInvalid);
+            // clone3's rule, applied to legacy clone too, so that a request
+            // means the same whichever call serves it.
+            return Err(Rule::ExitSignalInvalid.into());
         }
+        if let Some(refusal) = request.refusal(entry) {
+            return Err(refusal.into());
+        }
+        Ok(request
+            .kernel_flags()
+            .check_with_exit_signal(request.syscall(), request.exit_signal as u64)?)
+    }
+
+    /// The first of the crate's own refusals of this request (already
+    /// with the flags of `entry`), in [`check`](Self::check)'s order.
+    fn refusal(&self, entry: Entry) -> Option<Refusal> {
+        let flags = self.flags;
         if flags.bits() & CloneFlags::CSIGNAL & !CloneFlags::NEWTIME.bits() != 0 {
-            return Err(Rule::SpawnExitSignalInFlags);
+            return Some(Refusal::SpawnExitSignalInFlags);
         }
         if entry == Entry::Closure && flags.contains(CloneFlags::VM) {
-            return Err(Rule::SpawnSharesMemory);
+            return Some(Refusal::SpawnSharesMemory);
         }
-        if let Some(&(_, rule)) = UNSAFE_FOR_SPAWN
+        if let Some(&(_, refusal)) = UNSAFE_FOR_SPAWN
             .iter()
             .find(|(flag, _)| flags.intersects(*flag))
         {
-            return Err(rule);
+            return Some(refusal);
         }
-        if request.set_tid.len() > MAX_SET_TID {
-            return Err(Rule::SetTidTooLong);
+        if self.set_tid.len() > MAX_SET_TID {
+            return Some(Refusal::SetTidTooLong);
         }
-        if let Some(rule) = request.time_offsets.and_then(|offsets| offsets.rule(flags)) {
-            return Err(rule);
+        if let Some(refusal) = self.time_offsets.and_then(|offsets| offsets.refusal(flags)) {
+            return Some(refusal);
         }
-        if !matches!(request.maps, UserMaps::None) {
-            if !flags.contains(CloneFlags::NEWUSER) {
-                return Err(Rule::IdMapsNeedNewuser);
-            }
-            if flags.contains(CloneFlags::VFORK) {
-                return Err(Rule::IdMapsWithVfork);
-            }
-            request.maps.check()?;
+        if matches!(self.maps, UserMaps::None) {
+            None
+        } else if !flags.contains(CloneFlags::NEWUSER) {
+            Some(Refusal::IdMapsNeedNewuser)
+        } else if flags.contains(CloneFlags::VFORK) {
+            Some(Refusal::IdMapsWithVfork)
+        } else {
+            self.maps.check().err()
         }
-        request
-            .kernel_flags()
-            .check_with_exit_signal(request.syscall(), request.exit_signal as u64)
-            .map_err(|refusal| refusal.rule())
     }
 
     /// Moves `f` onto the top of `stack` and runs it in a new child created
@@ -429,9 +443,10 @@ impl<'a> Spawn<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Refused`] with the rule [`check`](Self::check) names, or
-    /// [`Rule::StackTooSmall`] (`ENOMEM`) when `stack` cannot hold `f` and
-    /// [`stack_needed_below`](Self::stack_needed_below) bytes.
+    /// [`Error::Invalid`] or [`Error::Refused`] as [`check`](Self::check)
+    /// names them, or [`Refusal::StackTooSmall`] (`ENOMEM`) when `stack`
+    /// cannot hold `f` and [`stack_needed_below`](Self::stack_needed_below)
+    /// bytes.
     /// [`Error::Kernel`]: `ENOSYS` (the request needs clone3 and the kernel
     /// or a seccomp filter does not offer it), and clone(2)'s: `EPERM`,
     /// `ENOSPC`, `EAGAIN`, `ENOMEM`, `EUSERS`, `EBADF`/`EACCES`/`EBUSY` for
@@ -471,8 +486,8 @@ impl<'a> Spawn<'a> {
     ///
     /// # Errors
     ///
-    /// As for [`spawn`](Self::spawn), with only [`Rule::StackTooSmall`] and
-    /// [`Rule::IdMapsWithVfork`] refused.
+    /// As for [`spawn`](Self::spawn), with only [`Refusal::StackTooSmall`]
+    /// and [`Refusal::IdMapsWithVfork`] refused.
     pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(
         &self,
         stack: &mut [u8],
@@ -516,7 +531,7 @@ impl<'a> Spawn<'a> {
         }
         if has_maps && self.flags.contains(CloneFlags::VFORK) {
             // The parent would wait for a child that waits for the parent.
-            return Err(Rule::IdMapsWithVfork.into());
+            return Err(Refusal::IdMapsWithVfork.into());
         }
         let go_ahead = has_maps.then(Handshake::new).transpose()?;
         let time = match self.time_offsets {

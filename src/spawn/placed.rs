@@ -3,7 +3,7 @@
 //! binary, not once per closure type.
 
 use super::Spawn;
-use crate::flags::check::Rule;
+use crate::error::refusal::Refusal;
 use crate::spawn::handshake::ChildEnd;
 use crate::spawn::time_ns::TimeOffsets;
 use crate::sys::errno::Result;
@@ -35,7 +35,7 @@ const NOT_PREPARED: c_int = 127;
 impl Placed {
     /// Moves `f` as high onto `stack` as its alignment allows, with
     /// [`Spawn::stack_needed_below`] bytes left under it.
-    pub(crate) fn closure<F: FnOnce() -> c_int>(stack: &mut [u8], f: F) -> Result<Placed, Rule> {
+    pub(crate) fn closure<F: FnOnce() -> c_int>(stack: &mut [u8], f: F) -> Result<Placed, Refusal> {
         let needed = Spawn::stack_needed_below(size_of::<F>(), align_of::<F>());
         let below = (stack.as_mut_ptr(), stack.len());
         match (top_slot(below, size_of::<F>(), align_of::<F>()), needed) {
@@ -50,7 +50,7 @@ impl Placed {
                     below: (below.0, left),
                 })
             }
-            _ => Err(Rule::StackTooSmall),
+            _ => Err(Refusal::StackTooSmall),
         }
     }
 
@@ -61,14 +61,14 @@ impl Placed {
     /// # Safety
     ///
     /// `self.below` must be memory nothing else uses while the child runs.
-    pub(crate) unsafe fn after(self, prelude: Prelude) -> Result<Placed, Rule> {
+    pub(crate) unsafe fn after(self, prelude: Prelude) -> Result<Placed, Refusal> {
         let then = Then {
             prelude,
             run: self.run,
             slot: self.slot,
         };
         let (slot, left) = top_slot(self.below, size_of::<Then>(), align_of::<Then>())
-            .ok_or(Rule::StackTooSmall)?;
+            .ok_or(Refusal::StackTooSmall)?;
         // SAFETY: `slot` is aligned for `Then` and inside `self.below`,
         // which the caller lends us; `run_prelude` reads it once.
         unsafe { slot.cast::<Then>().write(then) };
@@ -194,7 +194,7 @@ mod tests {
     extern crate std;
 
     use crate::sys::{fd::BorrowedFd, syscall};
-    use crate::{spawn, CloneFlags, Error, ExitStatus, MmapStack, Rule, Spawn};
+    use crate::{spawn, CloneFlags, Error, ExitStatus, MmapStack, Refusal, Spawn};
     use core::ffi::c_int;
     use core::mem::{align_of_val, size_of_val};
     use linux_raw_sys::general as k;
@@ -261,7 +261,7 @@ mod tests {
             // SAFETY: the closure only reads its copy of what it captured.
             match unsafe { spawn(CloneFlags::empty(), &mut stack.as_mut_slice()[..len], f) } {
                 Ok(child) => return child.wait().unwrap(),
-                Err(err) => assert_eq!(err, Error::Refused(Rule::StackTooSmall)),
+                Err(err) => assert_eq!(err, Error::Refused(Refusal::StackTooSmall)),
             }
         }
         panic!("no stack length accepted")

@@ -1,7 +1,7 @@
 //! `TimeOffset`, and how a new child enters a new time namespace with clock
 //! offsets before its closure runs, for [`Spawn::time_offsets`].
 
-use crate::flags::check::Rule;
+use crate::error::refusal::Refusal;
 use crate::flags::CloneFlags;
 use crate::sys::decimal::decimal;
 use crate::sys::errno::{Errno, Result};
@@ -60,12 +60,12 @@ pub(crate) struct TimeOffsets {
 const NSEC_PER_SEC: u32 = 1_000_000_000;
 
 impl TimeOffsets {
-    /// The rule a request with these offsets and `flags` breaks, if any.
-    pub(crate) fn rule(&self, flags: CloneFlags) -> Option<Rule> {
+    /// Why a request with these offsets and `flags` is refused, if it is.
+    pub(crate) fn refusal(&self, flags: CloneFlags) -> Option<Refusal> {
         if self.monotonic.nanoseconds >= NSEC_PER_SEC || self.boottime.nanoseconds >= NSEC_PER_SEC {
-            Some(Rule::TimeOffsetNanosecondsTooLarge)
+            Some(Refusal::TimeOffsetNanosecondsTooLarge)
         } else if flags.contains(CloneFlags::VM) {
-            Some(Rule::TimeOffsetsWithVm)
+            Some(Refusal::TimeOffsetsWithVm)
         } else {
             None
         }

@@ -10,7 +10,7 @@ use super::Reader;
 use core::ffi::c_int;
 use core::mem::{align_of_val, size_of_val};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use nsclone::{CloneFlags, Errno, Error, ExitStatus, Rule, Spawn, TimeOffset};
+use nsclone::{CloneFlags, Errno, Error, ExitStatus, Refusal, Spawn, TimeOffset};
 use std::sync::OnceLock;
 
 /// Canary bytes below every stack: a child that runs past its stack's
@@ -394,9 +394,9 @@ impl Run<'_> {
             "{what}: the closure was dropped {drops} times here"
         );
         let expected = if refused {
-            Err(Error::Refused(Rule::SpawnSharesMemory))
+            Err(Error::Refused(Refusal::SpawnSharesMemory))
         } else if !fits {
-            Err(Error::Refused(Rule::StackTooSmall))
+            Err(Error::Refused(Refusal::StackTooSmall))
         } else {
             Ok(())
         };

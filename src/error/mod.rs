@@ -1,23 +1,31 @@
-//! `Error`: what a call that creates a child or moves into namespaces
-//! returns when it fails: refused before any syscall (the rule), the
+//! The error layer: `Error`, what a call that creates a child or moves
+//! into namespaces returns when it fails: refused before any syscall (a
+//! rule of the kernel's, or a refusal of the crate's, `refusal.rs`), the
 //! kernel's answer (the errno), or a step of preparing the child (which
-//! step, and the errno).
+//! step, and the errno). Uses `sys` and `flags`.
 
+pub(crate) mod refusal;
+
+use crate::error::refusal::Refusal;
 use crate::flags::check::{FlagError, Rule};
 use crate::sys::errno::Errno;
 use core::fmt;
 
 /// Why [`Spawn`](crate::Spawn), [`unshare`](crate::unshare),
 /// [`setns`](crate::setns) or [`write_id_maps`](crate::write_id_maps)
-/// failed. Displays as the rule in words, the errno (`EPERM: operation not
-/// permitted`), or the step and its errno; [`errno`](Self::errno) answers
-/// for all three.
+/// failed. Displays as the rule or refusal in words, the errno (`EPERM:
+/// operation not permitted`), or the step and its errno;
+/// [`errno`](Self::errno) answers for all four.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// Refused before any syscall: the request breaks this rule. Nothing
-    /// was created.
-    Refused(Rule),
+    /// Found before any syscall: the flags (or clone3's exit signal) break
+    /// this rule of the kernel's ([`CloneFlags::check`](crate::CloneFlags::check)),
+    /// which would answer `EINVAL`. Nothing was created.
+    Invalid(Rule),
+    /// Refused before any syscall by the crate itself: a request its safe
+    /// API does not make, or input it checks first. Nothing was created.
+    Refused(Refusal),
     /// A syscall failed with this errno.
     Kernel(Errno),
     /// A step of preparing the child failed; the child was killed and
@@ -26,19 +34,28 @@ pub enum Error {
 }
 
 impl Error {
-    /// The errno: the kernel's, or the one the kernel gives for the rule.
+    /// The errno: the kernel's, or the one the rule or refusal gives.
     pub const fn errno(&self) -> Errno {
         match self {
-            Error::Refused(rule) => rule.errno(),
+            Error::Invalid(rule) => rule.errno(),
+            Error::Refused(refusal) => refusal.errno(),
             Error::Kernel(errno) => *errno,
             Error::Step(step) => step.errno,
         }
     }
 
-    /// The rule broken, if the call was refused.
+    /// The kernel's rule the flags break, if they were invalid.
     pub const fn rule(&self) -> Option<Rule> {
         match self {
-            Error::Refused(rule) => Some(*rule),
+            Error::Invalid(rule) => Some(*rule),
+            _ => None,
+        }
+    }
+
+    /// The crate's refusal, if it refused the request.
+    pub const fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Error::Refused(refusal) => Some(*refusal),
             _ => None,
         }
     }
@@ -60,13 +77,19 @@ impl From<Errno> for Error {
 
 impl From<Rule> for Error {
     fn from(rule: Rule) -> Error {
-        Error::Refused(rule)
+        Error::Invalid(rule)
     }
 }
 
 impl From<FlagError> for Error {
-    fn from(refusal: FlagError) -> Error {
-        Error::Refused(refusal.rule())
+    fn from(invalid: FlagError) -> Error {
+        Error::Invalid(invalid.rule())
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Error {
+        Error::Refused(refusal)
     }
 }
 
@@ -79,7 +102,8 @@ impl From<StepError> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Refused(rule) => rule.fmt(f),
+            Error::Invalid(rule) => rule.fmt(f),
+            Error::Refused(refusal) => refusal.fmt(f),
             Error::Kernel(errno) => errno.fmt(f),
             Error::Step(step) => step.fmt(f),
         }
