@@ -104,7 +104,8 @@ fn each_kinds_short_and_long_option_creates_that_namespace() {
     let links_in = |option: &str| {
         let output = command()
             .arg(option)
-            .args(["--", "readlink"])
+            // busybox's readlink takes one file.
+            .args(["--", "sh", "-c", "for f; do readlink \"$f\"; done", "sh"])
             .args(&ns_paths)
             .output()
             .unwrap();
