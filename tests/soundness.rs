@@ -499,3 +499,16 @@ fn exec_keeps_working_while_other_threads_allocate_and_lock() {
         &failures[..failures.len().min(10)]
     );
 }
+
+/// The safe `sys::mmap_anonymous` must not take `MAP_FIXED`: from address
+/// 0 it replaces whatever the range holds (as root it mapped page 0 here;
+/// a longer length would have replaced the process's own memory).
+#[test]
+fn mmap_anonymous_refuses_map_fixed() {
+    use linux_raw_sys::general as k;
+    let prot = k::PROT_READ | k::PROT_WRITE;
+    for fixed in [k::MAP_FIXED, k::MAP_FIXED | k::MAP_FIXED_NOREPLACE] {
+        let got = nsclone::sys::mmap_anonymous(4096, prot, k::MAP_PRIVATE | fixed);
+        assert_eq!(got, Err(nsclone::Errno::EINVAL), "flags {fixed:#x}");
+    }
+}

@@ -52,8 +52,12 @@ pub unsafe fn syscall<const N: usize>(nr: u32, args: [usize; N]) -> Result<usize
 ///
 /// # Errors
 ///
-/// `ENOMEM`, or `EINVAL` for a length of 0 or bad flags.
+/// `ENOMEM`, or `EINVAL` for a length of 0 or bad flags, `MAP_FIXED`
+/// among them (it would replace memory already in use).
 pub fn mmap_anonymous(len: usize, prot: u32, flags: u32) -> Result<*mut u8> {
+    if flags & k::MAP_FIXED != 0 {
+        return Err(Errno::EINVAL);
+    }
     let flags = (flags | k::MAP_ANONYMOUS) as usize;
     // SAFETY: an anonymous mapping at an address the kernel picks touches no
     // existing memory.
