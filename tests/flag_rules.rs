@@ -13,13 +13,13 @@
 
 mod common;
 
-use common::sys::{has_cap_sys_admin, kernel_version};
 use common::{become_nobody, cgroup2_dir, check as decode};
 use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use core::ptr;
 use linux_raw_sys::general as k;
 use nsclone::{spawn, CloneFlags as F, Errno, ExitStatus, FlagError, MmapStack, Rule, Syscall};
+use nsclone_testkit::kernel_oracle::{has_cap_sys_admin, kernel_version};
 use nsclone_testkit::raw_clone::{clone3_exit_child, clone_exit_child};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

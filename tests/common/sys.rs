@@ -14,13 +14,3 @@ pub fn check(ret: usize) -> Result<usize, Errno> {
 pub fn shared_page() -> Result<*mut u8, Errno> {
     nsclone::sys::mmap_anonymous(4096, k::PROT_READ | k::PROT_WRITE, k::MAP_SHARED)
 }
-
-/// The running kernel's (major, minor), from uname(2)'s release.
-pub fn kernel_version() -> (u32, u32) {
-    nsclone::sys::uname().release_numbers()
-}
-
-/// Whether this process holds CAP_SYS_ADMIN in its effective set.
-pub fn has_cap_sys_admin() -> bool {
-    nsclone::sys::effective_capabilities() & 1 << k::CAP_SYS_ADMIN != 0
-}

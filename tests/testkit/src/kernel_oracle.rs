@@ -10,6 +10,16 @@ use linux_raw_sys::general as k;
 use nsclone::sys::{effective_capabilities, getpid, kill, syscall, uname, wait4};
 use nsclone::{spawn, CloneFlags, Errno, FlagError, MmapStack, Rule, Syscall};
 
+/// The running kernel's (major, minor), from uname(2)'s release.
+pub fn kernel_version() -> (u32, u32) {
+    uname().release_numbers()
+}
+
+/// Whether this process holds CAP_SYS_ADMIN in its effective set.
+pub fn has_cap_sys_admin() -> bool {
+    effective_capabilities() & 1 << k::CAP_SYS_ADMIN != 0
+}
+
 /// The kernel's answer: the call succeeded, or this errno.
 pub type Answer = Result<(), Errno>;
 
@@ -82,8 +92,8 @@ fn sacrificial(call: Syscall, word: u64, exit_signal: u64, ws: Workspace) -> c_i
     let ret = match call {
         // SAFETY: the stack, tid slots and TLS page are ours; the child exits at once.
         Syscall::Clone => unsafe {
-            let (ptid, ctid) = (tids as *mut i32, (tids + 4) as *mut i32);
-            let ret = clone_exit_child(word, top as *mut u8, ptid, ctid, ws.tls);
+            let ctid = ws.tids.wrapping_add(1);
+            let ret = clone_exit_child(word, top as *mut u8, ws.tids, ctid, ws.tls);
             Errno::from_syscall(ret as usize)
         },
         Syscall::Clone3 => {
@@ -220,8 +230,8 @@ impl Oracle {
             scratch: stack(64 * 1024),
             answer: shared_page.cast(),
             cgroup,
-            kernel: uname().release_numbers(),
-            privileged: effective_capabilities() & 1 << k::CAP_SYS_ADMIN != 0,
+            kernel: kernel_version(),
+            privileged: has_cap_sys_admin(),
             explained: [0; EXPLAINED_KINDS],
         }
     }
