@@ -3,12 +3,12 @@
 
 mod common;
 
-use common::proc::{no_child_left, read_file, sched_yield};
+use common::proc::{no_child_left, sched_yield};
 use common::seccomp::make_clone3_enosys;
 use common::{check, in_child, is_root, SharedPage};
 use core::ffi::{c_int, c_void};
 use linux_raw_sys::general as k;
-use nsclone::sys::getpid;
+use nsclone::sys::{getpid, read_file};
 use nsclone::{
     ns_id, setns, BorrowedFd, CloneFlags, Errno, Error, ExitStatus, MmapStack, Namespace, Spawn,
     Syscall,
@@ -187,7 +187,7 @@ fn into_cgroup_starts_the_child_in_that_cgroup() {
     let child = unsafe {
         request.spawn(stack.as_mut_slice(), move || {
             let mut cgroups = [0u8; 4096];
-            let len = read_file(b"/proc/self/cgroup\0", &mut cgroups).unwrap_or(0);
+            let len = read_file(c"/proc/self/cgroup", &mut cgroups).unwrap_or(0);
             let wanted = &expected[..name.len()];
             let found = cgroups[..len]
                 .split_inclusive(|&b| b == b'\n')

@@ -3,9 +3,10 @@
 
 mod common;
 
-use common::proc::{contains, no_child_left, read_file, write_file};
+use common::proc::{contains, no_child_left, write_file};
 use common::{geteuid, in_child, in_child_as_nobody, is_root, SharedPage, NOBODY};
-use core::ffi::c_int;
+use core::ffi::{c_int, CStr};
+use nsclone::sys::read_file;
 use nsclone::{
     unshare, user_namespace_refusal_cause, write_id_maps, CloneFlags, Errno, Error, ExitStatus,
     IdMap, MmapStack, Refusal, SetGroups, Spawn, Step, MAX_ID_MAP_LINES,
@@ -26,7 +27,7 @@ fn getegid() -> u32 {
 }
 
 /// Whether the file (a 340-line map is about 11 KiB as the kernel shows it) contains `want`.
-fn own_file_contains(file: &[u8], want: &[u8]) -> bool {
+fn own_file_contains(file: &CStr, want: &[u8]) -> bool {
     let mut text = [0u8; 16384];
     let len = read_file(file, &mut text).unwrap_or(0);
     contains(&text[..len], want)
@@ -52,9 +53,9 @@ fn root_writes_multi_line_maps_and_the_child_is_uid_0_with_them() {
         if geteuid() != 0 || getegid() != 0 {
             return 1;
         }
-        let uid_lines = own_file_contains(b"/proc/self/uid_map\0", b"1     100000       1000");
-        let gid_lines = own_file_contains(b"/proc/self/gid_map\0", b"1     200000       1000");
-        let allowed = own_file_contains(b"/proc/self/setgroups\0", b"allow");
+        let uid_lines = own_file_contains(c"/proc/self/uid_map", b"1     100000       1000");
+        let gid_lines = own_file_contains(c"/proc/self/gid_map", b"1     200000       1000");
+        let allowed = own_file_contains(c"/proc/self/setgroups", b"allow");
         match (uid_lines, gid_lines, allowed) {
             (true, true, true) => 0,
             _ => 2,
@@ -72,7 +73,7 @@ fn the_kernel_takes_340_lines_as_formatted() {
         core::array::from_fn(|i| map(i as u32, 1000 + i as u32, 1));
     let request = Spawn::new(CloneFlags::NEWUSER).id_maps(&uid, &[], SetGroups::Unchanged);
     let status = run(request, || {
-        let last = own_file_contains(b"/proc/self/uid_map\0", b"339       1339          1");
+        let last = own_file_contains(c"/proc/self/uid_map", b"339       1339          1");
         // The creator (uid 0 outside) is not in this map, so it stays unmapped.
         (geteuid() != NOBODY || !last) as c_int
     });
@@ -86,8 +87,8 @@ fn an_unprivileged_map_root_user_is_uid_0_with_setgroups_denied() {
     let status = in_child_as_nobody(|| {
         let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWPID).map_root_user();
         let inside = run(request, || {
-            let denied = own_file_contains(b"/proc/self/setgroups\0", b"deny");
-            let mapped = own_file_contains(b"/proc/self/uid_map\0", b"0      65534          1");
+            let denied = own_file_contains(c"/proc/self/setgroups", b"deny");
+            let mapped = own_file_contains(c"/proc/self/uid_map", b"0      65534          1");
             (geteuid() != 0 || getegid() != 0 || !denied || !mapped) as c_int
         });
         match inside {
@@ -105,7 +106,7 @@ fn an_unprivileged_map_current_user_keeps_the_callers_ids() {
     let status = in_child_as_nobody(|| {
         let request = Spawn::new(CloneFlags::NEWUSER).map_current_user();
         let inside = run(request, || {
-            let mapped = own_file_contains(b"/proc/self/uid_map\0", b"65534      65534          1");
+            let mapped = own_file_contains(c"/proc/self/uid_map", b"65534      65534          1");
             (geteuid() != NOBODY || !mapped) as c_int
         });
         match inside {
@@ -220,10 +221,10 @@ fn a_refused_user_namespace_is_explained() {
         if unshare(CloneFlags::NEWUSER).is_err() {
             return 1;
         }
-        if write_file(b"/proc/self/uid_map\0", b"0 0 1\n").is_err() {
+        if write_file(c"/proc/self/uid_map", b"0 0 1\n").is_err() {
             return 2;
         }
-        if write_file(b"/proc/sys/user/max_user_namespaces\0", b"0\n").is_err() {
+        if write_file(c"/proc/sys/user/max_user_namespaces", b"0\n").is_err() {
             return 3;
         }
         if unshare(CloneFlags::NEWUSER) != Err(Error::Kernel(Errno::ENOSPC)) {

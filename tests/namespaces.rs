@@ -5,11 +5,10 @@
 
 mod common;
 
-use common::proc::{contains, mount, proc_path, read_file, sched_yield, write_file};
+use common::proc::{contains, sched_yield, write_file};
 use common::{geteuid, hostname, in_child_as_nobody, is_root, ns_inode, NOBODY};
-use core::ffi::c_int;
-use nsclone::sys::getpid;
-use nsclone::sys::sethostname;
+use core::ffi::{c_int, CStr};
+use nsclone::sys::{getpid, mount, read_file, sethostname, ProcPath};
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack, Namespace, Spawn, Syscall};
 
 /// What the parent sees before the child starts.
@@ -22,7 +21,7 @@ struct Before {
 impl Before {
     fn now() -> Before {
         Before {
-            inodes: Namespace::ALL.map(|ns| ns_inode(&ns_path(ns))),
+            inodes: Namespace::ALL.map(|ns| ns_inode(ns_path(ns).as_c_str())),
             hostname: hostname(),
         }
     }
@@ -32,19 +31,14 @@ impl Before {
     }
 }
 
-/// `/proc/self/ns/<name>\0` in a fixed buffer.
-fn ns_path(ns: Namespace) -> [u8; 32] {
-    let mut path = [0u8; 32];
-    let prefix = b"/proc/self/ns/";
-    path[..prefix.len()].copy_from_slice(prefix);
-    let name = ns.proc_name().as_bytes();
-    path[prefix.len()..prefix.len() + name.len()].copy_from_slice(name);
-    path
+/// `/proc/self/ns/<name>`.
+fn ns_path(ns: Namespace) -> ProcPath {
+    ProcPath::new(0, &[b"ns/", ns.proc_name().as_bytes()]).expect("a namespace's path fits")
 }
 
 /// 0 when the child is in a different namespace of `kind` than the parent was.
 fn in_new(kind: Namespace, before: &Before) -> c_int {
-    if ns_inode(&ns_path(kind)) != before.inode(kind) {
+    if ns_inode(ns_path(kind).as_c_str()) != before.inode(kind) {
         0
     } else {
         10
@@ -170,7 +164,7 @@ fn an_unprivileged_ipc_namespace_child_has_its_own_ipc_namespace() {
 /// Only `lo` is listed in a fresh network namespace.
 fn net_fact(before: &Before) -> c_int {
     let mut dev = [0u8; 4096];
-    let Ok(len) = read_file(b"/proc/self/net/dev\0", &mut dev) else {
+    let Ok(len) = read_file(c"/proc/self/net/dev", &mut dev) else {
         return 1;
     };
     let interfaces = dev[..len]
@@ -201,29 +195,30 @@ fn an_unprivileged_net_namespace_child_sees_only_lo() {
 }
 
 /// Where the mount-namespace tests mount a tmpfs the parent must not see.
-const MOUNT_POINT: &[u8] = b"/tmp/nsclone-mount-test\0";
+const MOUNT_POINT: &CStr = c"/tmp/nsclone-mount-test";
 
 /// Mounts a tmpfs after making every mount private (so nothing propagates
 /// back), and finds it in its own mountinfo.
 fn mnt_fact(before: &Before) -> c_int {
     if mount(
-        b"none\0",
-        b"/\0",
+        Some(c"none"),
+        c"/",
         None,
         linux_raw_sys::general::MS_REC | linux_raw_sys::general::MS_PRIVATE,
+        None,
     )
     .is_err()
     {
         return 1;
     }
-    if mount(b"nsclone\0", MOUNT_POINT, Some(b"tmpfs\0"), 0).is_err() {
+    if mount(Some(c"nsclone"), MOUNT_POINT, Some(c"tmpfs"), 0, None).is_err() {
         return 2;
     }
     let mut info = [0u8; 32 * 1024];
-    let Ok(len) = read_file(b"/proc/self/mountinfo\0", &mut info) else {
+    let Ok(len) = read_file(c"/proc/self/mountinfo", &mut info) else {
         return 3;
     };
-    if !contains(&info[..len], &MOUNT_POINT[..MOUNT_POINT.len() - 1]) {
+    if !contains(&info[..len], MOUNT_POINT.to_bytes()) {
         return 4;
     }
     in_new(Namespace::Mount, before)
@@ -254,7 +249,7 @@ fn an_unprivileged_mount_namespace_child_mounts_what_the_parent_does_not_see() {
 /// In a new cgroup namespace the caller's cgroups are the root of every hierarchy.
 fn cgroup_fact(before: &Before) -> c_int {
     let mut cgroups = [0u8; 4096];
-    let Ok(len) = read_file(b"/proc/self/cgroup\0", &mut cgroups) else {
+    let Ok(len) = read_file(c"/proc/self/cgroup", &mut cgroups) else {
         return 1;
     };
     let lines = cgroups[..len]
@@ -305,7 +300,8 @@ fn user_namespace_maps_root(map: &'static [u8]) -> ExitStatus {
     }
     .unwrap();
     wait_for(UNMAPPED_SEEN);
-    let written = write_file(&proc_path(child.pid(), b"uid_map\0"), map);
+    let written =
+        ProcPath::new(child.pid(), &[b"uid_map"]).and_then(|path| write_file(path.as_c_str(), map));
     step.set(MAPPED);
     let status = child.wait().unwrap();
     match written {

@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::proc::{no_child_left, read_file, sched_yield};
+use common::proc::{no_child_left, sched_yield};
 use common::{check, geteuid, in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
-use core::ffi::{c_char, c_int};
+use core::ffi::{c_char, c_int, CStr};
 use core::mem::{align_of_val, size_of_val};
 use linux_raw_sys::general as k;
-use nsclone::sys::getpid;
+use nsclone::sys::{getpid, read_file};
 use nsclone::{
     spawn, unshare, CStrArray, CloneFlags, Errno, Error, ExitStatus, IdMap, MmapStack, Refusal,
     SetGroups, Spawn, Step, Syscall, TimeOffset,
@@ -24,8 +24,8 @@ const SLACK_NS: i64 = 30 * NSEC_PER_SEC;
 const NS_GET_USERNS: usize = 0xb701;
 
 /// The calling thread's time namespaces (the test thread is not the main thread).
-const OWN_TIME: &[u8] = b"/proc/thread-self/ns/time\0";
-const OWN_TIME_FOR_CHILDREN: &[u8] = b"/proc/thread-self/ns/time_for_children\0";
+const OWN_TIME: &CStr = c"/proc/thread-self/ns/time";
+const OWN_TIME_FOR_CHILDREN: &CStr = c"/proc/thread-self/ns/time_for_children";
 
 /// clock_gettime(2) through the syscall, not the vDSO, in nanoseconds.
 fn clock_ns(clock: u32) -> i64 {
@@ -106,7 +106,7 @@ fn getppid() -> i32 {
 /// Field `n` (1-based, as in proc(5)) of `/proc/self/stat`, a number.
 fn own_stat_field(n: usize) -> Option<i64> {
     let mut text = [0u8; 1024];
-    let len = read_file(b"/proc/self/stat\0", &mut text).ok()?;
+    let len = read_file(c"/proc/self/stat", &mut text).ok()?;
     let after_comm = text[..len].iter().rposition(|&b| b == b')')? + 2;
     let field = text[after_comm..len].split(|&b| b == b' ').nth(n - 3)?;
     core::str::from_utf8(field).ok()?.parse().ok()
@@ -129,11 +129,11 @@ fn seen() -> Seen {
     Seen {
         monotonic: monotonic_ns(),
         boottime: boottime_ns(),
-        time_ns: ns_inode(b"/proc/self/ns/time\0"),
+        time_ns: ns_inode(c"/proc/self/ns/time"),
         pid: getpid(),
         euid: geteuid(),
         time_owner: owner_of_own_time_namespace(),
-        user_ns: ns_inode(b"/proc/self/ns/user\0"),
+        user_ns: ns_inode(c"/proc/self/ns/user"),
     }
 }
 
@@ -596,7 +596,7 @@ fn the_childs_children_are_born_in_its_time_namespace_with_its_offsets() {
         // SAFETY: the grandchild makes raw syscalls only.
         let grandchild = unsafe {
             spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
-                let same = ns_inode(b"/proc/self/ns/time\0") == time;
+                let same = ns_inode(c"/proc/self/ns/time") == time;
                 let shifted = shifted_by(start, monotonic_ns(), 400 * NSEC_PER_SEC);
                 (!same || !shifted) as c_int
             })
@@ -844,7 +844,7 @@ fn offsets_refuse_clone_vm_and_a_second_of_nanoseconds_only() {
 }
 
 /// The `SigBlk` mask in the `status` file at `path`, as its hex text.
-fn blocked_signals(path: &[u8]) -> [u8; 16] {
+fn blocked_signals(path: &CStr) -> [u8; 16] {
     let mut text = [0u8; 4096];
     let len = read_file(path, &mut text).unwrap_or(0);
     let mut mask = [0u8; 16];
@@ -861,7 +861,7 @@ fn the_child_runs_with_the_callers_signal_mask() {
     skip_under_qemu_user!();
     skip_if!(!is_root(), "needs CAP_SYS_TIME");
     let theirs = SharedPage::new([0u8; 16]);
-    let ours = blocked_signals(b"/proc/thread-self/status\0");
+    let ours = blocked_signals(c"/proc/thread-self/status");
     assert_ne!(ours, [0u8; 16], "SigBlk is readable");
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1), secs(1));
@@ -869,7 +869,7 @@ fn the_child_runs_with_the_callers_signal_mask() {
     // to a shared page.
     let child = unsafe {
         request.spawn(stack.as_mut_slice(), || {
-            theirs.set(blocked_signals(b"/proc/self/status\0"));
+            theirs.set(blocked_signals(c"/proc/self/status"));
             0
         })
     }

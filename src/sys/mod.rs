@@ -20,6 +20,7 @@ pub(crate) mod proc_path;
 pub(crate) mod signals;
 pub(crate) mod syscall;
 
+pub use proc_path::ProcPath;
 pub use signals::{set_default_action, set_mask, SigSet, ALL_SIGNALS};
 pub use syscall::{
     chdir, chroot, dup3, effective_capabilities, effective_ids, exit_group, getpid, kill,

@@ -5,18 +5,34 @@ use crate::sys::decimal::decimal;
 use crate::sys::errno::{Errno, Result};
 use core::ffi::CStr;
 
-/// Room for `/proc/<10 digits>/` and the longest tail this crate uses.
+/// Room for `/proc/<10 digits>/` and the longest tail this crate and its
+/// tests use.
 const CAPACITY: usize = 48;
 
-/// A NUL-terminated `/proc` path in a fixed buffer.
-pub(crate) struct ProcPath {
+/// A NUL-terminated `/proc/<pid>/...` path, built on the stack without
+/// allocating: for a `no_std` program, or a child of a multithreaded
+/// process, that opens another process's `/proc` files.
+///
+/// ```
+/// use nsclone::sys::ProcPath;
+///
+/// let path = ProcPath::new(42, &[b"ns/", b"mnt"])?;
+/// assert_eq!(path.as_c_str(), c"/proc/42/ns/mnt");
+/// # Ok::<(), nsclone::Errno>(())
+/// ```
+pub struct ProcPath {
     bytes: [u8; CAPACITY],
 }
 
 impl ProcPath {
-    /// `/proc/<pid>/<tail...>` (`/proc/self/...` for pid 0); `EINVAL` for a
-    /// negative pid, `ENAMETOOLONG` if it does not fit.
-    pub(crate) fn new(pid: pid_t, tail: &[&[u8]]) -> Result<ProcPath> {
+    /// `/proc/<pid>/` followed by the parts of `tail`, joined as they are
+    /// (`/proc/self/...` for pid 0).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a negative pid, `ENAMETOOLONG` if the path and its NUL
+    /// take more than 48 bytes.
+    pub fn new(pid: pid_t, tail: &[&[u8]]) -> Result<ProcPath> {
         let mut digits = [0u8; 20];
         let pid: &[u8] = match pid {
             0 => b"self",
@@ -37,8 +53,8 @@ impl ProcPath {
         Ok(ProcPath { bytes })
     }
 
-    /// The path.
-    pub(crate) fn as_c_str(&self) -> &CStr {
+    /// The path, NUL-terminated.
+    pub fn as_c_str(&self) -> &CStr {
         let len = self
             .bytes
             .iter()

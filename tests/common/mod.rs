@@ -10,7 +10,7 @@ pub mod sys;
 
 pub use sys::check;
 
-use core::ffi::c_int;
+use core::ffi::{c_int, CStr};
 use linux_raw_sys::general as k;
 use nsclone::sys::syscall;
 use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack};
@@ -72,9 +72,7 @@ pub fn hostname() -> [u8; 65] {
 }
 
 /// The inode number in the `/proc/self/ns/<kind>` link ("uts:[4026531838]").
-/// `path` must end with a NUL byte.
-pub fn ns_inode(path: &[u8]) -> u64 {
-    assert_eq!(path.last(), Some(&0));
+pub fn ns_inode(path: &CStr) -> u64 {
     let mut buf = [0u8; 64];
     let args = [
         k::AT_FDCWD as usize,
