@@ -3,6 +3,7 @@
 //! Run as root, or as any user where the kernel allows unprivileged user
 //! namespaces (a user namespace is then added to the request).
 
+use nsclone::sys::{effective_ids, mount, sethostname};
 use nsclone::{spawn, CloneFlags, MmapStack, Namespace};
 use std::io::Write;
 use std::{fs, io, process};
@@ -26,28 +27,12 @@ fn describe(who: &str) {
     );
 }
 
-/// mount(2) with NUL-terminated strings.
-fn mount(source: &[u8], target: &[u8], fstype: &[u8], flags: u32) -> bool {
-    // SAFETY: every argument is a NUL-terminated string.
-    let ret = unsafe {
-        sc::syscall5(
-            linux_raw_sys::general::__NR_mount as usize,
-            source.as_ptr() as usize,
-            target.as_ptr() as usize,
-            fstype.as_ptr() as usize,
-            flags as usize,
-            0,
-        )
-    };
-    ret == 0
-}
-
 /// Mounts a fresh /proc for the new PID namespace (after making every mount
 /// private, so nothing leaks out) and lists the pids it shows.
 fn visible_pids() -> String {
     use linux_raw_sys::general::{MS_PRIVATE, MS_REC};
-    if !mount(b"none\0", b"/\0", b"\0", MS_REC | MS_PRIVATE)
-        || !mount(b"proc\0", b"/proc\0", b"proc\0", 0)
+    if mount(Some(c"none"), c"/", None, MS_REC | MS_PRIVATE, None).is_err()
+        || mount(Some(c"proc"), c"/proc", Some(c"proc"), 0, None).is_err()
     {
         return "(mounting /proc failed)".into();
     }
@@ -64,7 +49,7 @@ fn visible_pids() -> String {
 
 fn main() -> Result<(), nsclone::Error> {
     let mut flags = CloneFlags::NEWPID | CloneFlags::NEWUTS | CloneFlags::NEWNS;
-    if euid() != 0 {
+    if effective_ids().0 != 0 {
         // Unprivileged: a new user namespace grants the rights for the others.
         flags |= CloneFlags::NEWUSER;
     }
@@ -77,7 +62,10 @@ fn main() -> Result<(), nsclone::Error> {
     // thread" by a cached ID, which would reach this process's thread.
     let child = unsafe {
         spawn(flags, stack.as_mut_slice(), || {
-            sethostname(b"nsclone-demo");
+            // sethostname(2) needs CAP_SYS_ADMIN in the UTS namespace's
+            // user namespace (which the child has), unlike writing
+            // /proc/sys/kernel/hostname.
+            let _ = sethostname(b"nsclone-demo");
             describe("inside");
             let pids = visible_pids();
             let _ = writeln!(
@@ -92,23 +80,4 @@ fn main() -> Result<(), nsclone::Error> {
     describe("outside");
     println!("\nthe child ended: {status:?}");
     Ok(())
-}
-
-/// sethostname(2): needs CAP_SYS_ADMIN in the UTS namespace's user namespace
-/// (which the child has), unlike writing /proc/sys/kernel/hostname.
-fn sethostname(name: &[u8]) {
-    // SAFETY: the kernel reads `name.len()` bytes of `name`.
-    unsafe {
-        sc::syscall2(
-            linux_raw_sys::general::__NR_sethostname as usize,
-            name.as_ptr() as usize,
-            name.len(),
-        )
-    };
-}
-
-/// The effective uid, straight from the kernel.
-fn euid() -> u32 {
-    // SAFETY: geteuid has no arguments.
-    unsafe { sc::syscall0(linux_raw_sys::general::__NR_geteuid as usize) as u32 }
 }

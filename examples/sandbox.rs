@@ -69,37 +69,15 @@ fn main() {
 /// which shows only the sandbox's processes.
 fn private_proc() -> Result<(), nsclone::Errno> {
     use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC};
-    mount(c"none", c"/", None, MS_REC | MS_PRIVATE)?;
+    use nsclone::sys::mount;
+    mount(Some(c"none"), c"/", None, MS_REC | MS_PRIVATE, None)?;
     mount(
-        c"proc",
+        Some(c"proc"),
         c"/proc",
         Some(c"proc"),
         MS_NOSUID | MS_NODEV | MS_NOEXEC,
+        None,
     )
-}
-
-fn mount(
-    source: &std::ffi::CStr,
-    target: &std::ffi::CStr,
-    fstype: Option<&std::ffi::CStr>,
-    flags: u32,
-) -> Result<(), nsclone::Errno> {
-    let fstype = fstype.map_or(0, |t| t.as_ptr() as usize);
-    // SAFETY: the strings are NUL-terminated; mount reads nothing else.
-    let ret = unsafe {
-        sc::syscall5(
-            linux_raw_sys::general::__NR_mount as usize,
-            source.as_ptr() as usize,
-            target.as_ptr() as usize,
-            fstype,
-            flags as usize,
-            0,
-        )
-    };
-    match ret as isize {
-        0 => Ok(()),
-        err => Err(nsclone::Errno::from_raw(-err as i32)),
-    }
 }
 
 /// The program's path: as given if it has a `/`, else the first match on PATH.

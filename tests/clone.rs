@@ -131,16 +131,16 @@ extern "C" fn thread_body(arg: *mut c_void) -> c_int {
 
 /// FUTEX_WAIT while `*word == value` (returns at once if it changed).
 fn futex_wait(word: &AtomicI32, value: i32) {
-    // SAFETY: `word` is a valid, aligned futex word for the whole call.
-    unsafe {
-        sc::syscall4(
-            k::__NR_futex as usize,
-            word.as_ptr() as usize,
-            k::FUTEX_WAIT as usize,
-            value as usize,
-            0,
-        )
-    };
+    let args = [
+        word.as_ptr() as usize,
+        k::FUTEX_WAIT as usize,
+        value as usize,
+        0,
+    ];
+    // SAFETY: `word` is a valid, aligned futex word for the whole call, and
+    // the null timeout means none. The answer (0, EAGAIN, EINTR) is not
+    // needed: the caller checks the word again.
+    let _ = unsafe { nsclone::sys::syscall(k::__NR_futex, args) };
 }
 
 #[test]

@@ -5,10 +5,10 @@ mod common;
 
 use common::proc::{no_child_left, sched_yield};
 use common::seccomp::make_clone3_enosys;
-use common::{check, in_child, is_root, SharedPage};
+use common::{in_child, is_root, SharedPage};
 use core::ffi::{c_int, c_void};
 use linux_raw_sys::general as k;
-use nsclone::sys::{getpid, read_file};
+use nsclone::sys::{getpid, read_file, syscall};
 use nsclone::{
     ns_id, setns, BorrowedFd, CloneFlags, Errno, Error, ExitStatus, MmapStack, Namespace, Spawn,
     Syscall,
@@ -23,7 +23,7 @@ const SIG_DFL: usize = 0;
 /// fcntl(2) with an int argument.
 fn fcntl(fd: c_int, cmd: u32, arg: usize) -> Result<usize, Errno> {
     // SAFETY: these commands read and write no memory.
-    check(unsafe { sc::syscall3(k::__NR_fcntl as usize, fd as usize, cmd as usize, arg) })
+    unsafe { syscall(k::__NR_fcntl, [fd as usize, cmd as usize, arg]) }
 }
 
 #[test]
@@ -272,17 +272,10 @@ extern "C" fn never_called(_: c_int) {}
 /// The handler installed for `signal` in the calling process.
 fn handler_of(signal: u32) -> usize {
     let mut old = [0usize; 4];
+    let args = [signal as usize, 0, old.as_mut_ptr() as usize, 8];
     // SAFETY: a null new action only reads the old one into `old`, which has
-    // room for the kernel's struct sigaction.
-    unsafe {
-        sc::syscall4(
-            k::__NR_rt_sigaction as usize,
-            signal as usize,
-            0,
-            old.as_mut_ptr() as usize,
-            8,
-        )
-    };
+    // room for the kernel's struct sigaction (8 is the size of its mask).
+    let _ = unsafe { syscall(k::__NR_rt_sigaction, args) };
     old[0]
 }
 
@@ -291,17 +284,11 @@ fn clear_sighand_gives_the_child_default_handlers() {
     skip_if!(common::under_qemu_user(), "qemu-user has no clone3");
     let status = in_child(|| {
         let action = [never_called as *const c_void as usize, 0, 0, 0];
-        // SAFETY: installs a handler in this helper child only; SIGURG is never sent.
-        let set = unsafe {
-            sc::syscall4(
-                k::__NR_rt_sigaction as usize,
-                k::SIGURG as usize,
-                action.as_ptr() as usize,
-                0,
-                8,
-            )
-        };
-        if check(set).is_err() {
+        let args = [k::SIGURG as usize, action.as_ptr() as usize, 0, 8];
+        // SAFETY: `action` is a whole struct sigaction that lives across the
+        // call; it installs a handler in this helper child only, and SIGURG
+        // is never sent.
+        if unsafe { syscall(k::__NR_rt_sigaction, args) }.is_err() {
             return 1;
         }
         let mut stack = MmapStack::new(64 * 1024).unwrap();
@@ -384,6 +371,6 @@ fn setns_through_a_pidfd_joins_exactly_the_kinds_asked_for() {
         setns(reaped, CloneFlags::NEWUTS),
         Err(Error::Kernel(Errno::ESRCH))
     );
-    // SAFETY: closing our own duplicate.
-    unsafe { sc::syscall1(k::__NR_close as usize, kept as usize) };
+    // SAFETY: closing our own duplicate, which nothing uses afterwards.
+    let _ = unsafe { syscall(k::__NR_close, [kept as usize]) };
 }

@@ -65,17 +65,7 @@ fn the_program_gets_the_callers_signal_mask_not_the_blocked_one() {
     );
     let status = in_child(|| {
         // An empty mask here, so the program must see an empty one too.
-        let empty: u64 = 0;
-        // SAFETY: `empty` is a valid 8-byte set; no old set is asked for.
-        unsafe {
-            sc::syscall4(
-                linux_raw_sys::general::__NR_rt_sigprocmask as usize,
-                linux_raw_sys::general::SIG_SETMASK as usize,
-                &empty as *const u64 as usize,
-                0,
-                8,
-            )
-        };
+        nsclone::sys::set_mask(0);
         match sh(
             CloneFlags::empty(),
             c"grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status",

@@ -13,11 +13,12 @@
 
 mod common;
 
-use common::{become_nobody, cgroup2_dir, check as decode};
+use common::{become_nobody, cgroup2_dir};
 use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use core::ptr;
 use linux_raw_sys::general as k;
+use nsclone::sys::{syscall, wait4};
 use nsclone::{spawn, CloneFlags as F, Errno, ExitStatus, FlagError, MmapStack, Rule, Syscall};
 use nsclone_testkit::kernel_oracle::{has_cap_sys_admin, kernel_version};
 use nsclone_testkit::raw_clone::{clone3_exit_child, clone_exit_child};
@@ -143,19 +144,18 @@ extern "C" fn child_returns_zero(_arg: *mut c_void) -> c_int {
 
 /// Helper B's call: the kernel's answer, 0 or an errno.
 fn ask_kernel(call: Syscall, word: u64, ws: Workspace) -> c_int {
-    let ret = match call {
+    let result = match call {
         Syscall::Clone => legacy_clone(word, ws),
         Syscall::Clone3 => match clone3(word, ws) {
-            Some(ret) => ret,
+            Some(result) => result,
             None => return HELPER_SETUP_FAILED,
         },
-        // SAFETY: unshare takes the flags by value.
-        Syscall::Unshare => unsafe {
-            sc::syscall1(k::__NR_unshare as usize, word as usize) as isize
-        },
+        // SAFETY: unshare takes the flags by value and reads no memory;
+        // whatever it unshares, B exits right after.
+        Syscall::Unshare => unsafe { syscall(k::__NR_unshare, [word as usize]) },
         Syscall::Setns => unreachable!("setns is not compared here"),
     };
-    match decode(ret as usize) {
+    match result {
         Ok(_) => 0,
         Err(errno) => errno.raw(),
     }
@@ -164,7 +164,7 @@ fn ask_kernel(call: Syscall, word: u64, ws: Workspace) -> c_int {
 /// Legacy clone as the kernel sees `word`: its own low byte as the exit
 /// signal, SIGCHLD when it has none. The crate's trampoline takes a C `int`,
 /// so words with bits from 32 up go through the raw syscall instead.
-fn legacy_clone(word: u64, ws: Workspace) -> isize {
+fn legacy_clone(word: u64, ws: Workspace) -> Result<usize, Errno> {
     let signal = match word & F::CSIGNAL {
         0 => u64::from(k::SIGCHLD),
         byte => byte,
@@ -186,30 +186,26 @@ fn legacy_clone(word: u64, ws: Workspace) -> isize {
                 ctid,
             )
         };
-        match ret {
-            Ok(tid) => tid as isize,
-            Err(errno) => -(errno.raw() as isize),
-        }
+        ret.map(|tid| tid as usize)
     } else {
         // SAFETY: as above; the child exits at once.
-        unsafe { clone_exit_child(word, top, ptid, ctid, ws.tls) }
+        let ret = unsafe { clone_exit_child(word, top, ptid, ctid, ws.tls) };
+        Errno::from_syscall(ret as usize)
     }
 }
 
 /// clone3 with exit signal 0, a real stack, distinct tid and pidfd slots and
 /// an fd of a cgroup2 directory; `None` if that directory cannot be opened.
-fn clone3(word: u64, ws: Workspace) -> Option<isize> {
-    // SAFETY: `cgroup_dir` is NUL-terminated.
-    let fd = decode(unsafe {
-        sc::syscall4(
-            k::__NR_openat as usize,
-            k::AT_FDCWD as isize as usize,
-            ws.cgroup_dir as usize,
-            (k::O_RDONLY | k::O_DIRECTORY | k::O_CLOEXEC) as usize,
-            0,
-        )
-    })
-    .ok()?;
+fn clone3(word: u64, ws: Workspace) -> Option<Result<usize, Errno>> {
+    let open = [
+        k::AT_FDCWD as isize as usize,
+        ws.cgroup_dir as usize,
+        (k::O_RDONLY | k::O_DIRECTORY | k::O_CLOEXEC) as usize,
+        0,
+    ];
+    // SAFETY: `cgroup_dir` is NUL-terminated and outlives the call; the new
+    // descriptor is B's own (it exits with it open).
+    let fd = unsafe { syscall(k::__NR_openat, open) }.ok()?;
     let args = k::clone_args {
         flags: word,
         pidfd: ws.pidfd() as u64,
@@ -225,7 +221,8 @@ fn clone3(word: u64, ws: Workspace) -> Option<isize> {
     };
     // SAFETY: every pointer in `args` is ours and valid for the kernel's
     // writes; the child exits at once without using its stack.
-    Some(unsafe { clone3_exit_child(&args) })
+    let ret = unsafe { clone3_exit_child(&args) };
+    Some(Errno::from_syscall(ret as usize))
 }
 
 /// Helper A: a subreaper that asks the kernel about each word in its own
@@ -239,23 +236,21 @@ fn helper_a(
     page: &SharedAnswers,
 ) -> c_int {
     // SAFETY: prctl with plain integer arguments.
-    if decode(unsafe { sc::syscall2(k::__NR_prctl as usize, PR_SET_CHILD_SUBREAPER, 1) }).is_err() {
+    if unsafe { syscall(k::__NR_prctl, [PR_SET_CHILD_SUBREAPER, 1]) }.is_err() {
         return 1;
     }
     // Only SIGKILL and SIGSTOP can still stop A and B: an exit-signal byte
     // may name any signal, and B is the parent that gets it.
     let all: u64 = !0;
-    // SAFETY: the kernel reads one 8-byte sigset.
-    let blocked = unsafe {
-        sc::syscall4(
-            k::__NR_rt_sigprocmask as usize,
-            k::SIG_BLOCK as usize,
-            ptr::from_ref(&all) as usize,
-            0,
-            size_of::<u64>(),
-        )
-    };
-    if decode(blocked).is_err() {
+    let block = [
+        k::SIG_BLOCK as usize,
+        ptr::from_ref(&all) as usize,
+        0,
+        size_of::<u64>(),
+    ];
+    // SAFETY: the kernel reads one 8-byte sigset, `all`; no old set is
+    // asked for.
+    if unsafe { syscall(k::__NR_rt_sigprocmask, block) }.is_err() {
         return 2;
     }
     if unprivileged && become_nobody().is_err() {
@@ -295,7 +290,8 @@ fn helper_a(
             }
         };
         loop {
-            match wait_any() {
+            // wait4 retries EINTR itself.
+            match wait4(-1, k::__WALL) {
                 Ok((pid, status)) if pid == b_pid => {
                     answers.codes[i] = encode_status(status) as i16;
                 }
@@ -307,7 +303,6 @@ fn helper_a(
                     };
                 }
                 Ok(_) => {}
-                Err(Errno::EINTR) => {}
                 Err(_) => break, // ECHILD: B and everything it made are gone.
             }
         }
@@ -315,22 +310,6 @@ fn helper_a(
     }
     page.set(answers);
     0
-}
-
-/// `wait4(-1, &status, __WALL, NULL)`: any child, whatever its exit signal.
-fn wait_any() -> Result<(i32, c_int), Errno> {
-    let mut status: c_int = 0;
-    // SAFETY: the kernel writes one int to `status`.
-    let ret = unsafe {
-        sc::syscall4(
-            k::__NR_wait4 as usize,
-            -1isize as usize,
-            ptr::from_mut(&mut status) as usize,
-            k::__WALL as usize,
-            0,
-        )
-    };
-    decode(ret).map(|pid| (pid as i32, status))
 }
 
 /// B's wait status as an answer code.
@@ -600,7 +579,7 @@ fn the_exit_child_helpers_make_children_that_exit_0_at_once() {
         let ret = unsafe { clone3_exit_child(&args) };
         let mut answers = [ret as i32, 0, 0, 0];
         if ret > 0 {
-            answers[1] = match wait_any() {
+            answers[1] = match wait4(-1, k::__WALL) {
                 Ok((pid, status)) if pid as isize == ret => status,
                 _ => -1,
             };
@@ -612,7 +591,7 @@ fn the_exit_child_helpers_make_children_that_exit_0_at_once() {
             unsafe { clone_exit_child(word, top, &mut tids[1], ptr::null_mut(), ptr::null_mut()) };
         answers[2] = ret as i32;
         if ret > 0 {
-            answers[3] = match wait_any() {
+            answers[3] = match wait4(-1, k::__WALL) {
                 Ok((pid, status)) if pid as isize == ret => status,
                 _ => -1,
             };

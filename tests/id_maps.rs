@@ -4,7 +4,7 @@
 mod common;
 
 use common::proc::{contains, no_child_left, write_file};
-use common::{geteuid, in_child, in_child_as_nobody, is_root, SharedPage, NOBODY};
+use common::{getegid, geteuid, in_child, in_child_as_nobody, is_root, SharedPage, NOBODY};
 use core::ffi::{c_int, CStr};
 use nsclone::sys::read_file;
 use nsclone::{
@@ -18,12 +18,6 @@ fn map(inside: u32, outside: u32, count: u32) -> IdMap {
         outside,
         count,
     }
-}
-
-/// The getegid(2) of the caller.
-fn getegid() -> u32 {
-    // SAFETY: getegid has no arguments.
-    unsafe { sc::syscall0(linux_raw_sys::general::__NR_getegid as usize) as u32 }
 }
 
 /// Whether the file (a 340-line map is about 11 KiB as the kernel shows it) contains `want`.

@@ -268,22 +268,11 @@ fn termination_signals_are_forwarded_to_the_program() {
             continue;
         }
         let (mut child, mut out) = start_trapping(args);
-        common::check(unsafe_kill(child.id() as i32, 15)).unwrap();
+        nsclone::sys::kill(child.id() as i32, 15).unwrap();
         let mut line = String::new();
         out.read_line(&mut line).unwrap();
         assert_eq!(line, "got-term\n", "{args:?}");
         assert_eq!(child.wait().unwrap().code(), Some(5), "{args:?}");
-    }
-}
-
-fn unsafe_kill(pid: i32, signal: i32) -> usize {
-    // SAFETY: kill reads no memory.
-    unsafe {
-        sc::syscall2(
-            linux_raw_sys::general::__NR_kill as usize,
-            pid as usize,
-            signal as usize,
-        )
     }
 }
 

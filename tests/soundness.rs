@@ -9,11 +9,12 @@
 mod common;
 
 use common::proc::sched_yield;
-use common::{check, SharedPage};
+use common::SharedPage;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use linux_raw_sys::general as k;
+use nsclone::sys::syscall;
 use nsclone::{spawn, CStrArray, CloneFlags, Errno, Error, ExitStatus, MmapStack, Refusal, Spawn};
 use std::fs::File;
 use std::io::Read;
@@ -53,17 +54,10 @@ fn recurse_below(floor: usize, depth: u64) -> u64 {
 /// pread(2) of up to 64 bytes at offset 0 of `fd`, without owning it.
 fn read_raw(fd: c_int) -> Vec<u8> {
     let mut buf = [0u8; 64];
+    let args = [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0];
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-    let ret = unsafe {
-        sc::syscall4(
-            k::__NR_pread64 as usize,
-            fd as usize,
-            buf.as_mut_ptr() as usize,
-            buf.len(),
-            0,
-        )
-    };
-    buf[..check(ret).unwrap_or(0)].to_vec()
+    let len = unsafe { syscall(k::__NR_pread64, args) }.unwrap_or(0);
+    buf[..len].to_vec()
 }
 
 // 1a. A vfork child has its own fd table: an fd it opens is not the parent's.
@@ -233,23 +227,22 @@ fn a_vm_vfork_closure_that_dies_holding_a_lock_leaves_the_parents_mutex_lockable
 /// mmap(2) of anonymous read-write memory (`addr` a hint or, with a fixed
 /// flag, the place); the address it got.
 fn mmap_anon(addr: usize, len: usize, extra_flags: u32) -> Result<usize, Errno> {
-    // SAFETY: an anonymous mapping; MAP_FIXED_NOREPLACE never replaces one.
-    check(unsafe {
-        sc::syscall6(
-            k::__NR_mmap as usize,
-            addr,
-            len,
-            (k::PROT_READ | k::PROT_WRITE) as usize,
-            (k::MAP_PRIVATE | k::MAP_ANONYMOUS | extra_flags) as usize,
-            usize::MAX,
-            0,
-        )
-    })
+    let args = [
+        addr,
+        len,
+        (k::PROT_READ | k::PROT_WRITE) as usize,
+        (k::MAP_PRIVATE | k::MAP_ANONYMOUS | extra_flags) as usize,
+        usize::MAX,
+        0,
+    ];
+    // SAFETY: an anonymous mapping; MAP_FIXED_NOREPLACE, the only fixed
+    // flag the callers pass, never replaces one.
+    unsafe { syscall(k::__NR_mmap, args) }
 }
 
 fn munmap(addr: usize, len: usize) {
     // SAFETY: only called on ranges this test mapped and no longer uses.
-    unsafe { sc::syscall2(k::__NR_munmap as usize, addr, len) };
+    let _ = unsafe { syscall(k::__NR_munmap, [addr, len]) };
 }
 
 // 2. An unmapped hole below the stack is no guard: anything may be mapped
@@ -369,8 +362,8 @@ fn a_child_whose_closure_returns_ends_with_its_threads() {
     let watchdog = std::thread::spawn(move || {
         let fired = cancelled.recv_timeout(Duration::from_secs(10)).is_err();
         if fired {
-            // SAFETY: kill takes plain values; the child is still unreaped.
-            unsafe { sc::syscall2(k::__NR_kill as usize, pid as usize, k::SIGKILL as usize) };
+            // The child is still unreaped: `pid` is still its.
+            let _ = nsclone::sys::kill(pid, k::SIGKILL as c_int);
         }
         fired
     });

@@ -5,14 +5,14 @@
 mod common;
 
 use common::proc::{no_child_left, sched_yield};
-use common::{check, geteuid, in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
+use common::{geteuid, in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
 use core::ffi::{c_char, c_int, CStr};
 use core::mem::{align_of_val, size_of_val};
 use linux_raw_sys::general as k;
-use nsclone::sys::{getpid, read_file};
+use nsclone::sys::{getpid, open, read_file, syscall};
 use nsclone::{
-    spawn, unshare, CStrArray, CloneFlags, Errno, Error, ExitStatus, IdMap, MmapStack, Refusal,
-    SetGroups, Spawn, Step, Syscall, TimeOffset,
+    spawn, unshare, BorrowedFd, CStrArray, CloneFlags, Errno, Error, ExitStatus, IdMap, MmapStack,
+    OwnedFd, Refusal, SetGroups, Spawn, Step, Syscall, TimeOffset,
 };
 
 const NSEC_PER_SEC: i64 = 1_000_000_000;
@@ -30,15 +30,9 @@ const OWN_TIME_FOR_CHILDREN: &CStr = c"/proc/thread-self/ns/time_for_children";
 /// clock_gettime(2) through the syscall, not the vDSO, in nanoseconds.
 fn clock_ns(clock: u32) -> i64 {
     let mut ts = [0i64; 2];
+    let args = [clock as usize, ts.as_mut_ptr() as usize];
     // SAFETY: the kernel writes one struct timespec (two 64-bit words) into `ts`.
-    let ret = unsafe {
-        sc::syscall2(
-            k::__NR_clock_gettime as usize,
-            clock as usize,
-            ts.as_mut_ptr() as usize,
-        )
-    };
-    check(ret).expect("clock_gettime");
+    unsafe { syscall(k::__NR_clock_gettime, args) }.expect("clock_gettime");
     ts[0] * NSEC_PER_SEC + ts[1]
 }
 
@@ -60,11 +54,11 @@ fn own_time_namespaces() -> (u64, u64) {
 }
 
 /// The inode of the file `fd` refers to.
-fn fd_inode(fd: usize) -> u64 {
+fn fd_inode(fd: BorrowedFd<'_>) -> u64 {
     let mut stat = core::mem::MaybeUninit::<k::stat>::uninit();
+    let args = [fd.as_raw_fd() as usize, stat.as_mut_ptr() as usize];
     // SAFETY: the kernel fills the whole struct stat on success.
-    let ret = unsafe { sc::syscall2(k::__NR_fstat as usize, fd, stat.as_mut_ptr() as usize) };
-    match check(ret) {
+    match unsafe { syscall(k::__NR_fstat, args) } {
         // SAFETY: fstat succeeded.
         Ok(_) => unsafe { stat.assume_init() }.st_ino,
         Err(_) => 0,
@@ -73,34 +67,24 @@ fn fd_inode(fd: usize) -> u64 {
 
 /// In a child: the inode of the user namespace that owns its time namespace.
 fn owner_of_own_time_namespace() -> u64 {
-    // SAFETY: a NUL-terminated path.
-    let time = unsafe {
-        sc::syscall4(
-            k::__NR_openat as usize,
-            k::AT_FDCWD as isize as usize,
-            c"/proc/self/ns/time".as_ptr() as usize,
-            (k::O_RDONLY | k::O_CLOEXEC) as usize,
-            0,
-        )
+    let Ok(time) = open(c"/proc/self/ns/time", k::O_RDONLY) else {
+        return 0;
     };
-    let Ok(time) = check(time) else { return 0 };
+    let args = [time.as_raw_fd() as usize, NS_GET_USERNS];
     // SAFETY: NS_GET_USERNS takes no argument and returns a new fd.
-    let owner = check(unsafe { sc::syscall2(k::__NR_ioctl as usize, time, NS_GET_USERNS) });
-    let inode = owner.map_or(0, fd_inode);
-    // SAFETY: closing our own descriptors.
-    unsafe {
-        sc::syscall1(k::__NR_close as usize, time);
-        if let Ok(owner) = owner {
-            sc::syscall1(k::__NR_close as usize, owner);
-        }
-    }
-    inode
+    let Ok(owner) = (unsafe { syscall(k::__NR_ioctl, args) }) else {
+        return 0;
+    };
+    // SAFETY: the new fd is ours alone; dropping it closes it, as dropping
+    // `time` closes that one.
+    let owner = unsafe { OwnedFd::from_raw_fd(owner as c_int) };
+    fd_inode(owner.as_fd())
 }
 
 /// The getppid(2) of the caller.
 fn getppid() -> i32 {
-    // SAFETY: getppid has no arguments.
-    unsafe { sc::syscall0(k::__NR_getppid as usize) as i32 }
+    // SAFETY: getppid reads no memory and cannot fail.
+    unsafe { syscall(k::__NR_getppid, []) }.map_or(0, |pid| pid as i32)
 }
 
 /// Field `n` (1-based, as in proc(5)) of `/proc/self/stat`, a number.

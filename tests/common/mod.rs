@@ -8,8 +8,6 @@ pub mod seccomp;
 pub mod sp_probe;
 pub mod sys;
 
-pub use sys::check;
-
 use core::ffi::{c_int, CStr};
 use linux_raw_sys::general as k;
 use nsclone::sys::syscall;
@@ -57,6 +55,10 @@ macro_rules! skip_under_qemu_user {
 
 pub fn geteuid() -> u32 {
     nsclone::sys::effective_ids().0
+}
+
+pub fn getegid() -> u32 {
+    nsclone::sys::effective_ids().1
 }
 
 pub fn is_root() -> bool {

@@ -1,8 +1,8 @@
 //! A seccomp filter that makes clone3 answer ENOSYS, as container sandboxes
 //! do, to exercise the fallback to legacy clone. Install it only in a child.
 
-use super::check;
 use linux_raw_sys::general as k;
+use nsclone::sys::syscall;
 use nsclone::Errno;
 
 /// One classic-BPF instruction (`struct sock_filter`).
@@ -65,15 +65,12 @@ pub fn make_clone3_enosys() -> Result<(), Errno> {
         filter: filter.as_ptr(),
     };
     // SAFETY: PR_SET_NO_NEW_PRIVS takes plain values.
-    check(unsafe { sc::syscall5(k::__NR_prctl as usize, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) })?;
+    unsafe { syscall(k::__NR_prctl, [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0]) }?;
+    let args = [
+        PR_SET_SECCOMP,
+        SECCOMP_MODE_FILTER,
+        &program as *const SockFprog as usize,
+    ];
     // SAFETY: `program` and `filter` live across the call; the kernel copies them.
-    check(unsafe {
-        sc::syscall3(
-            k::__NR_prctl as usize,
-            PR_SET_SECCOMP,
-            SECCOMP_MODE_FILTER,
-            &program as *const SockFprog as usize,
-        )
-    })
-    .map(drop)
+    unsafe { syscall(k::__NR_prctl, args) }.map(drop)
 }

@@ -3,12 +3,6 @@
 use linux_raw_sys::general as k;
 use nsclone::Errno;
 
-/// Decodes a raw syscall return (the library's decoding, under the short
-/// name the tests use).
-pub fn check(ret: usize) -> Result<usize, Errno> {
-    Errno::from_syscall(ret)
-}
-
 /// A fresh zeroed page shared with every child (MAP_SHARED), for answers
 /// that must survive the process that writes them.
 pub fn shared_page() -> Result<*mut u8, Errno> {
