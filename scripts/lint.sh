@@ -12,6 +12,15 @@ cargo fmt --check --manifest-path tests/vm/Cargo.toml
 cargo fmt --check --manifest-path examples/tiny-init/Cargo.toml
 cargo fmt --check --manifest-path tests/testkit/Cargo.toml
 
+# `nsclone::sys` is the one raw-syscall layer: nothing outside src/sys/
+# (tests, examples, the other packages) calls the `sc` crate itself.
+echo "--- nothing outside src/sys/ calls sc"
+if git grep --untracked -nE '(^|[^[:alnum:]_])sc::' -- '*.rs' ':!src/sys/'; then
+    echo "error: the lines above call the sc crate outside src/sys/;" \
+        "use nsclone::sys::syscall or a typed call of nsclone::sys" >&2
+    exit 1
+fi
+
 # nsrun is a no_std binary with its own panic handler and libc shims: it is
 # built without feature `std`, which would link std into it.
 for arch in x86_64 aarch64 riscv64; do
