@@ -36,7 +36,7 @@ for tool in qemu-system-x86_64 qemu-system-aarch64 qemu-system-riscv64 cpio xz \
 done
 
 # The applets the cases' shell scripts use (busybox runs as any of them).
-APPLETS=(sh cat grep hostname id readlink sleep touch true wc)
+APPLETS=(sh cat grep hostname id ls readlink sleep touch true wc)
 
 # build TRIPLE: nsrun, the runner and tiny-init, static, for the architecture.
 build() {

@@ -30,6 +30,7 @@ extern crate std;
 mod error;
 mod flags;
 mod ns;
+mod setup;
 mod spawn;
 #[cfg(feature = "std")]
 mod std_interop;
@@ -45,6 +46,7 @@ pub use ns::ns_file::{ns_id, open_ns};
 pub use ns::pidfd::pidfd_open;
 pub use ns::unshare::{check_unshare, setns, unshare, unshare_unchecked};
 pub use ns::userns_refusal::user_namespace_refusal_cause;
+pub use setup::{Fd, Limit, Resource, Setup, MAX_FDS};
 pub use spawn::child::{Child, ExitStatus};
 pub use spawn::clone::clone;
 pub use spawn::exec::{execve, CStrArray, EXEC_STACK};

@@ -110,46 +110,102 @@ impl fmt::Display for Error {
     }
 }
 
-/// A step of preparing a child, in the order the crate runs them.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-#[non_exhaustive]
-pub enum Step {
+/// Declares [`Step`] with its description, and `Step::ALL`, from one table.
+macro_rules! steps {
+    ($($(#[$doc:meta])* $variant:ident => $description:literal,)*) => {
+        /// A step of preparing a child: the parent's (ID maps), then the
+        /// child's, in the order the child runs them
+        /// ([`Setup`](crate::Setup) documents it).
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+        #[non_exhaustive]
+        pub enum Step {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Step {
+            /// Every step, in order.
+            pub(crate) const ALL: &'static [Step] = &[$(Step::$variant,)*];
+
+            /// What the step does: the call it makes, or the file it writes.
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $(Step::$variant => $description,)*
+                }
+            }
+        }
+    };
+}
+
+steps! {
     /// The parent writes `/proc/<pid>/uid_map`.
-    UidMap,
+    UidMap => "writing uid_map",
     /// The parent writes `/proc/<pid>/setgroups`.
-    Setgroups,
+    Setgroups => "writing setgroups",
     /// The parent writes `/proc/<pid>/gid_map`.
-    GidMap,
+    GidMap => "writing gid_map",
     /// The child makes a new time namespace, sets its clock offsets and
     /// enters it.
-    TimeNamespace,
+    TimeNamespace => "entering a new time namespace with its offsets",
+    /// The child starts a new session (setsid(2)).
+    Session => "setsid",
+    /// The child sets its UTS namespace's hostname.
+    Hostname => "sethostname",
+    /// The child sets its UTS namespace's NIS domain name.
+    Domainname => "setdomainname",
+    /// The child changes its working directory.
+    Chdir => "chdir",
+    /// The child sets a resource limit (prlimit(2)).
+    Limit => "prlimit",
+    /// The child sets its supplementary groups (setgroups(2)).
+    Groups => "setgroups",
+    /// The child sets its real, effective and saved group ID.
+    Gid => "setresgid",
+    /// The child sets its real, effective and saved user ID.
+    Uid => "setresuid",
+    /// The child sets `PR_SET_NO_NEW_PRIVS`.
+    NoNewPrivs => "prctl(PR_SET_NO_NEW_PRIVS)",
+    /// The child makes a descriptor a copy of another (dup3(2)).
+    FdCopy => "dup3",
+    /// The child opens a file onto a descriptor number.
+    FdOpen => "open",
+    /// The child closes every descriptor it was not asked to keep.
+    CloseFds => "close_range",
     /// The child execs the program (execve(2)).
-    Exec,
+    Exec => "execve",
 }
 
 impl Step {
-    /// What the step does, in a few words.
-    pub const fn description(self) -> &'static str {
-        match self {
-            Step::UidMap => "writing uid_map",
-            Step::Setgroups => "writing setgroups",
-            Step::GidMap => "writing gid_map",
-            Step::TimeNamespace => "entering a new time namespace with its offsets",
-            Step::Exec => "execve",
+    /// This step failing with `errno`, with no argument to name.
+    pub(crate) const fn failed(self, errno: Errno) -> StepError {
+        StepError {
+            step: self,
+            index: 0,
+            argument: StepArgument::NONE,
+            errno,
         }
     }
 
-    /// This step failing with `errno`.
-    pub(crate) const fn failed(self, errno: Errno) -> StepError {
-        StepError { step: self, errno }
+    /// The step's number in [`Step::ALL`], as the child reports it.
+    pub(crate) fn number(self) -> u32 {
+        Step::ALL.iter().position(|&s| s == self).unwrap_or(0) as u32
+    }
+
+    /// The step numbered `number` in [`Step::ALL`].
+    pub(crate) fn from_number(number: u32) -> Option<Step> {
+        Step::ALL.get(number as usize).copied()
     }
 }
 
-/// A step that failed and the errno it failed with. Displays as
-/// `writing gid_map: EPERM: operation not permitted`.
+/// A step that failed: which, which entry of its list (the mount, the
+/// descriptor, the limit), its argument as text, and the errno. Displays
+/// as `chdir("/srv"): ENOENT: no such file or directory`, or
+/// `writing gid_map: EPERM: operation not permitted` for a step without
+/// an argument.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct StepError {
     step: Step,
+    index: u16,
+    argument: StepArgument,
     errno: Errno,
 }
 
@@ -159,14 +215,83 @@ impl StepError {
         self.step
     }
 
+    /// The entry of the step's list that failed (0 for a step of one).
+    pub const fn index(&self) -> usize {
+        self.index as usize
+    }
+
+    /// The step's argument as the error shows it (a quoted path, a
+    /// number), empty if it has none; cut to 62 bytes, ending in `...`
+    /// where cut.
+    pub fn argument(&self) -> &[u8] {
+        self.argument.as_bytes()
+    }
+
     /// Its errno.
     pub const fn errno(&self) -> Errno {
         self.errno
+    }
+
+    /// This error with entry `index` of the step's list and its argument.
+    pub(crate) fn at(mut self, index: usize, argument: StepArgument) -> StepError {
+        self.index = index.min(u16::MAX as usize) as u16;
+        self.argument = argument;
+        self
     }
 }
 
 impl fmt::Display for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.step.description(), self.errno)
+        f.write_str(self.step.description())?;
+        if !self.argument().is_empty() {
+            f.write_str("(")?;
+            for chunk in self.argument().utf8_chunks() {
+                f.write_str(chunk.valid())?;
+                if !chunk.invalid().is_empty() {
+                    f.write_str("\u{fffd}")?;
+                }
+            }
+            f.write_str(")")?;
+        }
+        write!(f, ": {}", self.errno)
+    }
+}
+
+/// A step's argument as text, in a fixed buffer: the error type stays
+/// `Copy` and needs no allocation.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct StepArgument {
+    bytes: [u8; StepArgument::CAPACITY],
+    len: u8,
+}
+
+impl StepArgument {
+    /// The most bytes of an argument an error keeps.
+    pub(crate) const CAPACITY: usize = 62;
+
+    /// No argument.
+    pub(crate) const NONE: StepArgument = StepArgument {
+        bytes: [0; StepArgument::CAPACITY],
+        len: 0,
+    };
+
+    /// `parts` written one after the other, cut with `...` where they do not fit.
+    pub(crate) fn new(parts: &[&[u8]]) -> StepArgument {
+        let mut argument = StepArgument::NONE;
+        let mut len = 0;
+        for &byte in parts.iter().flat_map(|part| part.iter()) {
+            if len == Self::CAPACITY {
+                argument.bytes[Self::CAPACITY - 3..].copy_from_slice(b"...");
+                break;
+            }
+            argument.bytes[len] = byte;
+            len += 1;
+        }
+        argument.len = len as u8;
+        argument
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
     }
 }

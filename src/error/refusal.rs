@@ -62,6 +62,18 @@ pub enum Refusal {
     IdMapTooLong,
     /// A process ID below 0 (0 names the caller).
     PidNegative,
+    /// Setup: more than [`MAX_FDS`](crate::MAX_FDS) descriptors to give
+    /// or to keep.
+    TooManyFds,
+    /// Setup: a descriptor number below 0.
+    FdNegative,
+    /// Setup: two descriptors given the same number.
+    FdTargetTwice,
+    /// Setup: a parent-death signal that is no signal (1 to 64).
+    ParentDeathSignalInvalid,
+    /// Setup: a parent-death signal with `CLONE_VFORK`: the child waits
+    /// for its parent's go-ahead, the parent for the child.
+    ParentDeathSignalWithVfork,
     /// The safe `unshare`: a flag that is not `CLONE_NEW*`.
     UnshareNamespacesOnly,
 }
@@ -98,7 +110,7 @@ impl Refusal {
                 "ID maps need CLONE_NEWUSER: they map IDs of a new user namespace"
             }
             Refusal::IdMapsWithVfork => {
-                "ID maps cannot be combined with CLONE_VFORK (nor Spawn::exec): the child waits for the maps, the parent for the child"
+                "ID maps cannot be combined with CLONE_VFORK: the child waits for the maps, the parent for the child"
             }
             Refusal::TimeOffsetNanosecondsTooLarge => {
                 "a time offset's nanoseconds must be below 1000000000 (whole seconds go in seconds)"
@@ -116,6 +128,15 @@ impl Refusal {
                 "an ID map takes at most 340 lines and less than 4096 bytes of text"
             }
             Refusal::PidNegative => "a process ID must be positive, or 0 for the caller",
+            Refusal::TooManyFds => {
+                "a setup gives and keeps at most 64 descriptors each (Setup::fds, Setup::close_other_fds)"
+            }
+            Refusal::FdNegative => "a descriptor number must be 0 or more",
+            Refusal::FdTargetTwice => "a setup gives each descriptor number at most once",
+            Refusal::ParentDeathSignalInvalid => "a parent-death signal must be a signal (1 to 64)",
+            Refusal::ParentDeathSignalWithVfork => {
+                "a parent-death signal cannot be combined with CLONE_VFORK: the child waits for the parent's go-ahead, the parent for the child"
+            }
             Refusal::UnshareNamespacesOnly => {
                 "unshare takes only CLONE_NEW* flags (unshare_unchecked takes the rest)"
             }

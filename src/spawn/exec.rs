@@ -1,17 +1,20 @@
 //! Starting a program in new namespaces, vfork-style: the child shares the
-//! parent's memory (`CLONE_VM | CLONE_VFORK`), so the cost does not grow with
-//! the parent's size, and runs only this crate's raw syscalls until execve.
+//! parent's memory (`CLONE_VM`, with `CLONE_VFORK` unless the parent acts
+//! while it waits), so the cost does not grow with the parent's size, and
+//! runs only this crate's raw syscalls (its setup) until execve.
 
 use crate::error::refusal::Refusal;
 use crate::error::{Error, Step};
+use crate::flags::CloneFlags;
+use crate::setup::report::{ChildContext, Failure, SharedRecord};
 use crate::spawn::child::Child;
-use crate::spawn::{Entry, Spawn};
+use crate::spawn::handshake::Handshake;
+use crate::spawn::{Prepare, Spawn};
 use crate::sys::errno::{Errno, Result};
-use crate::sys::signals::{reset_caught_handlers, set_mask, ALL_SIGNALS};
+use crate::sys::signals::{set_mask, ALL_SIGNALS};
 use crate::sys::syscall;
 use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
-use core::sync::atomic::{AtomicI32, Ordering};
 
 /// A null-terminated array of C-string pointers, as execve(2) takes `argv`
 /// and `envp`, borrowed for `'a` and built without allocating.
@@ -67,8 +70,8 @@ pub fn execve(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
     unsafe { syscall::execve(path, argv.as_ptr().cast(), envp.as_ptr().cast()) }
 }
 
-/// The stack `Spawn::exec` asks for: its child's frames (signal resets and
-/// execve) need a small fraction of it, even unoptimized.
+/// The stack `Spawn::exec` asks for: its child's frames (the setup's steps
+/// and execve) need a fraction of it, even unoptimized.
 pub const EXEC_STACK: usize = 16 * 1024;
 
 /// The exit status of a vfork child whose execve failed (the parent reaps it
@@ -77,20 +80,25 @@ const EXEC_FAILED: c_int = 127;
 
 impl Spawn<'_> {
     /// Starts the program `path` with `argv` and `envp` in a child created
-    /// with this request plus `CLONE_VM | CLONE_VFORK`: the child shares the
-    /// parent's memory until execve, so starting it costs the same whatever
-    /// the parent's size. Returns once the program runs.
+    /// with this request plus `CLONE_VM` (and `CLONE_VFORK` unless the
+    /// parent acts while the child waits: ID maps, a parent-death signal):
+    /// the child shares the parent's memory until execve, so starting it
+    /// costs the same whatever the parent's size. Returns once the program
+    /// runs.
     ///
     /// Safe from any parent, threads included: the child runs only this
     /// crate's code, raw syscalls a few frames deep on `stack` (no lock, no
     /// allocation, nothing of the C library's). As posix_spawn does, every
-    /// signal is blocked across the clone, and the child resets caught
-    /// signals to their default and restores the mask before execve. It
-    /// ends with `exit_group` if execve fails.
+    /// signal is blocked across the clone. The child runs the
+    /// [`setup`](Self::setup)'s steps, or with none the default [`Setup`](crate::Setup):
+    /// every signal handler back to its default and an empty mask, as
+    /// `std::process::Command` leaves them. It ends with `exit_group` if a
+    /// step or execve fails.
     ///
-    /// ID maps cannot be written for such a child (the parent waits for the
-    /// execve), nor time offsets set (the child would need memory of its
-    /// own): [`check_exec`](Self::check_exec) names the refusal.
+    /// ID maps are written while the child waits, as for
+    /// [`spawn`](Self::spawn); time offsets cannot be set (the child would
+    /// need memory of its own): [`check_exec`](Self::check_exec) names the
+    /// refusal.
     ///
     /// # Errors
     ///
@@ -98,10 +106,11 @@ impl Spawn<'_> {
     /// [`check_exec`](Self::check_exec) names them, or
     /// [`Refusal::StackTooSmall`] for a stack below [`EXEC_STACK`] bytes
     /// (no guard below it is needed);
-    /// [`Error::Kernel`] as for [`Spawn::spawn`]; [`Error::Step`] with
-    /// [`Step::Exec`] and execve(2)'s errno (`ENOENT`, `EACCES`, `ENOEXEC`,
-    /// ...) when the program could not be started (the child is reaped,
-    /// unless `CLONE_PARENT` made it the caller's parent's child).
+    /// [`Error::Kernel`] as for [`Spawn::spawn`]; [`Error::Step`] with the
+    /// step that failed, or [`Step::Exec`] and execve(2)'s errno (`ENOENT`,
+    /// `EACCES`, `ENOEXEC`, ...) when the program could not be started
+    /// (the child is reaped, unless `CLONE_PARENT` made it the caller's
+    /// parent's child).
     pub fn exec(
         &self,
         stack: &mut [u8],
@@ -113,29 +122,49 @@ impl Spawn<'_> {
         if stack.len() < EXEC_STACK {
             return Err(Refusal::StackTooSmall.into());
         }
-        let request = self.with_flags(Entry::EXEC_FLAGS);
-        let exec_error = AtomicI32::new(0);
+        let request = self.with_flags(self.exec_flags());
+        let setup = self.setup.copied().unwrap_or_default();
+        let record = SharedRecord::new();
+        // Without CLONE_VFORK, the parent learns that the child left its
+        // memory when the child's copy of this pipe closes.
+        let left = if request.flags.contains(CloneFlags::VFORK) {
+            None
+        } else {
+            Some(Handshake::new()?)
+        };
+        let own_fd = left.as_ref().map_or(-1, |left| left.child_end().write_fd());
         let old_mask = set_mask(ALL_SIGNALS);
+        let run = || {
+            let mut context = ChildContext {
+                own_fd,
+                mask: Some(old_mask),
+                execs: true,
+            };
+            let failure = match setup.run(&mut context) {
+                Ok(()) => Failure {
+                    step: Step::Exec,
+                    index: 0,
+                    errno: execve(path, argv, envp),
+                },
+                Err(failure) => failure,
+            };
+            // The parent reads it once the child has left its memory.
+            record.record(failure);
+            EXEC_FAILED
+        };
         // SAFETY: `check_exec` passed; the child runs only this crate's raw
         // syscalls, a few frames deep, well within EXEC_STACK, so it stays on
-        // `stack` (no guard needed below it) and touches only `exec_error`.
-        let started = unsafe {
-            request.spawn_unchecked(stack, || {
-                reset_caught_handlers();
-                set_mask(old_mask);
-                let err = execve(path, argv, envp);
-                // The parent is suspended until this exit and reads it then.
-                exec_error.store(err.raw(), Ordering::Relaxed);
-                EXEC_FAILED
-            })
-        };
+        // `stack` (no guard needed below it) and touches only `record`; the
+        // parent returns only once the child has left its memory (vfork, or
+        // the `left` pipe).
+        let started = unsafe { request.place_and_start(stack, run, Prepare::SetupInExec(left)) };
         set_mask(old_mask);
         let child = started?;
-        match exec_error.load(Ordering::Relaxed) {
-            0 => Ok(child),
-            err => {
+        match record.failure() {
+            None => Ok(child),
+            Some(failure) => {
                 let _ = child.wait();
-                Err(Step::Exec.failed(Errno::from_raw(err)).into())
+                Err(setup.error(failure).into())
             }
         }
     }

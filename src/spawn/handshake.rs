@@ -1,8 +1,10 @@
 //! `Handshake`: a close-on-exec pipe between a parent and the child it just
-//! created, before the child's closure runs: either the child waits until
-//! the parent has prepared it (written its ID maps), or it reports to the
-//! parent how preparing itself went (entering a time namespace).
+//! created, before the child runs anything of the caller's: either the
+//! child waits until the parent has prepared it (written its ID maps), or
+//! it reports to the parent how preparing itself went (the time namespace
+//! and the setup steps, `setup::report`).
 
+use crate::setup::report::{decode, Failure, ReportBytes};
 use crate::sys::errno::{Errno, Result};
 use crate::sys::fd::{BorrowedFd, OwnedFd};
 use crate::sys::syscall;
@@ -44,18 +46,29 @@ impl Handshake {
         }
     }
 
-    /// The child's [`report`](ChildEnd::report); `EIO` if it ended without one.
-    pub(crate) fn read_report(self) -> Result<()> {
+    /// What the child reported ([`ChildEnd::into_report_fd`]); `EIO` if it
+    /// ended without a report.
+    pub(crate) fn read_report(self) -> Result<core::result::Result<(), Failure>> {
         // Ours closed, the write end is the child's only: its end reads as end of file.
         drop(self.write);
-        let mut bytes = [0u8; 4];
-        match syscall::read(self.read.as_fd(), &mut bytes)? {
-            4 => match i32::from_ne_bytes(bytes) {
-                0 => Ok(()),
-                err => Err(Errno::from_raw(err)),
-            },
-            _ => Err(Errno::EIO),
+        let mut bytes = ReportBytes::default();
+        let mut len = 0;
+        while len < bytes.len() {
+            match syscall::read(self.read.as_fd(), &mut bytes[len..])? {
+                0 => return Err(Errno::EIO),
+                n => len += n,
+            }
         }
+        decode(bytes)
+    }
+
+    /// Waits until the child closes its copy of the write end, at exec or
+    /// exit (the kernel releases a process's memory before its
+    /// descriptors), reading nothing else.
+    pub(crate) fn wait_for_close(self) {
+        drop(self.write);
+        let mut byte = [0u8; 1];
+        while let Ok(1) = syscall::read(self.read.as_fd(), &mut byte) {}
     }
 }
 
@@ -72,15 +85,15 @@ impl ChildEnd {
         read == Ok(1)
     }
 
-    /// In the child: tells the parent how preparing went, and closes both ends.
-    pub(crate) fn report(self, result: Result<()>) {
+    /// In the child: closes its copy of the read end, and returns the write
+    /// end to report on.
+    pub(crate) fn into_report_fd(self) -> c_int {
         syscall::close(self.read);
-        let word = result.err().map_or(0, Errno::raw);
-        // SAFETY: the child's copy of the write end stays open until closed below.
-        let _ = syscall::write(
-            unsafe { BorrowedFd::borrow_raw(self.write) },
-            &word.to_ne_bytes(),
-        );
-        syscall::close(self.write);
+        self.write
+    }
+
+    /// The write end's number, which the child keeps until it execs.
+    pub(crate) fn write_fd(&self) -> c_int {
+        self.write
     }
 }

@@ -15,13 +15,18 @@ mod placed;
 pub(crate) mod stack;
 pub(crate) mod time_ns;
 
+use core::ptr::NonNull;
 use placed::{Placed, Prelude};
 
 use crate::error::refusal::Refusal;
-use crate::error::{Error, Step};
+use crate::error::Error;
+#[cfg(doc)]
+use crate::error::Step;
 use crate::flags::check::{Rule, Syscall};
 use crate::flags::CloneFlags;
 use crate::pid_t;
+use crate::setup::report::Failure;
+use crate::setup::Setup;
 use crate::spawn::child::Child;
 use crate::spawn::clone3::clone3_available;
 use crate::spawn::handshake::Handshake;
@@ -75,6 +80,7 @@ pub struct Spawn<'a> {
     set_tid: &'a [pid_t],
     maps: UserMaps<'a>,
     time_offsets: Option<TimeOffsets>,
+    setup: Option<&'a Setup<'a>>,
 }
 
 /// The flags the safe path refuses, each with the refusal it names.
@@ -141,6 +147,7 @@ impl<'a> Spawn<'a> {
             set_tid: &[],
             maps: UserMaps::None,
             time_offsets: None,
+            setup: None,
         }
     }
 
@@ -232,8 +239,8 @@ impl<'a> Spawn<'a> {
     /// Errors of [`Step::TimeNamespace`], besides [`spawn`](Self::spawn)'s:
     /// `ERANGE` (an offset takes a clock below zero or too far ahead),
     /// `EPERM` (no `CAP_SYS_ADMIN` and `CAP_SYS_TIME` for the new namespace:
-    /// add `CLONE_NEWUSER` when unprivileged), `ENOENT` without `/proc`,
-    /// `EIO` if the child died before it answered.
+    /// add `CLONE_NEWUSER` when unprivileged), `ENOENT` without `/proc`;
+    /// [`Error::Kernel`] with `EIO` if the child died before it answered.
     pub const fn time_offsets(mut self, monotonic: TimeOffset, boottime: TimeOffset) -> Spawn<'a> {
         self.flags = self.flags.union(CloneFlags::NEWTIME);
         self.time_offsets = Some(TimeOffsets {
@@ -242,6 +249,23 @@ impl<'a> Spawn<'a> {
         });
         self
     }
+
+    /// What the child does before its closure or program: descriptors,
+    /// identity, limits, signals and more, in the order [`Setup`]
+    /// documents. A failing step fails the call with [`Error::Step`]
+    /// naming it; the child is reaped first.
+    ///
+    /// A closure's child runs the steps on its stack, under the closure:
+    /// [`spawn`](Self::spawn) then needs [`SETUP_STACK`](Self::SETUP_STACK)
+    /// bytes more than [`stack_needed_below`](Self::stack_needed_below).
+    pub const fn setup(mut self, setup: &'a Setup<'a>) -> Spawn<'a> {
+        self.setup = Some(setup);
+        self
+    }
+
+    /// The stack the steps of a [`setup`](Self::setup) need in a
+    /// closure's child, besides [`stack_needed_below`](Self::stack_needed_below).
+    pub const SETUP_STACK: usize = 12 * 1024;
 
     /// This request with `flags` added.
     const fn with_flags(mut self, flags: CloneFlags) -> Spawn<'a> {
@@ -316,7 +340,7 @@ impl<'a> Spawn<'a> {
     fn check_for(&self, entry: Entry) -> Result<(), Error> {
         let request = match entry {
             Entry::Closure => *self,
-            Entry::Exec => self.with_flags(Entry::EXEC_FLAGS),
+            Entry::Exec => self.with_flags(self.exec_flags()),
         };
         if !(0..=64).contains(&request.exit_signal) {
             // clone3's rule, applied to legacy clone too, so that a request
@@ -353,14 +377,29 @@ impl<'a> Spawn<'a> {
         if let Some(refusal) = self.time_offsets.and_then(|offsets| offsets.refusal(flags)) {
             return Some(refusal);
         }
-        if matches!(self.maps, UserMaps::None) {
+        if let Some(refusal) = self.setup.and_then(Setup::refusal) {
+            return Some(refusal);
+        }
+        if !(0..=64).contains(&self.death_signal()) {
+            return Some(Refusal::ParentDeathSignalInvalid);
+        }
+        if !matches!(self.maps, UserMaps::None) && !flags.contains(CloneFlags::NEWUSER) {
+            return Some(Refusal::IdMapsNeedNewuser);
+        }
+        self.vfork_refusal().or_else(|| self.maps.check().err())
+    }
+
+    /// The refusal of a child that would wait for its parent (ID maps, a
+    /// parent-death signal) while the parent waits for it (`CLONE_VFORK`).
+    fn vfork_refusal(&self) -> Option<Refusal> {
+        if !self.flags.contains(CloneFlags::VFORK) {
             None
-        } else if !flags.contains(CloneFlags::NEWUSER) {
-            Some(Refusal::IdMapsNeedNewuser)
-        } else if flags.contains(CloneFlags::VFORK) {
+        } else if !matches!(self.maps, UserMaps::None) {
             Some(Refusal::IdMapsWithVfork)
+        } else if self.death_signal() != 0 {
+            Some(Refusal::ParentDeathSignalWithVfork)
         } else {
-            self.maps.check().err()
+            None
         }
     }
 
@@ -493,15 +532,32 @@ impl<'a> Spawn<'a> {
         stack: &mut [u8],
         f: F,
     ) -> Result<Child, Error> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.place_and_start(stack, f, Prepare::SetupBeforeClosure) }
+    }
+
+    /// [`spawn_unchecked`](Self::spawn_unchecked), with the setup run where
+    /// `prepare` says.
+    ///
+    /// # Safety
+    ///
+    /// As for [`spawn_unchecked`](Self::spawn_unchecked).
+    pub(super) unsafe fn place_and_start<F: FnOnce() -> c_int>(
+        &self,
+        stack: &mut [u8],
+        f: F,
+        prepare: Prepare,
+    ) -> Result<Child, Error> {
+        let ours_again = self.stack_is_ours_again(&prepare);
         let placed = Placed::closure(stack, f)?;
         // SAFETY: forwarded from the caller; `placed` is on `stack`.
-        let result = unsafe { self.spawn_placed(placed) };
+        let result = unsafe { self.spawn_placed(placed, prepare) };
         if !(result.is_ok() && self.flags.contains(CloneFlags::VM)) {
             // SAFETY: the `F` in the slot is initialized and, in this address
             // space, was never read: the clone failed or the child had a copy.
             unsafe { ptr::drop_in_place(placed.slot.cast::<F>()) };
         }
-        if self.stack_is_ours_again() {
+        if ours_again {
             // SAFETY: the child has its own copy of the stack, or is gone
             // from it (exited or exec'd), and the drop above is done.
             unsafe { placed.clear() };
@@ -509,72 +565,138 @@ impl<'a> Spawn<'a> {
         result
     }
 
-    /// Whether the stack is the caller's again when the clone returns: the
-    /// child has its own memory, or (`CLONE_VFORK`) has left ours.
-    fn stack_is_ours_again(&self) -> bool {
-        !self.flags.contains(CloneFlags::VM) || self.flags.contains(CloneFlags::VFORK)
+    /// Whether the stack is the caller's again when the child is started:
+    /// the child has its own memory, or has left ours (`CLONE_VFORK`, or
+    /// the parent waited for its exec).
+    fn stack_is_ours_again(&self, prepare: &Prepare) -> bool {
+        !self.flags.contains(CloneFlags::VM)
+            || self.flags.contains(CloneFlags::VFORK)
+            || matches!(prepare, Prepare::SetupInExec(Some(_)))
+    }
+
+    /// The signal the setup asks for when the parent exits, or 0.
+    fn death_signal(&self) -> c_int {
+        self.setup.map_or(0, Setup::death_signal)
+    }
+
+    /// Whether the parent acts for the child after creating it (writes its
+    /// ID maps, or lets it go on once it asked for a parent-death signal),
+    /// so that the child must wait for it.
+    fn parent_prepares(&self) -> bool {
+        !matches!(self.maps, UserMaps::None) || self.death_signal() != 0
+    }
+
+    /// The flags [`exec`](Self::exec) adds: `CLONE_VM`, and `CLONE_VFORK`
+    /// unless the parent must act while the child waits.
+    fn exec_flags(&self) -> CloneFlags {
+        if self.parent_prepares() {
+            CloneFlags::VM
+        } else {
+            CloneFlags::VM.union(CloneFlags::VFORK)
+        }
+    }
+
+    /// The error for a step the child reported failed.
+    fn step_error(&self, failure: Failure) -> Error {
+        match self.setup {
+            Some(setup) => setup.error(failure).into(),
+            None => failure.step.failed(failure.errno).into(),
+        }
     }
 
     /// The rest of [`spawn_unchecked`](Self::spawn_unchecked), the same for
     /// every closure type: creates the child, then writes its ID maps while
-    /// it waits, and waits for it to enter its time namespace.
+    /// it waits, lets it go on, and reads how it prepared itself (the time
+    /// namespace, the setup); with `prepare`'s pipe, waits until it left
+    /// our memory.
     ///
     /// # Safety
     ///
     /// As for [`spawn_unchecked`](Self::spawn_unchecked), with `placed` on
     /// the stack it was given.
-    unsafe fn spawn_placed(&self, placed: Placed) -> Result<Child, Error> {
-        let has_maps = !matches!(self.maps, UserMaps::None);
-        if !has_maps && self.time_offsets.is_none() {
+    unsafe fn spawn_placed(&self, placed: Placed, prepare: Prepare) -> Result<Child, Error> {
+        let ours_again = self.stack_is_ours_again(&prepare);
+        let (setup, exec_end) = match prepare {
+            Prepare::SetupBeforeClosure => (self.setup, None),
+            Prepare::SetupInExec(end) => (None, end),
+        };
+        let reports = self.time_offsets.is_some() || setup.is_some();
+        if !self.parent_prepares() && !reports && exec_end.is_none() {
             // SAFETY: forwarded from the caller.
             return Ok(unsafe { self.start(placed) }?);
         }
-        if has_maps && self.flags.contains(CloneFlags::VFORK) {
-            // The parent would wait for a child that waits for the parent.
-            return Err(Refusal::IdMapsWithVfork.into());
+        if let Some(refusal) = self.vfork_refusal() {
+            return Err(refusal.into());
         }
-        let go_ahead = has_maps.then(Handshake::new).transpose()?;
-        let time = match self.time_offsets {
-            Some(offsets) => Some((offsets, Handshake::new()?)),
-            None => None,
-        };
+        let go_ahead = self.parent_prepares().then(Handshake::new).transpose()?;
+        let report = reports.then(Handshake::new).transpose()?;
         let prelude = Prelude {
+            death_signal: self.death_signal(),
             go_ahead: go_ahead.as_ref().map(Handshake::child_end),
-            time: time
-                .as_ref()
-                .map(|(offsets, report)| (*offsets, report.child_end())),
+            time: self.time_offsets,
+            setup: setup.map(|setup| NonNull::from(setup).cast()),
+            report: report.as_ref().map(Handshake::child_end),
+        };
+        let extra = if setup.is_some() {
+            Self::SETUP_STACK
+        } else {
+            0
         };
         // SAFETY: forwarded from the caller; `placed.below` is ours to lend.
-        let then = unsafe { placed.after(prelude) }?;
+        let then = unsafe { placed.after(prelude, extra) }?;
         // SAFETY: forwarded from the caller; the prelude only adds raw syscalls.
         let started = unsafe { self.start(then) };
-        if self.stack_is_ours_again() {
+        let prepared = started.map_err(Error::from).and_then(|child| {
+            let prepared = self.prepare(&child, go_ahead, report);
+            if prepared.is_err() {
+                // No half-created child: it has not run `f`, so end it here.
+                let _ = child.kill(SIGKILL as c_int);
+            }
+            if let Some(end) = exec_end {
+                end.wait_for_close();
+            }
+            match prepared {
+                Ok(()) => Ok(child),
+                Err(err) => {
+                    let _ = child.wait();
+                    Err(err)
+                }
+            }
+        });
+        if ours_again {
             // SAFETY: the child has its own copy of the record, or is gone.
             unsafe { then.clear() };
         }
-        let child = started?;
-        let prepared = go_ahead
-            .map_or(Ok(()), |go_ahead| {
-                self.maps.write(child.pid())?;
-                Ok(go_ahead.give()?)
-            })
-            .and_then(|()| {
-                time.map_or(Ok(()), |(_, report)| {
-                    report
-                        .read_report()
-                        .map_err(|errno| Step::TimeNamespace.failed(errno).into())
-                })
-            });
-        match prepared {
-            Ok(()) => Ok(child),
-            Err(err) => {
-                // No half-created child: it has not run `f`, so end it here.
-                let _ = child.kill(SIGKILL as c_int);
-                let _ = child.wait();
-                Err(err)
-            }
+        prepared
+    }
+
+    /// The parent's side of preparing `child`: writes its ID maps, lets it
+    /// go on, and reads its report.
+    fn prepare(
+        &self,
+        child: &Child,
+        go_ahead: Option<Handshake>,
+        report: Option<Handshake>,
+    ) -> Result<(), Error> {
+        if let Some(go_ahead) = go_ahead {
+            self.maps.write(child.pid())?;
+            go_ahead.give()?;
+        }
+        match report.map(Handshake::read_report).transpose()? {
+            Some(Err(failure)) => Err(self.step_error(failure)),
+            _ => Ok(()),
         }
     }
+}
+
+/// Where the child runs the setup, and what the parent waits for.
+pub(super) enum Prepare {
+    /// Before the closure, reporting on a pipe ([`Spawn::spawn`]).
+    SetupBeforeClosure,
+    /// In the closure itself, which execs ([`Spawn::exec`]); with the pipe
+    /// whose only write end, the child's, closes when it execs or exits,
+    /// for a child that shares our memory without `CLONE_VFORK`.
+    SetupInExec(Option<Handshake>),
 }
 
 /// Which of `Spawn`'s calls a request is checked for.
@@ -584,9 +706,4 @@ enum Entry {
     Closure,
     /// [`Spawn::exec`]: the crate's own code, vfork-style, then execve.
     Exec,
-}
-
-impl Entry {
-    /// The flags `exec` adds to every request.
-    const EXEC_FLAGS: CloneFlags = CloneFlags::VM.union(CloneFlags::VFORK);
 }

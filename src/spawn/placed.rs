@@ -4,16 +4,19 @@
 
 use super::Spawn;
 use crate::error::refusal::Refusal;
+use crate::error::Step;
+use crate::setup::report::{ChildContext, Failure};
+use crate::setup::Setup;
 use crate::spawn::handshake::ChildEnd;
 use crate::spawn::time_ns::TimeOffsets;
 use crate::sys::errno::Result;
 #[cfg(feature = "std")]
 use crate::sys::signals;
-use crate::sys::syscall;
+use crate::sys::{process, syscall};
 use crate::CloneFn;
 use core::ffi::{c_int, c_void};
 use core::mem::{align_of, size_of};
-use core::ptr;
+use core::ptr::{self, NonNull};
 use static_assertions::const_assert;
 
 /// A value on top of a child's stack and the function the child calls with
@@ -54,20 +57,22 @@ impl Placed {
         }
     }
 
-    /// This, run after `prelude`, from a record under the slot (under a
-    /// hundred bytes: it comes out of the [`Spawn::MIN_FREE_STACK`] kept for
-    /// the crate's frames).
+    /// This, run after `prelude`, from a record under the slot (at most
+    /// 128 bytes: it comes out of the [`Spawn::MIN_FREE_STACK`] kept for
+    /// the crate's frames), with `extra` more bytes left under it for the
+    /// prelude's frames.
     ///
     /// # Safety
     ///
     /// `self.below` must be memory nothing else uses while the child runs.
-    pub(crate) unsafe fn after(self, prelude: Prelude) -> Result<Placed, Refusal> {
+    pub(crate) unsafe fn after(self, prelude: Prelude, extra: usize) -> Result<Placed, Refusal> {
         let then = Then {
             prelude,
             run: self.run,
             slot: self.slot,
         };
         let (slot, left) = top_slot(self.below, size_of::<Then>(), align_of::<Then>())
+            .filter(|&(_, left)| left >= extra)
             .ok_or(Refusal::StackTooSmall)?;
         // SAFETY: `slot` is aligned for `Then` and inside `self.below`,
         // which the caller lends us; `run_prelude` reads it once.
@@ -120,10 +125,18 @@ fn top_slot((low, len): (*mut u8, usize), size: usize, align: usize) -> Option<(
 /// creating it and letting it run.
 #[derive(Copy, Clone)]
 pub(crate) struct Prelude {
-    /// Where to wait for the parent's go-ahead (its ID maps written), if at all.
+    /// The parent-death signal to ask for before waiting (0 for none).
+    pub(crate) death_signal: c_int,
+    /// Where to wait for the parent's go-ahead (its ID maps written, and
+    /// proof that it is alive), if at all.
     pub(crate) go_ahead: Option<ChildEnd>,
-    /// A new time namespace to enter, and where to report how that went.
-    pub(crate) time: Option<(TimeOffsets, ChildEnd)>,
+    /// A new time namespace to enter.
+    pub(crate) time: Option<TimeOffsets>,
+    /// The setup to run before the closure; it outlives the child's use
+    /// (the parent waits for the report).
+    pub(crate) setup: Option<NonNull<Setup<'static>>>,
+    /// Where to report how the time namespace and the setup went.
+    pub(crate) report: Option<ChildEnd>,
 }
 
 /// A prelude and the placed value it leads to.
@@ -135,7 +148,7 @@ struct Then {
 }
 
 // What `after` promises of its record.
-const_assert!(size_of::<Then>() < 100);
+const_assert!(size_of::<Then>() <= 128);
 
 /// A child's entry through a [`Prelude`]: the steps, then the closure
 /// (unless the parent gave up on it or a step failed).
@@ -143,13 +156,33 @@ extern "C" fn run_prelude(arg: *mut c_void) -> c_int {
     // SAFETY: `arg` is the `Then` that `after` wrote on this child's stack.
     let then = unsafe { ptr::read(arg.cast::<Then>()) };
     let prelude = then.prelude;
+    if prelude.death_signal != 0 {
+        // The signal was checked: prctl cannot refuse it.
+        let _ = process::set_parent_death_signal(prelude.death_signal);
+    }
     if !prelude.go_ahead.is_none_or(ChildEnd::wait) {
         syscall::exit_group(NOT_PREPARED);
     }
-    if let Some((offsets, report)) = prelude.time {
-        let entered = offsets.enter_new();
-        report.report(entered);
-        if entered.is_err() {
+    if let Some(report) = prelude.report {
+        let mut context = ChildContext {
+            own_fd: report.into_report_fd(),
+            mask: None,
+            execs: false,
+        };
+        let outcome = prelude
+            .time
+            .map_or(Ok(()), |offsets| {
+                Failure::of(Step::TimeNamespace, 0, offsets.enter_new())
+            })
+            .and_then(|()| {
+                // SAFETY: the parent keeps the setup alive until it has
+                // read this child's report (and the child has a copy).
+                prelude
+                    .setup
+                    .map_or(Ok(()), |setup| unsafe { setup.as_ref() }.run(&mut context))
+            });
+        context.report(outcome);
+        if outcome.is_err() {
             syscall::exit_group(NOT_PREPARED);
         }
     }

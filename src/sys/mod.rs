@@ -15,8 +15,10 @@ pub(crate) mod arch;
 pub(crate) mod decimal;
 pub(crate) mod errno;
 pub(crate) mod fd;
+pub(crate) mod fd_table;
 mod libc_shims;
 pub(crate) mod proc_path;
+pub(crate) mod process;
 pub(crate) mod signals;
 pub(crate) mod syscall;
 

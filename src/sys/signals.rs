@@ -1,6 +1,7 @@
 //! Signal masks and handlers around a vfork-style child, as posix_spawn
-//! handles them: block everything across the clone, reset caught signals to
-//! their default in the child, restore the mask.
+//! handles them: block everything across the clone, reset the handlers in
+//! the child (caught ones always, ignored ones unless kept), then set the
+//! mask the program starts with.
 
 use crate::sys::syscall::syscall;
 use core::ffi::{c_int, c_ulong};
@@ -73,6 +74,14 @@ pub(crate) fn reset_caught_handlers() {
         if ret.is_err() || old.handler == SIG_DFL || old.handler == SIG_IGN {
             continue;
         }
+        set_default_action(signal as c_int);
+    }
+}
+
+/// Sets every signal's action to the default, ignored ones too, as
+/// `std::process::Command` leaves `SIGPIPE` for the programs it starts.
+pub(crate) fn reset_handlers() {
+    for signal in 1..=LAST_SIGNAL {
         set_default_action(signal as c_int);
     }
 }

@@ -1,5 +1,6 @@
-//! A seccomp filter that makes clone3 answer ENOSYS, as container sandboxes
-//! do, to exercise the fallback to legacy clone. Install it only in a child.
+//! A seccomp filter that makes one syscall answer ENOSYS, as container
+//! sandboxes do with clone3 and old kernels with close_range, to exercise
+//! the crate's fallbacks. Install it only in a child.
 
 use linux_raw_sys::general as k;
 use nsclone::sys::syscall;
@@ -32,6 +33,11 @@ const SECCOMP_MODE_FILTER: usize = 2;
 
 /// From now on, clone3 in this process (and its children) fails with ENOSYS.
 pub fn make_clone3_enosys() -> Result<(), Errno> {
+    make_enosys(k::__NR_clone3)
+}
+
+/// From now on, syscall `nr` in this process (and its children) fails with ENOSYS.
+pub fn make_enosys(nr: u32) -> Result<(), Errno> {
     // seccomp_data.nr is the first word; the filter runs on one arch only, so
     // it need not check seccomp_data.arch.
     let filter = [
@@ -45,7 +51,7 @@ pub fn make_clone3_enosys() -> Result<(), Errno> {
             code: BPF_JMP_JEQ_K,
             jt: 0,
             jf: 1,
-            k: k::__NR_clone3,
+            k: nr,
         },
         SockFilter {
             code: BPF_RET_K,

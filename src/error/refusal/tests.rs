@@ -6,13 +6,13 @@ extern crate std;
 
 use super::*;
 use crate::{
-    check_id_map, check_unshare, write_id_maps, CStrArray, CloneFlags as F, Error, IdMap,
-    SetGroups, Spawn, TimeOffset, MAX_ID_MAP_LINES,
+    check_id_map, check_unshare, write_id_maps, CStrArray, CloneFlags as F, Error, Fd, IdMap,
+    SetGroups, Setup, Spawn, TimeOffset, MAX_FDS, MAX_ID_MAP_LINES,
 };
 use std::string::ToString;
 
 /// Every refusal; a new one needs a line here and in [`refused_call`].
-const REFUSALS: [Refusal; 20] = [
+const REFUSALS: [Refusal; 25] = [
     Refusal::SpawnSharesMemory,
     Refusal::SpawnMakesThreads,
     Refusal::SpawnSetsTls,
@@ -33,6 +33,11 @@ const REFUSALS: [Refusal; 20] = [
     Refusal::IdMapTooLong,
     Refusal::PidNegative,
     Refusal::UnshareNamespacesOnly,
+    Refusal::TooManyFds,
+    Refusal::FdNegative,
+    Refusal::FdTargetTwice,
+    Refusal::ParentDeathSignalInvalid,
+    Refusal::ParentDeathSignalWithVfork,
 ];
 
 /// One ID mapped to itself.
@@ -56,6 +61,7 @@ fn refused_call(refusal: Refusal) -> Result<(), Error> {
         Spawn::new(F::empty()).time_offsets(offset, TimeOffset::ZERO)
     };
     let map = |map: &[IdMap]| Ok(check_id_map(map)?);
+    let set_up = |setup: &Setup<'_>| Spawn::new(F::empty()).setup(setup).check_exec();
     match refusal {
         Refusal::SpawnSharesMemory => check(F::VM),
         Refusal::SpawnMakesThreads => check(F::THREAD),
@@ -67,7 +73,7 @@ fn refused_call(refusal: Refusal) -> Result<(), Error> {
         Refusal::SpawnExitSignalInFlags => check(F::from_bits_retain(0x11)),
         Refusal::SetTidTooLong => Spawn::new(F::NEWPID).set_tid(&[1; 33]).check(),
         Refusal::IdMapsNeedNewuser => mapped(F::NEWPID).check(),
-        Refusal::IdMapsWithVfork => mapped(F::NEWUSER).check_exec(),
+        Refusal::IdMapsWithVfork => mapped(F::NEWUSER | F::VFORK).check(),
         Refusal::TimeOffsetNanosecondsTooLarge => timed(1_000_000_000).check(),
         Refusal::TimeOffsetsWithVm => timed(0).check_exec(),
         Refusal::StackTooSmall => Spawn::new(F::empty())
@@ -82,6 +88,13 @@ fn refused_call(refusal: Refusal) -> Result<(), Error> {
         Refusal::IdMapTooLong => map(&[ONE; MAX_ID_MAP_LINES + 1]),
         Refusal::PidNegative => write_id_maps(-1, &[ONE], &[ONE], SetGroups::Deny),
         Refusal::UnshareNamespacesOnly => check_unshare(F::FILES),
+        Refusal::TooManyFds => set_up(&Setup::new().close_other_fds(&[0; MAX_FDS + 1])),
+        Refusal::FdNegative => set_up(&Setup::new().fds(&[Fd::copy(-1, 3)])),
+        Refusal::FdTargetTwice => set_up(&Setup::new().fds(&[Fd::copy(1, 3), Fd::copy(2, 3)])),
+        Refusal::ParentDeathSignalInvalid => set_up(&Setup::new().parent_death_signal(65)),
+        Refusal::ParentDeathSignalWithVfork => Spawn::new(F::VFORK)
+            .setup(&Setup::new().parent_death_signal(9))
+            .check(),
     }
 }
 

@@ -1,0 +1,205 @@
+//! The descriptors a child gets: each target a copy of an inherited
+//! descriptor or a file opened onto it, applied as if at once (cycles such
+//! as a swap included), then every other descriptor closed if asked.
+
+use crate::error::refusal::Refusal;
+use crate::error::{Step, StepArgument};
+use crate::setup::report::{ChildContext, Failure};
+use crate::sys::decimal::decimal;
+use crate::sys::errno::Errno;
+use crate::sys::fd_table::{
+    close_listed, close_range, dup_above, dup_onto, open_numbered, CLOSE_RANGE_CLOEXEC,
+};
+use crate::sys::syscall::close;
+use core::ffi::{c_int, CStr};
+
+/// The most entries [`Setup::fds`](crate::Setup::fds) and
+/// [`Setup::close_other_fds`](crate::Setup::close_other_fds) take each: the
+/// child keeps a copy of each source on its stack.
+pub const MAX_FDS: usize = 64;
+
+/// A descriptor the child gets: its number (the target) and what it
+/// refers to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Fd<'a> {
+    target: c_int,
+    source: Source<'a>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Source<'a> {
+    /// A descriptor the child inherited.
+    Copy(c_int),
+    /// A file the child opens.
+    Open {
+        path: &'a CStr,
+        flags: u32,
+        mode: u32,
+    },
+}
+
+impl<'a> Fd<'a> {
+    /// `target` refers to what `source` refers to when the child starts
+    /// (the parent's descriptor of that number). `copy(n, n)` keeps `n`
+    /// open across exec (clears close-on-exec).
+    pub const fn copy(source: c_int, target: c_int) -> Fd<'a> {
+        Fd {
+            target,
+            source: Source::Copy(source),
+        }
+    }
+
+    /// `target` is `path` opened by the child with `flags` (`O_RDONLY`,
+    /// `O_WRONLY | O_CREAT | O_APPEND`, ...) and `mode` for a file it
+    /// creates: after the identity steps (with the child's final IDs) and
+    /// in its working directory.
+    pub const fn open(path: &'a CStr, flags: u32, mode: u32, target: c_int) -> Fd<'a> {
+        Fd {
+            target,
+            source: Source::Open { path, flags, mode },
+        }
+    }
+
+    /// The descriptor number the child gets.
+    pub const fn target(&self) -> c_int {
+        self.target
+    }
+}
+
+/// Why these descriptors are refused, if they are.
+pub(super) fn refusal(fds: &[Fd<'_>], keep: Option<&[c_int]>) -> Option<Refusal> {
+    let keep = keep.unwrap_or(&[]);
+    if fds.len() > MAX_FDS || keep.len() > MAX_FDS {
+        return Some(Refusal::TooManyFds);
+    }
+    let sources = fds.iter().filter_map(|fd| match fd.source {
+        Source::Copy(source) => Some(source),
+        Source::Open { .. } => None,
+    });
+    let mut numbers = fds
+        .iter()
+        .map(Fd::target)
+        .chain(sources)
+        .chain(keep.iter().copied());
+    if numbers.any(|fd| fd < 0) {
+        return Some(Refusal::FdNegative);
+    }
+    let twice = fds
+        .iter()
+        .enumerate()
+        .any(|(i, fd)| fds[..i].iter().any(|earlier| earlier.target == fd.target));
+    twice.then_some(Refusal::FdTargetTwice)
+}
+
+/// In the child: gives it `fds`, then closes the rest but `keep` if asked.
+pub(super) fn apply(
+    fds: &[Fd<'_>],
+    keep: Option<&[c_int]>,
+    context: &mut ChildContext,
+) -> Result<(), Failure> {
+    let is_target = |n: c_int| fds.iter().any(|fd| fd.target == n);
+    // Above every target, so that no copy is overwritten by a target.
+    let floor = fds.iter().map(|fd| fd.target + 1).max().unwrap_or(0);
+    if context.own_fd >= 0 && is_target(context.own_fd) {
+        let moved = Failure::of(Step::CloseFds, 0, dup_above(context.own_fd, floor))?;
+        close(context.own_fd);
+        context.own_fd = moved;
+    }
+    let mut copies = [-1 as c_int; MAX_FDS];
+    let result = copy_all(fds, floor, &mut copies);
+    for &copy in copies.iter().take_while(|&&copy| copy >= 0) {
+        close(copy);
+    }
+    result?;
+    let Some(keep) = keep else {
+        return Ok(());
+    };
+    let own = context.own_fd;
+    let kept = [own]
+        .into_iter()
+        .chain(fds.iter().map(Fd::target))
+        .chain(keep.iter().copied());
+    // The lowest kept descriptor from `n` on.
+    let next_kept = |n: c_int| kept.clone().filter(|&fd| fd >= n).min();
+    Failure::of(Step::CloseFds, 0, close_others(next_kept, context.execs))
+}
+
+/// Makes a close-on-exec copy of every source from `floor` on, into
+/// `copies`, then puts each on its target.
+fn copy_all(fds: &[Fd<'_>], floor: c_int, copies: &mut [c_int; MAX_FDS]) -> Result<(), Failure> {
+    for (index, (fd, copy)) in fds.iter().zip(copies.iter_mut()).enumerate() {
+        *copy = match fd.source {
+            Source::Copy(source) => Failure::of(Step::FdCopy, index, dup_above(source, floor))?,
+            Source::Open { path, flags, mode } => {
+                let opened = Failure::of(Step::FdOpen, index, open_numbered(path, flags, mode))?;
+                if opened >= floor {
+                    opened
+                } else {
+                    let moved = dup_above(opened, floor);
+                    close(opened);
+                    Failure::of(Step::FdOpen, index, moved)?
+                }
+            }
+        };
+    }
+    for (index, (fd, &copy)) in fds.iter().zip(copies.iter()).enumerate() {
+        let step = match fd.source {
+            Source::Copy(_) => Step::FdCopy,
+            Source::Open { .. } => Step::FdOpen,
+        };
+        Failure::of(step, index, dup_onto(copy, fd.target))?;
+    }
+    Ok(())
+}
+
+/// Closes every descriptor but those `next_kept` finds (the lowest kept
+/// one from a number on): by the ranges between them (marked
+/// close-on-exec instead when the child execs, where the kernel has
+/// `CLOSE_RANGE_CLOEXEC`), or from the list in `/proc/self/fd` where it
+/// has no close_range.
+fn close_others(next_kept: impl Fn(c_int) -> Option<c_int>, execs: bool) -> crate::Result<()> {
+    let mut flags = if execs { CLOSE_RANGE_CLOEXEC } else { 0 };
+    let mut first: c_int = 0;
+    loop {
+        let next = next_kept(first);
+        if next == Some(first) {
+            match first.checked_add(1) {
+                Some(after) => first = after,
+                None => return Ok(()),
+            }
+            continue;
+        }
+        let last = next.map_or(c_int::MAX, |n| n - 1);
+        match close_range(first, last, flags) {
+            Ok(()) => {}
+            Err(Errno::EINVAL) if flags != 0 => {
+                flags = 0;
+                continue;
+            }
+            Err(Errno::ENOSYS) => return close_listed(first, |n| next_kept(n) == Some(n)),
+            Err(err) => return Err(err),
+        }
+        match next {
+            Some(kept) if kept < c_int::MAX => first = kept + 1,
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// The argument of entry `index` as an error shows it: `5, 1` for a copy,
+/// `"/dev/null", 0` for an open.
+pub(super) fn argument(fds: &[Fd<'_>], index: usize) -> StepArgument {
+    let Some(fd) = fds.get(index) else {
+        return StepArgument::NONE;
+    };
+    let (mut source_digits, mut target_digits) = ([0; 20], [0; 20]);
+    let target = decimal(fd.target as u64, &mut target_digits);
+    match fd.source {
+        Source::Copy(source) => {
+            StepArgument::new(&[decimal(source as u64, &mut source_digits), b", ", target])
+        }
+        Source::Open { path, .. } => {
+            StepArgument::new(&[b"\"", path.to_bytes(), b"\" onto ", target])
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Resource limits a child sets for itself (prlimit(2)).
+
+use crate::sys::errno::Result;
+use crate::sys::process;
+
+/// Declares [`Resource`] with the kernel's numbers and names, from one table.
+macro_rules! resources {
+    ($($(#[$doc:meta])* $variant:ident = $number:literal, $name:literal;)*) => {
+        /// A resource a [`Limit`] bounds (getrlimit(2)).
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+        #[non_exhaustive]
+        #[repr(u32)]
+        pub enum Resource {
+            $($(#[$doc])* $variant = $number,)*
+        }
+
+        impl Resource {
+            /// The kernel's name, `RLIMIT_NOFILE`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Resource::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+resources! {
+    /// CPU time, in seconds.
+    Cpu = 0, "RLIMIT_CPU";
+    /// The largest file the process may create, in bytes.
+    FileSize = 1, "RLIMIT_FSIZE";
+    /// The data segment, in bytes.
+    Data = 2, "RLIMIT_DATA";
+    /// The main thread's stack, in bytes.
+    Stack = 3, "RLIMIT_STACK";
+    /// Core dumps, in bytes.
+    Core = 4, "RLIMIT_CORE";
+    /// Resident memory (not enforced by Linux).
+    Rss = 5, "RLIMIT_RSS";
+    /// Processes of the real user ID.
+    Processes = 6, "RLIMIT_NPROC";
+    /// One more than the highest descriptor number.
+    OpenFiles = 7, "RLIMIT_NOFILE";
+    /// Locked memory, in bytes.
+    LockedMemory = 8, "RLIMIT_MEMLOCK";
+    /// The address space, in bytes.
+    AddressSpace = 9, "RLIMIT_AS";
+    /// File locks (not enforced by Linux).
+    Locks = 10, "RLIMIT_LOCKS";
+    /// Queued signals of the real user ID.
+    PendingSignals = 11, "RLIMIT_SIGPENDING";
+    /// POSIX message queues' bytes, per real user ID.
+    MessageQueues = 12, "RLIMIT_MSGQUEUE";
+    /// The ceiling of the nice value, as `20 - limit`.
+    Nice = 13, "RLIMIT_NICE";
+    /// The ceiling of the real-time priority.
+    RealtimePriority = 14, "RLIMIT_RTPRIO";
+    /// Real-time CPU time without a blocking call, in microseconds.
+    RealtimeTime = 15, "RLIMIT_RTTIME";
+}
+
+/// A resource limit the child sets: `soft` is enforced, `hard` caps it;
+/// [`Limit::INFINITY`] for none. Raising `hard` needs `CAP_SYS_RESOURCE`.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Limit {
+    /// What it limits.
+    pub resource: Resource,
+    /// The limit enforced.
+    pub soft: u64,
+    /// The most `soft` may be raised to.
+    pub hard: u64,
+}
+
+impl Limit {
+    /// No limit (`RLIM_INFINITY`).
+    pub const INFINITY: u64 = u64::MAX;
+
+    /// Sets it for the calling process.
+    pub(super) fn set(&self) -> Result<()> {
+        process::set_limit(self.resource as u32, self.soft, self.hard)
+    }
+}

@@ -1,0 +1,291 @@
+//! The child's setup: what a child does between its creation and the
+//! program (or closure) it runs, described as data in the caller's memory
+//! (`Setup`), and the code that runs it in the child in one fixed order,
+//! with raw syscalls only (no allocation, no lock). Uses `sys` and `error`.
+
+mod fds;
+mod limits;
+pub(crate) mod report;
+
+pub use fds::{Fd, MAX_FDS};
+pub use limits::{Limit, Resource};
+
+use crate::error::refusal::Refusal;
+use crate::error::{Step, StepArgument, StepError};
+use crate::setup::report::{ChildContext, Failure};
+use crate::sys::decimal::decimal;
+use crate::sys::signals::{reset_caught_handlers, reset_handlers, set_mask};
+use crate::sys::{process, syscall};
+use core::ffi::{c_int, CStr};
+
+/// What a child does before it runs its program ([`Spawn::exec`]) or its
+/// closure ([`Spawn::spawn`]), given with [`Spawn::setup`]: data in the
+/// caller's memory, run by the crate's own child code with raw syscalls,
+/// so it is safe from any parent, threaded or not.
+///
+/// The child runs the steps in this order, each only if asked, and stops
+/// at the first that fails: the caller gets a [`StepError`] naming it
+/// (`chdir("/srv"): ENOENT: ...`) and the child is reaped; no program runs
+/// half set up.
+///
+/// 1. [`parent_death_signal`](Self::parent_death_signal), before the child
+///    waits for its parent's go-ahead (after the ID maps), so that a parent
+///    that died before cannot be missed;
+/// 2. [`new_session`](Self::new_session);
+/// 3. [`hostname`](Self::hostname), [`domainname`](Self::domainname);
+/// 4. [`current_dir`](Self::current_dir), [`umask`](Self::umask);
+/// 5. [`limits`](Self::limits), in their order;
+/// 6. [`groups`](Self::groups), [`gid`](Self::gid), [`uid`](Self::uid),
+///    then [`no_new_privs`](Self::no_new_privs);
+/// 7. [`fds`](Self::fds), then [`close_other_fds`](Self::close_other_fds);
+/// 8. the signals: every handler to its default and the mask empty, as
+///    `std::process::Command` leaves them (`SIGPIPE` included), unless
+///    [`keep_signals`](Self::keep_signals).
+///
+/// [`Spawn::exec`]: crate::Spawn::exec
+/// [`Spawn::spawn`]: crate::Spawn::spawn
+/// [`Spawn::setup`]: crate::Spawn::setup
+#[derive(Copy, Clone, Debug)]
+pub struct Setup<'a> {
+    parent_death_signal: c_int,
+    new_session: bool,
+    hostname: Option<&'a [u8]>,
+    domainname: Option<&'a [u8]>,
+    current_dir: Option<&'a CStr>,
+    umask: Option<u32>,
+    limits: &'a [Limit],
+    groups: Option<&'a [u32]>,
+    gid: Option<u32>,
+    uid: Option<u32>,
+    no_new_privs: bool,
+    fds: &'a [Fd<'a>],
+    keep_fds: Option<&'a [c_int]>,
+    keep_signals: bool,
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Setup::new()
+    }
+}
+
+impl<'a> Setup<'a> {
+    /// No step but the signals' reset.
+    pub const fn new() -> Setup<'a> {
+        Setup {
+            parent_death_signal: 0,
+            new_session: false,
+            hostname: None,
+            domainname: None,
+            current_dir: None,
+            umask: None,
+            limits: &[],
+            groups: None,
+            gid: None,
+            uid: None,
+            no_new_privs: false,
+            fds: &[],
+            keep_fds: None,
+            keep_signals: false,
+        }
+    }
+
+    /// `signal` reaches the child when the thread that created it exits
+    /// (`PR_SET_PDEATHSIG`; the kernel ties it to the thread, not the
+    /// process). Set before the child waits for its parent's go-ahead, so
+    /// a parent that died first is seen: the child then exits without
+    /// running anything, where `getppid()` (0 in a new PID namespace)
+    /// could not tell.
+    pub const fn parent_death_signal(mut self, signal: c_int) -> Setup<'a> {
+        self.parent_death_signal = signal;
+        self
+    }
+
+    /// A new session and process group, led by the child (setsid(2)):
+    /// no controlling terminal.
+    pub const fn new_session(mut self) -> Setup<'a> {
+        self.new_session = true;
+        self
+    }
+
+    /// The hostname of the child's UTS namespace (give it `CLONE_NEWUTS`,
+    /// or it is the caller's). At most 64 bytes.
+    pub const fn hostname(mut self, name: &'a [u8]) -> Setup<'a> {
+        self.hostname = Some(name);
+        self
+    }
+
+    /// The NIS domain name of the child's UTS namespace. At most 64 bytes.
+    pub const fn domainname(mut self, name: &'a [u8]) -> Setup<'a> {
+        self.domainname = Some(name);
+        self
+    }
+
+    /// The child's working directory.
+    pub const fn current_dir(mut self, dir: &'a CStr) -> Setup<'a> {
+        self.current_dir = Some(dir);
+        self
+    }
+
+    /// The child's file mode creation mask.
+    pub const fn umask(mut self, mask: u32) -> Setup<'a> {
+        self.umask = Some(mask);
+        self
+    }
+
+    /// Resource limits, set in this order.
+    pub const fn limits(mut self, limits: &'a [Limit]) -> Setup<'a> {
+        self.limits = limits;
+        self
+    }
+
+    /// The supplementary groups (an empty list drops them all). Needs
+    /// `CAP_SETGID`, and in a new user namespace `setgroups` allowed.
+    pub const fn groups(mut self, groups: &'a [u32]) -> Setup<'a> {
+        self.groups = Some(groups);
+        self
+    }
+
+    /// The real, effective and saved group ID.
+    pub const fn gid(mut self, gid: u32) -> Setup<'a> {
+        self.gid = Some(gid);
+        self
+    }
+
+    /// The real, effective and saved user ID, set after the groups.
+    pub const fn uid(mut self, uid: u32) -> Setup<'a> {
+        self.uid = Some(uid);
+        self
+    }
+
+    /// `PR_SET_NO_NEW_PRIVS`: no exec from here on grants privileges
+    /// (set-user-ID bits and file capabilities are ignored).
+    pub const fn no_new_privs(mut self) -> Setup<'a> {
+        self.no_new_privs = true;
+        self
+    }
+
+    /// Descriptors the child gets, each [`Fd`] a target number and what
+    /// it refers to. They are applied as if at once: every source is the
+    /// descriptor as the child inherited it, so `0 → 1` with `1 → 0` swaps
+    /// the two. A target is never close-on-exec. At most [`MAX_FDS`]
+    /// entries, no target twice ([`Refusal::FdTargetTwice`]).
+    pub const fn fds(mut self, fds: &'a [Fd<'a>]) -> Setup<'a> {
+        self.fds = fds;
+        self
+    }
+
+    /// After [`fds`](Self::fds), closes every descriptor but their targets
+    /// and `keep` (close_range(2), or the list in `/proc/self/fd` on
+    /// kernels before 5.9). Without it the child keeps what it inherited
+    /// that is not close-on-exec, as after fork. At most [`MAX_FDS`].
+    pub const fn close_other_fds(mut self, keep: &'a [c_int]) -> Setup<'a> {
+        self.keep_fds = Some(keep);
+        self
+    }
+
+    /// Keeps the signal mask and the ignored signals as the child
+    /// inherited them (what execve(2) itself keeps), instead of resetting
+    /// them. Caught signals are reset to their default either way: their
+    /// handlers are the parent's code.
+    pub const fn keep_signals(mut self) -> Setup<'a> {
+        self.keep_signals = true;
+        self
+    }
+
+    /// The signal [`parent_death_signal`](Self::parent_death_signal) asked
+    /// for, or 0.
+    pub(crate) const fn death_signal(&self) -> c_int {
+        self.parent_death_signal
+    }
+
+    /// Why this setup is refused, if it is.
+    pub(crate) fn refusal(&self) -> Option<Refusal> {
+        fds::refusal(self.fds, self.keep_fds)
+    }
+
+    /// In the child: runs the steps after the parent's go-ahead, in the
+    /// order [`Setup`] documents. The signals come last: until then the
+    /// caller's mask holds (an exec blocks all signals).
+    pub(crate) fn run(&self, context: &mut ChildContext) -> core::result::Result<(), Failure> {
+        if self.new_session {
+            Failure::of(Step::Session, 0, process::setsid())?;
+        }
+        if let Some(name) = self.hostname {
+            Failure::of(Step::Hostname, 0, syscall::sethostname(name))?;
+        }
+        if let Some(name) = self.domainname {
+            Failure::of(Step::Domainname, 0, process::setdomainname(name))?;
+        }
+        if let Some(dir) = self.current_dir {
+            Failure::of(Step::Chdir, 0, syscall::chdir(dir))?;
+        }
+        if let Some(mask) = self.umask {
+            process::umask(mask);
+        }
+        for (index, limit) in self.limits.iter().enumerate() {
+            Failure::of(Step::Limit, index, limit.set())?;
+        }
+        self.change_identity()?;
+        fds::apply(self.fds, self.keep_fds, context)?;
+        if self.keep_signals {
+            reset_caught_handlers();
+            if let Some(mask) = context.mask {
+                set_mask(mask);
+            }
+        } else {
+            reset_handlers();
+            set_mask(0);
+        }
+        Ok(())
+    }
+
+    fn change_identity(&self) -> core::result::Result<(), Failure> {
+        if let Some(groups) = self.groups {
+            Failure::of(Step::Groups, 0, process::setgroups(groups))?;
+        }
+        if let Some(gid) = self.gid {
+            Failure::of(Step::Gid, 0, process::set_gid(gid))?;
+        }
+        if let Some(uid) = self.uid {
+            Failure::of(Step::Uid, 0, process::set_uid(uid))?;
+        }
+        if self.no_new_privs {
+            Failure::of(Step::NoNewPrivs, 0, process::set_no_new_privs())?;
+        }
+        Ok(())
+    }
+
+    /// In the parent: the error for the child's `failure`, naming the
+    /// step's argument from this setup.
+    pub(crate) fn error(&self, failure: Failure) -> StepError {
+        let mut digits = [0; 20];
+        let path = |p: &CStr| StepArgument::new(&[b"\"", p.to_bytes(), b"\""]);
+        let name = |n: &[u8]| StepArgument::new(&[b"\"", n, b"\""]);
+        let argument = match failure.step {
+            Step::Hostname => self.hostname.map_or(StepArgument::NONE, name),
+            Step::Domainname => self.domainname.map_or(StepArgument::NONE, name),
+            Step::Chdir => self.current_dir.map_or(StepArgument::NONE, path),
+            Step::Limit => self
+                .limits
+                .get(failure.index)
+                .map_or(StepArgument::NONE, |limit| {
+                    StepArgument::new(&[limit.resource.name().as_bytes()])
+                }),
+            Step::Gid | Step::Uid => {
+                let id = if failure.step == Step::Gid {
+                    self.gid
+                } else {
+                    self.uid
+                };
+                StepArgument::new(&[decimal(u64::from(id.unwrap_or(0)), &mut digits)])
+            }
+            Step::FdCopy | Step::FdOpen => fds::argument(self.fds, failure.index),
+            _ => StepArgument::NONE,
+        };
+        failure
+            .step
+            .failed(failure.errno)
+            .at(failure.index, argument)
+    }
+}

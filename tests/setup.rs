@@ -1,0 +1,556 @@
+//! The child's setup (`Setup`): each step checked from inside the program
+//! it runs (`/proc/self/status`, `/proc/self/limits`, the fd table, the
+//! session, the UTS names), and each failing step named with its errno.
+
+mod common;
+
+use common::seccomp::make_enosys;
+use common::{in_child, in_child_as_nobody, is_root, proc::no_child_left, SharedPage};
+use core::ffi::{c_char, c_int, CStr};
+use linux_raw_sys::general as k;
+use nsclone::{
+    CStrArray, CloneFlags, Errno, Error, ExitStatus, Fd, Limit, MmapStack, Resource, Setup, Spawn,
+    Step,
+};
+use std::ffi::CString;
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// Runs the program `argv[0]` with `argv` through `Spawn::exec` with
+/// `spawn` and `setup`, its descriptors `fds` after stdout onto a pipe;
+/// returns how it ended and what it wrote.
+fn program_output(
+    spawn: Spawn<'_>,
+    setup: Setup<'_>,
+    fds: &[Fd<'_>],
+    argv: &[&CStr],
+) -> Result<(ExitStatus, String), Error> {
+    let (mut read, write) = std::io::pipe().unwrap();
+    let mut all = vec![Fd::copy(write.as_raw_fd(), 1)];
+    all.extend_from_slice(fds);
+    let setup = setup.fds(&all);
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let mut argv_buf = [core::ptr::null::<c_char>(); 8];
+    let args = CStrArray::new(argv, &mut argv_buf)?;
+    let started = spawn
+        .setup(&setup)
+        .exec(stack.as_mut_slice(), argv[0], args, CStrArray::empty());
+    drop(write);
+    let child = started?;
+    let mut said = String::new();
+    read.read_to_string(&mut said).unwrap();
+    Ok((child.wait()?, said))
+}
+
+/// [`program_output`] of `sh -c script`.
+fn output(
+    spawn: Spawn<'_>,
+    setup: Setup<'_>,
+    fds: &[Fd<'_>],
+    script: &CStr,
+) -> Result<(ExitStatus, String), Error> {
+    program_output(spawn, setup, fds, &[c"/bin/sh", c"-c", script])
+}
+
+/// [`output`] with no namespace, for a step that needs none; panics on an error.
+fn said(setup: Setup<'_>, script: &CStr) -> String {
+    let (status, said) = output(Spawn::new(CloneFlags::empty()), setup, &[], script).unwrap();
+    assert_eq!(status, ExitStatus::Exited(0), "{said}");
+    said
+}
+
+/// The value of `field` in `/proc/self/status` as a program (`grep`, run
+/// directly: a shell resets its signal mask) saw it.
+fn status_field(setup: Setup<'_>, field: &str) -> String {
+    let pattern = CString::new(format!("^{field}:")).unwrap();
+    let argv = [c"/bin/grep", &pattern, c"/proc/self/status"];
+    let (status, said) =
+        program_output(Spawn::new(CloneFlags::empty()), setup, &[], &argv).unwrap();
+    assert_eq!(status, ExitStatus::Exited(0), "{said}");
+    said.trim_start_matches(&format!("{field}:"))
+        .trim()
+        .to_string()
+}
+
+/// A pipe whose ends are not close-on-exec (a leaked descriptor, as a C
+/// library or an old crate leaves them).
+fn inheritable_pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0 as c_int; 2];
+    // SAFETY: the kernel writes two descriptors, which we own from here on.
+    unsafe {
+        nsclone::sys::syscall(k::__NR_pipe2, [fds.as_mut_ptr() as usize, 0]).unwrap();
+        use std::os::fd::FromRawFd;
+        (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
+    }
+}
+
+#[test]
+fn descriptors_given_as_a_cycle_are_swapped() {
+    let (mut read_a, write_a) = std::io::pipe().unwrap();
+    let (mut read_b, write_b) = std::io::pipe().unwrap();
+    let (a, b) = (write_a.as_raw_fd(), write_b.as_raw_fd());
+    let swap = [Fd::copy(a, b), Fd::copy(b, a)];
+    let script = CString::new(format!(
+        "echo to-{a} >/proc/self/fd/{a}; echo to-{b} >/proc/self/fd/{b}"
+    ))
+    .unwrap();
+    let (status, _) = output(
+        Spawn::new(CloneFlags::empty()),
+        Setup::new(),
+        &swap,
+        &script,
+    )
+    .unwrap();
+    drop((write_a, write_b));
+    assert_eq!(status, ExitStatus::Exited(0));
+    let (mut in_a, mut in_b) = (String::new(), String::new());
+    read_a.read_to_string(&mut in_a).unwrap();
+    read_b.read_to_string(&mut in_b).unwrap();
+    assert_eq!(
+        (in_a.trim(), in_b.trim()),
+        (&*format!("to-{b}"), &*format!("to-{a}"))
+    );
+}
+
+#[test]
+fn a_file_opened_onto_stdin_is_what_the_program_reads() {
+    let stdin = [Fd::open(c"/proc/version", k::O_RDONLY, 0, 0)];
+    let (status, said) = output(
+        Spawn::new(CloneFlags::empty()),
+        Setup::new(),
+        &stdin,
+        c"cat",
+    )
+    .unwrap();
+    assert_eq!(status, ExitStatus::Exited(0));
+    assert_eq!(said, std::fs::read_to_string("/proc/version").unwrap());
+}
+
+/// The descriptors the program (a shell) has open when run with `setup`,
+/// as another process lists them (`; :` keeps the shell from exec'ing `ls`).
+fn open_fds(setup: Setup<'_>) -> Vec<c_int> {
+    let listed = said(setup, c"ls /proc/$$/fd; :");
+    let mut fds: Vec<c_int> = listed
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    fds.sort();
+    fds
+}
+
+#[test]
+fn close_other_fds_leaves_the_given_and_kept_descriptors_only() {
+    let (leaked_read, leaked_write) = inheritable_pipe();
+    let leaked = [leaked_read.as_raw_fd(), leaked_write.as_raw_fd()];
+    let inherited = open_fds(Setup::new());
+    assert!(
+        leaked.iter().all(|fd| inherited.contains(fd)),
+        "{inherited:?}"
+    );
+    let closed = open_fds(Setup::new().close_other_fds(&[2]));
+    assert_eq!(closed, [1, 2]);
+    let kept = open_fds(Setup::new().close_other_fds(&[0, leaked[1]]));
+    assert_eq!(kept, [0, 1, leaked[1]]);
+}
+
+#[test]
+fn close_other_fds_reads_proc_self_fd_where_close_range_is_missing() {
+    let status = in_child(|| {
+        let (_leaked_read, _leaked_write) = inheritable_pipe();
+        if make_enosys(k::__NR_close_range).is_err() {
+            return 100;
+        }
+        // SAFETY: close_range with an empty range reads no memory.
+        let missing = unsafe { nsclone::sys::syscall(k::__NR_close_range, [5, 4, 0]) };
+        if missing != Err(Errno::ENOSYS) {
+            return 101;
+        }
+        match open_fds(Setup::new().close_other_fds(&[0])).as_slice() {
+            [0, 1] => 0,
+            _ => 102,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn signals_are_reset_to_their_defaults_unless_kept() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user keeps its own signal mask"
+    );
+    let status = in_child(|| {
+        let usr1: u64 = 1 << (k::SIGUSR1 - 1);
+        let pipe: u64 = 1 << (k::SIGPIPE - 1);
+        nsclone::sys::set_mask(usr1);
+        // SAFETY: ignoring SIGPIPE, as std does at start-up, in this child.
+        let ignore = [1usize, 0, 0, 0];
+        unsafe {
+            nsclone::sys::syscall(
+                k::__NR_rt_sigaction,
+                [k::SIGPIPE as usize, ignore.as_ptr() as usize, 0, 8],
+            )
+        }
+        .unwrap();
+        let hex = |field| u64::from_str_radix(&status_field(Setup::new(), field), 16).unwrap();
+        let kept = |field| {
+            u64::from_str_radix(&status_field(Setup::new().keep_signals(), field), 16).unwrap()
+        };
+        let seen = (hex("SigIgn"), hex("SigBlk"), kept("SigIgn"), kept("SigBlk"));
+        match seen {
+            (0, 0, ignored, blocked) if ignored & pipe != 0 && blocked == usr1 => 0,
+            _ => 1,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// The session ID and process ID of the shell run with `setup`.
+fn session_and_pid(setup: Setup<'_>) -> (i32, i32) {
+    let stat = said(setup, c"read -r stat < /proc/$$/stat; echo \"$stat\"");
+    let pid = stat.split_whitespace().next().unwrap().parse().unwrap();
+    // After the command name in parentheses: state, ppid, pgrp, session.
+    let after = stat.rsplit_once(')').unwrap().1;
+    let session = after.split_whitespace().nth(3).unwrap().parse().unwrap();
+    (session, pid)
+}
+
+#[test]
+fn new_session_makes_the_program_its_sessions_leader() {
+    let (session, pid) = session_and_pid(Setup::new().new_session());
+    assert_eq!(session, pid);
+    let (session, pid) = session_and_pid(Setup::new());
+    assert_ne!(session, pid);
+}
+
+#[test]
+fn hostname_and_domainname_are_set_in_a_new_uts_namespace() {
+    skip_under_qemu_user!();
+    let names = Setup::new().hostname(b"in-setup").domainname(b"setup.test");
+    let script = c"cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname";
+    let expected = "in-setup\nsetup.test\n";
+    if is_root() {
+        let uts = Spawn::new(CloneFlags::NEWUTS);
+        assert_eq!(output(uts, names, &[], script).unwrap().1, expected);
+    }
+    // Unprivileged: the new user namespace owns the new UTS namespace.
+    let status = in_child_as_nobody(|| {
+        let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWUTS).map_root_user();
+        match output(request, names, &[], script) {
+            Ok((ExitStatus::Exited(0), said)) if said == expected => 0,
+            _ => 1,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn the_working_directory_and_umask_are_the_ones_given() {
+    let said = said(
+        Setup::new().current_dir(c"/proc").umask(0o027),
+        c"pwd -P; grep '^Umask:' /proc/self/status",
+    );
+    assert_eq!(said, "/proc\nUmask:\t0027\n");
+}
+
+#[test]
+fn limits_are_set_in_order() {
+    let limits = [
+        Limit {
+            resource: Resource::OpenFiles,
+            soft: 100,
+            hard: 200,
+        },
+        Limit {
+            resource: Resource::Core,
+            soft: 0,
+            hard: 0,
+        },
+    ];
+    let said = said(
+        Setup::new().limits(&limits),
+        c"grep -E '^Max (open files|core file size)' /proc/self/limits",
+    );
+    let words: Vec<Vec<&str>> = said
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(words[0][4..6], ["0", "0"], "{said}");
+    assert_eq!(words[1][3..5], ["100", "200"], "{said}");
+}
+
+#[test]
+fn groups_gid_and_uid_are_set_and_no_new_privs_after_them() {
+    skip_if!(!is_root(), "needs root (CI runs as root)");
+    let identity = Setup::new().groups(&[1, 2]).gid(3).uid(4).no_new_privs();
+    assert_eq!(status_field(identity, "Uid"), "4\t4\t4\t4");
+    assert_eq!(status_field(identity, "Gid"), "3\t3\t3\t3");
+    assert_eq!(status_field(identity, "Groups"), "1 2");
+    assert_eq!(status_field(identity, "NoNewPrivs"), "1");
+    assert_eq!(status_field(Setup::new(), "NoNewPrivs"), "0");
+}
+
+#[test]
+fn exec_writes_id_maps_while_its_child_waits() {
+    skip_under_qemu_user!();
+    // As root and as nobody, the program is uid 0 of its user namespace,
+    // mapped to the caller.
+    let root_inside = || {
+        let euid = common::geteuid();
+        let request = Spawn::new(CloneFlags::NEWUSER).map_root_user();
+        let script = c"id -u; cat /proc/self/uid_map";
+        match output(request, Setup::new(), &[], script) {
+            Ok((ExitStatus::Exited(0), said)) => {
+                let words: Vec<&str> = said.split_whitespace().collect();
+                c_int::from(words != ["0", "0", &euid.to_string(), "1"])
+            }
+            _ => 2,
+        }
+    };
+    assert_eq!(in_child(root_inside), ExitStatus::Exited(0));
+    assert_eq!(in_child_as_nobody(root_inside), ExitStatus::Exited(0));
+}
+
+#[test]
+fn the_parent_death_signal_comes_when_the_spawning_thread_ends() {
+    skip_under_qemu_user!();
+    let setup = Setup::new().parent_death_signal(k::SIGKILL as c_int);
+    let child = std::thread::spawn(move || {
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let mut argv_buf = [core::ptr::null::<c_char>(); 3];
+        let argv = CStrArray::new(&[c"sleep", c"60"], &mut argv_buf).unwrap();
+        Spawn::new(CloneFlags::empty())
+            .setup(&setup)
+            .exec(
+                stack.as_mut_slice(),
+                c"/bin/sleep",
+                argv,
+                CStrArray::empty(),
+            )
+            .unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(child.wait(), Ok(ExitStatus::Signaled(k::SIGKILL as c_int)));
+}
+
+/// Runs a program with `setup` and `fds` in a helper child, and answers whether it
+/// failed with `step`, `errno` and the words `shown`, before the program
+/// ran, with the child reaped.
+fn fails_at(setup: Setup<'_>, fds: &[Fd<'_>], step: Step, errno: Errno, shown: &str) -> bool {
+    let flags = CloneFlags::NEWUTS | CloneFlags::NEWUSER;
+    match output(Spawn::new(flags).map_root_user(), setup, fds, c"echo ran") {
+        Err(Error::Step(failed)) => {
+            failed.step() == step
+                && failed.errno() == errno
+                && Error::Step(failed).to_string() == shown
+                && no_child_left()
+        }
+        _ => false,
+    }
+}
+
+#[test]
+fn a_failing_step_is_named_with_its_argument_and_errno_and_nothing_runs() {
+    skip_under_qemu_user!();
+    let long_name = [b'x'; 65];
+    let limits = [Limit {
+        resource: Resource::OpenFiles,
+        soft: 2,
+        hard: 1,
+    }];
+    let bad_copy = [Fd::copy(1000, 5)];
+    let bad_open = [Fd::open(c"/nonexistent", k::O_RDONLY, 0, 5)];
+    let none = Setup::new();
+    let cases: &[(Setup<'_>, &[Fd<'_>], Step, Errno, &str)] = &[
+        (
+            Setup::new().current_dir(c"/nonexistent"),
+            &[],
+            Step::Chdir,
+            Errno::ENOENT,
+            "chdir(\"/nonexistent\"): ENOENT: no such file or directory",
+        ),
+        (
+            Setup::new().hostname(&long_name),
+            &[],
+            Step::Hostname,
+            Errno::EINVAL,
+            "sethostname(\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...): EINVAL: invalid argument",
+        ),
+        (
+            Setup::new().limits(&limits),
+            &[],
+            Step::Limit,
+            Errno::EINVAL,
+            "prlimit(RLIMIT_NOFILE): EINVAL: invalid argument",
+        ),
+        (
+            // setgroups is denied in a user namespace mapped like `unshare -r`.
+            Setup::new().groups(&[]),
+            &[],
+            Step::Groups,
+            Errno::EPERM,
+            "setgroups: EPERM: operation not permitted",
+        ),
+        (
+            Setup::new().uid(1),
+            &[],
+            Step::Uid,
+            Errno::EINVAL,
+            "setresuid(1): EINVAL: invalid argument",
+        ),
+        (
+            none,
+            &bad_copy,
+            Step::FdCopy,
+            Errno::EBADF,
+            "dup3(1000, 5): EBADF: bad file descriptor",
+        ),
+        (
+            none,
+            &bad_open,
+            Step::FdOpen,
+            Errno::ENOENT,
+            "open(\"/nonexistent\" onto 5): ENOENT: no such file or directory",
+        ),
+    ];
+    for (i, &(setup, fds, step, errno, shown)) in cases.iter().enumerate() {
+        let status = in_child(|| c_int::from(!fails_at(setup, fds, step, errno, shown)));
+        assert_eq!(status, ExitStatus::Exited(0), "case {i}: {shown}");
+    }
+}
+
+#[test]
+fn a_closures_child_runs_the_setup_before_the_closure() {
+    skip_under_qemu_user!();
+    let ran = SharedPage::new(0u32);
+    let status = in_child_as_nobody(|| {
+        let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWUTS).map_root_user();
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let named = Setup::new().hostname(b"closure").current_dir(c"/proc");
+        // SAFETY: the closure makes raw syscalls and writes a shared page.
+        let child = unsafe {
+            request.setup(&named).spawn(stack.as_mut_slice(), || {
+                ran.set(1);
+                let mut cwd = [0u8; 16];
+                // SAFETY: getcwd writes at most 16 bytes into `cwd`.
+                let len = nsclone::sys::syscall(k::__NR_getcwd, [cwd.as_mut_ptr() as usize, 16]);
+                let uts = nsclone::sys::uname();
+                c_int::from(
+                    !(uts.nodename() == b"closure" && len.is_ok() && cwd.starts_with(b"/proc\0")),
+                )
+            })
+        };
+        let Ok(ExitStatus::Exited(0)) = child.map(|child| child.wait().unwrap()) else {
+            return 1;
+        };
+        let failing = Setup::new().current_dir(c"/nonexistent");
+        ran.set(0);
+        // SAFETY: as above.
+        let refused = unsafe {
+            request.setup(&failing).spawn(stack.as_mut_slice(), || {
+                ran.set(1);
+                0
+            })
+        };
+        match refused {
+            Err(err) if err.step() == Some(Step::Chdir) && ran.get() == 0 && no_child_left() => 0,
+            _ => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn a_closure_with_a_setup_needs_the_setups_stack_and_no_more() {
+    // The deepest steps: descriptors opened and copied, and the others
+    // closed through /proc/self/fd, as on a kernel without close_range.
+    let status = in_child(|| {
+        if make_enosys(k::__NR_close_range).is_err() {
+            return 100;
+        }
+        let mut stack = MmapStack::new(256 * 1024).unwrap();
+        let needed = Spawn::stack_needed_below(0, 1).unwrap();
+        let stdin = [
+            Fd::open(c"/proc/version", k::O_RDONLY, 0, 0),
+            Fd::copy(2, 1),
+        ];
+        let limits = [Limit {
+            resource: Resource::OpenFiles,
+            soft: 64,
+            hard: 64,
+        }];
+        let setup = Setup::new()
+            .fds(&stdin)
+            .close_other_fds(&[2])
+            .limits(&limits)
+            .current_dir(c"/");
+        let request = Spawn::new(CloneFlags::empty()).setup(&setup);
+        // The low end of an MmapStack: running past it is a SIGSEGV.
+        let short = &mut stack.as_mut_slice()[..needed + Spawn::SETUP_STACK / 2];
+        // SAFETY: the closure returns a constant.
+        match unsafe { request.spawn(short, || 7) } {
+            Err(Error::Refused(nsclone::Refusal::StackTooSmall)) => {}
+            _ => return 101,
+        }
+        let enough = &mut stack.as_mut_slice()[..needed + Spawn::SETUP_STACK + 256];
+        // SAFETY: as above.
+        match unsafe { request.spawn(enough, || 7) }.map(|child| child.wait()) {
+            Ok(Ok(ExitStatus::Exited(7))) => 0,
+            _ => 102,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn exec_with_steps_is_safe_from_a_parent_whose_threads_allocate_and_lock() {
+    let rounds = if common::in_vm_tier() || common::under_qemu_user() {
+        100
+    } else {
+        1000
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lock = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Box<[u8]>>::new()));
+    let busy: Vec<_> = (0..8)
+        .map(|i| {
+            let (stop, lock) = (stop.clone(), lock.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let mut held = lock.lock().unwrap();
+                    held.push(vec![i as u8; 1 + i * 512].into_boxed_slice());
+                    if held.len() > 64 {
+                        held.clear();
+                    }
+                }
+            })
+        })
+        .collect();
+    let limits = [Limit {
+        resource: Resource::OpenFiles,
+        soft: 64,
+        hard: 64,
+    }];
+    let stdin = [Fd::open(c"/proc/version", k::O_RDONLY, 0, 0)];
+    let setup = Setup::new()
+        .fds(&stdin)
+        .close_other_fds(&[1, 2])
+        .limits(&limits)
+        .current_dir(c"/");
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let mut argv_buf = [core::ptr::null::<c_char>(); 2];
+    let argv = CStrArray::new(&[c"true"], &mut argv_buf).unwrap();
+    let request = Spawn::new(CloneFlags::empty()).setup(&setup);
+    for round in 0..rounds {
+        let child = request.exec(stack.as_mut_slice(), c"/bin/true", argv, CStrArray::empty());
+        assert_eq!(
+            child.unwrap().wait(),
+            Ok(ExitStatus::Exited(0)),
+            "round {round}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for thread in busy {
+        thread.join().unwrap();
+    }
+}
