@@ -9,8 +9,8 @@ use common::{in_child, in_child_as_nobody, is_root, proc::no_child_left, SharedP
 use core::ffi::{c_char, c_int, CStr};
 use linux_raw_sys::general as k;
 use nsclone::{
-    CStrArray, CloneFlags, Errno, Error, ExitStatus, Fd, Limit, MmapStack, Resource, Setup, Spawn,
-    Step,
+    CStrArray, CloneFlags, Errno, Error, ExitStatus, Fd, Limit, MmapStack, Mount, Resource, Setup,
+    Spawn, Step,
 };
 use std::ffi::CString;
 use std::io::Read;
@@ -552,5 +552,182 @@ fn exec_with_steps_is_safe_from_a_parent_whose_threads_allocate_and_lock() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for thread in busy {
         thread.join().unwrap();
+    }
+}
+
+/// `text` as a C string that lives as long as the test process.
+fn c(text: impl Into<Vec<u8>>) -> &'static CStr {
+    Box::leak(CString::new(text).unwrap().into_boxed_c_str())
+}
+
+/// The mounts of a minimal root on a `tmpfs` at `/tmp` (in the child's
+/// mount namespace only): the host's `/usr`, `/bin`, `/sbin` and `/lib*`
+/// bound read-only, or linked where they are links, a new `/proc` and a
+/// `/dev` with `null`; and the names it has at its top.
+fn minimal_root() -> (Vec<Mount<'static>>, Vec<String>) {
+    let mut mounts = vec![
+        Mount::private(c"/"),
+        Mount::tmpfs(c"/tmp", Some(c"mode=0755")),
+    ];
+    let mut names: Vec<String> = std::fs::read_dir("/")
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| ["usr", "bin", "sbin"].contains(&name.as_str()) || name.starts_with("lib"))
+        .collect();
+    names.sort();
+    for name in &names {
+        let inside = c(format!("/tmp/{name}"));
+        match std::fs::read_link(format!("/{name}")) {
+            Ok(target) => mounts.push(Mount::symlink(
+                c(target.into_os_string().into_encoded_bytes()),
+                inside,
+            )),
+            Err(_) => {
+                mounts.push(Mount::dir(inside, 0o755));
+                mounts.push(Mount::bind_read_only(c(format!("/{name}")), inside));
+            }
+        }
+    }
+    mounts.push(Mount::dir(c"/tmp/proc", 0o555));
+    mounts.push(Mount::proc(c"/tmp/proc"));
+    // A /dev of one device node, bound from the host's.
+    mounts.push(Mount::dir(c"/tmp/dev", 0o755));
+    mounts.push(Mount::file(c"/tmp/dev/null", 0o666));
+    mounts.push(Mount::bind(c"/dev/null", c"/tmp/dev/null"));
+    names.extend(["proc".to_string(), "dev".to_string()]);
+    names.sort();
+    (mounts, names)
+}
+
+/// Runs `script` in new user, mount and PID namespaces with `setup`, in a
+/// helper child (as nobody if asked), and returns what it wrote.
+fn contained(setup: Setup<'_>, script: &CStr, as_nobody: bool) -> String {
+    let said = SharedPage::new([0u8; 4000]);
+    let run = || {
+        let flags = CloneFlags::NEWUSER | CloneFlags::NEWNS | CloneFlags::NEWPID;
+        let request = Spawn::new(flags).map_root_user();
+        let text = match output(request, setup, &[], script) {
+            Ok((ExitStatus::Exited(0), text)) => text,
+            other => format!("{other:?}"),
+        };
+        let mut page = [0u8; 4000];
+        let len = text.len().min(page.len() - 1);
+        page[..len].copy_from_slice(&text.as_bytes()[..len]);
+        said.set(page);
+        0
+    };
+    let status = if as_nobody {
+        in_child_as_nobody(run)
+    } else {
+        in_child(run)
+    };
+    assert_eq!(status, ExitStatus::Exited(0));
+    let page = said.get();
+    String::from_utf8_lossy(&page[..page.iter().position(|&b| b == 0).unwrap()]).into_owned()
+}
+
+#[test]
+fn a_new_root_is_built_from_mounts_and_pivot_root_with_the_old_one_gone() {
+    skip_under_qemu_user!();
+    let (mounts, names) = minimal_root();
+    let script = c"echo $$; ls /; grep -c . /proc/self/mountinfo; touch /usr/x 2>/dev/null || echo read-only";
+    for as_nobody in [false, true] {
+        let setup = Setup::new()
+            .mounts(&mounts)
+            .pivot_root(c"/tmp")
+            .current_dir(c"/");
+        let said = contained(setup, script, as_nobody);
+        let lines: Vec<&str> = said.lines().collect();
+        // pid 1; only the new root's names; its own mounts only (the
+        // tmpfs, the binds, proc), none of the host's; /usr read-only.
+        assert!(lines.len() > 3, "as nobody: {as_nobody}: {said}");
+        let (last, ls) = (lines.len() - 1, &lines[1..lines.len() - 2]);
+        let mounts_seen: usize = lines[last - 1].parse().unwrap();
+        assert_eq!(
+            (lines[0], ls),
+            (
+                "1",
+                &names.iter().map(String::as_str).collect::<Vec<_>>()[..]
+            ),
+            "{said}"
+        );
+        assert!(mounts_seen <= names.len() + 1, "{said}");
+        if names.contains(&"usr".to_string()) {
+            assert_eq!(lines[last], "read-only", "{said}");
+        }
+    }
+}
+
+#[test]
+fn chroot_makes_a_directory_the_root() {
+    skip_under_qemu_user!();
+    let (mounts, names) = minimal_root();
+    let setup = Setup::new().mounts(&mounts).chroot(c"/tmp");
+    let said = contained(setup, c"ls /", true);
+    assert_eq!(said.lines().collect::<Vec<_>>(), names);
+}
+
+#[test]
+fn a_recursive_read_only_bind_makes_the_mounts_under_it_read_only_too() {
+    skip_under_qemu_user!();
+    let tree = [
+        Mount::private(c"/"),
+        Mount::tmpfs(c"/tmp", None),
+        Mount::dir(c"/tmp/a", 0o755),
+        Mount::tmpfs(c"/tmp/a", None),
+        Mount::dir(c"/tmp/a/b", 0o755),
+        Mount::tmpfs(c"/tmp/a/b", None),
+        Mount::dir(c"/tmp/ro", 0o755),
+        Mount::dir(c"/tmp/ro-top", 0o755),
+        Mount::bind_read_only_recursive(c"/tmp/a", c"/tmp/ro"),
+        Mount::bind_read_only(c"/tmp/a", c"/tmp/ro-top"),
+    ];
+    let script = c"for f in /tmp/ro/x /tmp/ro/b/x /tmp/ro-top/x /tmp/ro-top/b/x /tmp/a/b/x; do touch $f 2>/dev/null && echo $f; done";
+    // Only the original's files are writable; the top-only bind shows an
+    // empty b, the directory of its parent mount.
+    let said = contained(Setup::new().mounts(&tree), script, true);
+    assert_eq!(said, "/tmp/a/b/x\n");
+}
+
+#[test]
+fn a_failing_mount_or_root_step_names_its_paths() {
+    skip_under_qemu_user!();
+    let cases: [(&[Mount<'_>], Option<&CStr>, &str); 4] = [
+        (
+            &[Mount::tmpfs(c"/nonexistent", None)],
+            None,
+            "Step(mount(\"tmpfs\" on \"/nonexistent\"): ENOENT: no such file or directory)",
+        ),
+        (
+            &[Mount::dir(c"/nonexistent/x", 0o755)],
+            None,
+            "Step(mkdir(\"/nonexistent/x\"): ENOENT: no such file or directory)",
+        ),
+        (
+            &[Mount::bind(c"/nonexistent", c"/tmp")],
+            None,
+            "Step(mount(\"/nonexistent\" on \"/tmp\"): ENOENT: no such file or directory)",
+        ),
+        (
+            &[
+                Mount::private(c"/"),
+                Mount::tmpfs(c"/tmp", None),
+                Mount::dir(c"/tmp/sub", 0o755),
+            ],
+            Some(c"/tmp/sub"),
+            "Step(pivot_root(\"/tmp/sub\"): EINVAL: invalid argument)",
+        ),
+    ];
+    for (mounts, root, shown) in cases {
+        let setup = Setup::new().mounts(mounts);
+        let setup = root.map_or(setup, |root| setup.pivot_root(root));
+        let flags = CloneFlags::NEWUSER | CloneFlags::NEWNS;
+        let status = in_child_as_nobody(|| {
+            match output(Spawn::new(flags).map_root_user(), setup, &[], c"echo ran") {
+                Err(err) if format!("Step({err})") == shown && no_child_left() => 0,
+                _ => 1,
+            }
+        });
+        assert_eq!(status, ExitStatus::Exited(0), "{shown}");
     }
 }

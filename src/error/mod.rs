@@ -152,6 +152,18 @@ steps! {
     Hostname => "sethostname",
     /// The child sets its UTS namespace's NIS domain name.
     Domainname => "setdomainname",
+    /// The child mounts (or binds, remounts, moves, changes propagation).
+    Mount => "mount",
+    /// The child makes a directory to mount on.
+    MakeDir => "mkdir",
+    /// The child makes an empty file to mount on.
+    MakeFile => "creating",
+    /// The child makes a symbolic link.
+    Symlink => "symlink",
+    /// The child moves its root (pivot_root(2)) and detaches the old one.
+    PivotRoot => "pivot_root",
+    /// The child changes its root directory (chroot(2)).
+    Chroot => "chroot",
     /// The child changes its working directory.
     Chdir => "chdir",
     /// The child sets a resource limit (prlimit(2)).

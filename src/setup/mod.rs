@@ -5,14 +5,18 @@
 
 mod fds;
 mod limits;
+mod mounts;
 pub(crate) mod report;
+mod root;
 
 pub use fds::{Fd, MAX_FDS};
 pub use limits::{Limit, Resource};
+pub use mounts::Mount;
 
 use crate::error::refusal::Refusal;
 use crate::error::{Step, StepArgument, StepError};
 use crate::setup::report::{ChildContext, Failure};
+use crate::setup::root::Root;
 use crate::sys::decimal::decimal;
 use crate::sys::signals::{reset_caught_handlers, reset_handlers, set_mask};
 use crate::sys::{process, syscall};
@@ -33,7 +37,9 @@ use core::ffi::{c_int, CStr};
 ///    that died before cannot be missed;
 /// 2. [`new_session`](Self::new_session);
 /// 3. [`hostname`](Self::hostname), [`domainname`](Self::domainname);
-/// 4. [`current_dir`](Self::current_dir), [`umask`](Self::umask);
+/// 4. [`umask`](Self::umask), then the filesystem: [`mounts`](Self::mounts)
+///    in their order, the root ([`pivot_root`](Self::pivot_root) or
+///    [`chroot`](Self::chroot)), [`current_dir`](Self::current_dir);
 /// 5. [`limits`](Self::limits), in their order;
 /// 6. [`groups`](Self::groups), [`gid`](Self::gid), [`uid`](Self::uid),
 ///    then [`no_new_privs`](Self::no_new_privs);
@@ -51,8 +57,10 @@ pub struct Setup<'a> {
     new_session: bool,
     hostname: Option<&'a [u8]>,
     domainname: Option<&'a [u8]>,
-    current_dir: Option<&'a CStr>,
     umask: Option<u32>,
+    mounts: &'a [Mount<'a>],
+    root: Option<Root<'a>>,
+    current_dir: Option<&'a CStr>,
     limits: &'a [Limit],
     groups: Option<&'a [u32]>,
     gid: Option<u32>,
@@ -77,8 +85,10 @@ impl<'a> Setup<'a> {
             new_session: false,
             hostname: None,
             domainname: None,
-            current_dir: None,
             umask: None,
+            mounts: &[],
+            root: None,
+            current_dir: None,
             limits: &[],
             groups: None,
             gid: None,
@@ -121,7 +131,35 @@ impl<'a> Setup<'a> {
         self
     }
 
-    /// The child's working directory.
+    /// Mounts and the mount points they need, in this order (give the
+    /// child `CLONE_NEWNS`, or they are the caller's
+    /// too). Start with [`Mount::private`] of `/` so that none reaches the
+    /// caller's namespace through shared propagation.
+    pub const fn mounts(mut self, mounts: &'a [Mount<'a>]) -> Setup<'a> {
+        self.mounts = mounts;
+        self
+    }
+
+    /// After the mounts, makes `new_root` (a mount point, such as a
+    /// `tmpfs` or a bind of itself, whose parent mount is not shared) the
+    /// root with pivot_root(2), detaches the old root so that nothing of
+    /// it stays reachable, and changes to the new `/`. Replaces a
+    /// [`chroot`](Self::chroot).
+    pub const fn pivot_root(mut self, new_root: &'a CStr) -> Setup<'a> {
+        self.root = Some(Root::Pivot(new_root));
+        self
+    }
+
+    /// After the mounts, makes `dir` the root directory (chroot(2)) and
+    /// changes to it: the mounts outside stay reachable to a process with
+    /// `CAP_SYS_CHROOT`, which [`pivot_root`](Self::pivot_root) avoids.
+    /// Replaces a `pivot_root`.
+    pub const fn chroot(mut self, dir: &'a CStr) -> Setup<'a> {
+        self.root = Some(Root::Chroot(dir));
+        self
+    }
+
+    /// The child's working directory, after the root moved.
     pub const fn current_dir(mut self, dir: &'a CStr) -> Setup<'a> {
         self.current_dir = Some(dir);
         self
@@ -217,11 +255,15 @@ impl<'a> Setup<'a> {
         if let Some(name) = self.domainname {
             Failure::of(Step::Domainname, 0, process::setdomainname(name))?;
         }
-        if let Some(dir) = self.current_dir {
-            Failure::of(Step::Chdir, 0, syscall::chdir(dir))?;
-        }
         if let Some(mask) = self.umask {
             process::umask(mask);
+        }
+        mounts::apply(self.mounts)?;
+        if let Some(root) = self.root {
+            root.enter()?;
+        }
+        if let Some(dir) = self.current_dir {
+            Failure::of(Step::Chdir, 0, syscall::chdir(dir))?;
         }
         for (index, limit) in self.limits.iter().enumerate() {
             Failure::of(Step::Limit, index, limit.set())?;
@@ -266,6 +308,12 @@ impl<'a> Setup<'a> {
             Step::Hostname => self.hostname.map_or(StepArgument::NONE, name),
             Step::Domainname => self.domainname.map_or(StepArgument::NONE, name),
             Step::Chdir => self.current_dir.map_or(StepArgument::NONE, path),
+            Step::Mount | Step::MakeDir | Step::MakeFile | Step::Symlink => {
+                mounts::argument(self.mounts, failure.index)
+            }
+            Step::PivotRoot | Step::Chroot => self
+                .root
+                .map_or(StepArgument::NONE, |root| path(root.dir())),
             Step::Limit => self
                 .limits
                 .get(failure.index)

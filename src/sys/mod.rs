@@ -16,6 +16,7 @@ pub(crate) mod decimal;
 pub(crate) mod errno;
 pub(crate) mod fd;
 pub(crate) mod fd_table;
+pub(crate) mod fs;
 mod libc_shims;
 pub(crate) mod proc_path;
 pub(crate) mod process;

@@ -1,0 +1,235 @@
+//! The filesystem a child builds in its mount namespace: mounts (binds,
+//! read-only binds, `proc`, `tmpfs`, propagation changes, moves) and the
+//! directories, files and links they need, in the caller's order.
+
+use crate::error::{Step, StepArgument};
+use crate::setup::report::Failure;
+use crate::sys::errno::Result;
+use crate::sys::{fs, syscall};
+use core::ffi::CStr;
+use linux_raw_sys::general as k;
+
+/// One entry of [`Setup::mounts`](crate::Setup::mounts): a mount, or a
+/// directory, file or link to mount on. Paths are the child's, resolved
+/// in the order of the list (an earlier mount changes what a later path
+/// names).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Mount<'a> {
+    op: Op<'a>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Op<'a> {
+    Mount {
+        source: Option<&'a CStr>,
+        target: &'a CStr,
+        fstype: Option<&'a CStr>,
+        flags: u32,
+        data: Option<&'a CStr>,
+    },
+    ReadOnlyBind {
+        source: &'a CStr,
+        target: &'a CStr,
+        recursive: bool,
+    },
+    Dir {
+        path: &'a CStr,
+        mode: u32,
+    },
+    File {
+        path: &'a CStr,
+        mode: u32,
+    },
+    Symlink {
+        target: &'a CStr,
+        link: &'a CStr,
+    },
+}
+
+impl<'a> Mount<'a> {
+    /// mount(2) as given: `None` passes a null pointer.
+    pub const fn new(
+        source: Option<&'a CStr>,
+        target: &'a CStr,
+        fstype: Option<&'a CStr>,
+        flags: u32,
+        data: Option<&'a CStr>,
+    ) -> Mount<'a> {
+        Mount {
+            op: Op::Mount {
+                source,
+                target,
+                fstype,
+                flags,
+                data,
+            },
+        }
+    }
+
+    /// `source` bound on `target` with the mounts under it (`MS_BIND |
+    /// MS_REC`).
+    pub const fn bind(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
+        Mount::new(Some(source), target, None, k::MS_BIND | k::MS_REC, None)
+    }
+
+    /// `source` bound on `target` read-only, without the mounts under it
+    /// (a mount under `source` would stay writable): a bind, then a
+    /// read-only remount that keeps the flags the kernel locks in a user
+    /// namespace (`nosuid`, `nodev`, `noexec`, atime).
+    pub const fn bind_read_only(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
+        Mount {
+            op: Op::ReadOnlyBind {
+                source,
+                target,
+                recursive: false,
+            },
+        }
+    }
+
+    /// [`bind_read_only`](Self::bind_read_only) with the mounts under
+    /// `source`, each made read-only too (mount_setattr(2), Linux 5.12;
+    /// before it, the step fails with `ENOSYS` rather than leave one
+    /// writable).
+    pub const fn bind_read_only_recursive(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
+        Mount {
+            op: Op::ReadOnlyBind {
+                source,
+                target,
+                recursive: true,
+            },
+        }
+    }
+
+    /// A new `proc` on `target` (`nosuid`, `nodev`, `noexec`): it shows the
+    /// PID namespace the child is in, a new one if it has `CLONE_NEWPID`.
+    pub const fn proc(target: &'a CStr) -> Mount<'a> {
+        let flags = k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC;
+        Mount::new(Some(c"proc"), target, Some(c"proc"), flags, None)
+    }
+
+    /// A new `tmpfs` on `target` (`nosuid`, `nodev`), with its options
+    /// (`mode=0755,size=64m`) if any.
+    pub const fn tmpfs(target: &'a CStr, options: Option<&'a CStr>) -> Mount<'a> {
+        let flags = k::MS_NOSUID | k::MS_NODEV;
+        Mount::new(Some(c"tmpfs"), target, Some(c"tmpfs"), flags, options)
+    }
+
+    /// The mount at `target` and those under it made private: no mount
+    /// event reaches or leaves them (`MS_REC | MS_PRIVATE`). Usually first,
+    /// on `/`, so that nothing the child mounts reaches the parent's
+    /// namespace, and `pivot_root` accepts the new root.
+    pub const fn private(target: &'a CStr) -> Mount<'a> {
+        Mount::new(None, target, None, k::MS_REC | k::MS_PRIVATE, None)
+    }
+
+    /// The mount at `target` and those under it made slaves: mount events
+    /// of the parent's namespace still reach them, none leaves (`MS_REC |
+    /// MS_SLAVE`).
+    pub const fn slave(target: &'a CStr) -> Mount<'a> {
+        Mount::new(None, target, None, k::MS_REC | k::MS_SLAVE, None)
+    }
+
+    /// The mount at `source` moved to `target` (`MS_MOVE`).
+    pub const fn moved(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
+        Mount::new(Some(source), target, None, k::MS_MOVE, None)
+    }
+
+    /// The directory `path` with `mode` (less the umask), if missing; its
+    /// parent must exist.
+    pub const fn dir(path: &'a CStr, mode: u32) -> Mount<'a> {
+        Mount {
+            op: Op::Dir { path, mode },
+        }
+    }
+
+    /// The empty file `path` with `mode`, if missing: a mount point for a
+    /// file, such as a device node bound from the parent's `/dev`.
+    pub const fn file(path: &'a CStr, mode: u32) -> Mount<'a> {
+        Mount {
+            op: Op::File { path, mode },
+        }
+    }
+
+    /// The symbolic link `link` pointing at `target` (`/dev/fd` →
+    /// `/proc/self/fd`).
+    pub const fn symlink(target: &'a CStr, link: &'a CStr) -> Mount<'a> {
+        Mount {
+            op: Op::Symlink { target, link },
+        }
+    }
+
+    /// In the child: makes it.
+    fn apply(&self) -> Result<()> {
+        match self.op {
+            Op::Mount {
+                source,
+                target,
+                fstype,
+                flags,
+                data,
+            } => syscall::mount(source, target, fstype, flags, data),
+            Op::ReadOnlyBind {
+                source,
+                target,
+                recursive,
+            } => {
+                let bind = if recursive {
+                    k::MS_BIND | k::MS_REC
+                } else {
+                    k::MS_BIND
+                };
+                syscall::mount(Some(source), target, None, bind, None)?;
+                if recursive {
+                    return fs::make_tree_read_only(target);
+                }
+                let kept = fs::mount_flags(target)?;
+                let remount = k::MS_BIND | k::MS_REMOUNT | k::MS_RDONLY | kept;
+                syscall::mount(None, target, None, remount, None)
+            }
+            Op::Dir { path, mode } => fs::make_dir(path, mode),
+            Op::File { path, mode } => fs::make_file(path, mode),
+            Op::Symlink { target, link } => fs::make_symlink(target, link),
+        }
+    }
+
+    /// The step it is, for an error.
+    fn step(&self) -> Step {
+        match self.op {
+            Op::Mount { .. } | Op::ReadOnlyBind { .. } => Step::Mount,
+            Op::Dir { .. } => Step::MakeDir,
+            Op::File { .. } => Step::MakeFile,
+            Op::Symlink { .. } => Step::Symlink,
+        }
+    }
+
+    /// Its argument as an error shows it: `"/usr" on "/new/usr"`.
+    fn argument(&self) -> StepArgument {
+        let (from, to) = match self.op {
+            Op::Mount { source, target, .. } => (source, target),
+            Op::ReadOnlyBind { source, target, .. } => (Some(source), target),
+            Op::Dir { path, .. } | Op::File { path, .. } => (None, path),
+            Op::Symlink { target, link } => (Some(target), link),
+        };
+        match from {
+            Some(from) => {
+                StepArgument::new(&[b"\"", from.to_bytes(), b"\" on \"", to.to_bytes(), b"\""])
+            }
+            None => StepArgument::new(&[b"\"", to.to_bytes(), b"\""]),
+        }
+    }
+}
+
+/// In the child: makes every entry, in order.
+pub(super) fn apply(mounts: &[Mount<'_>]) -> core::result::Result<(), Failure> {
+    for (index, mount) in mounts.iter().enumerate() {
+        Failure::of(mount.step(), index, mount.apply())?;
+    }
+    Ok(())
+}
+
+/// The step and argument of entry `index`, for an error.
+pub(super) fn argument(mounts: &[Mount<'_>], index: usize) -> StepArgument {
+    mounts
+        .get(index)
+        .map_or(StepArgument::NONE, Mount::argument)
+}
