@@ -46,7 +46,7 @@ pub use ns::ns_file::{ns_id, open_ns};
 pub use ns::pidfd::pidfd_open;
 pub use ns::unshare::{check_unshare, setns, unshare, unshare_unchecked};
 pub use ns::userns_refusal::user_namespace_refusal_cause;
-pub use setup::{Fd, Limit, Mount, Resource, Setup, MAX_FDS};
+pub use setup::{Capabilities, Fd, Limit, Mount, Resource, Setup, MAX_FDS};
 pub use spawn::child::{Child, ExitStatus};
 pub use spawn::clone::clone;
 pub use spawn::exec::{execve, CStrArray, EXEC_STACK};

@@ -731,3 +731,73 @@ fn a_failing_mount_or_root_step_names_its_paths() {
         assert_eq!(status, ExitStatus::Exited(0), "{shown}");
     }
 }
+
+/// The `Cap*` lines of `/proc/self/status` of a program run with `setup`
+/// by `spawn`, as (name, hex set) pairs.
+fn capability_sets(spawn: Spawn<'_>, setup: Setup<'_>) -> Result<Vec<(String, u64)>, Error> {
+    let argv = [c"/bin/grep", c"^Cap", c"/proc/self/status"];
+    let (_, said) = program_output(spawn, setup, &[], &argv)?;
+    Ok(said
+        .lines()
+        .filter_map(|line| {
+            let (name, hex) = line.split_once(':')?;
+            Some((name.to_string(), u64::from_str_radix(hex.trim(), 16).ok()?))
+        })
+        .collect())
+}
+
+#[test]
+fn a_program_under_another_uid_has_exactly_the_capabilities_asked_for() {
+    skip_if!(!is_root(), "needs root (CI runs as root)");
+    let bind_service = 1 << 10;
+    let setup = Setup::new()
+        .capabilities(nsclone::Capabilities::only(bind_service))
+        .groups(&[])
+        .gid(1000)
+        .uid(1000);
+    let sets = capability_sets(Spawn::new(CloneFlags::empty()), setup).unwrap();
+    let names: Vec<&str> = sets.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]);
+    assert!(
+        sets.iter().all(|&(_, set)| set == bind_service),
+        "{sets:x?}"
+    );
+    // Without the step, uid 1000's program has none, and the full bounding set.
+    let plain = capability_sets(Spawn::new(CloneFlags::empty()), Setup::new().uid(1000)).unwrap();
+    assert!(
+        plain
+            .iter()
+            .all(|(name, set)| (*set == 0) != (name == "CapBnd")),
+        "{plain:x?}"
+    );
+}
+
+#[test]
+fn root_of_a_user_namespace_can_drop_every_capability_and_fails_to_raise_one_not_permitted() {
+    skip_under_qemu_user!();
+    let status = in_child_as_nobody(|| {
+        let request = Spawn::new(CloneFlags::NEWUSER).map_root_user();
+        let none = Setup::new().capabilities(nsclone::Capabilities::NONE);
+        let Ok(sets) = capability_sets(request, none) else {
+            return 1;
+        };
+        if sets.len() != 5 || sets.iter().any(|&(_, set)| set != 0) {
+            return 2;
+        }
+        let not_permitted = nsclone::Capabilities {
+            ambient: 1 << 10,
+            ..nsclone::Capabilities::NONE
+        };
+        match capability_sets(request, Setup::new().capabilities(not_permitted)) {
+            Err(err)
+                if err.to_string()
+                    == "prctl(PR_CAP_AMBIENT)(10): EPERM: operation not permitted"
+                    && no_child_left() =>
+            {
+                0
+            }
+            _ => 3,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}

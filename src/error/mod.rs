@@ -168,12 +168,21 @@ steps! {
     Chdir => "chdir",
     /// The child sets a resource limit (prlimit(2)).
     Limit => "prlimit",
+    /// The child drops a capability from its bounding set; the entry is
+    /// the capability's number.
+    Bounding => "prctl(PR_CAPBSET_DROP)",
     /// The child sets its supplementary groups (setgroups(2)).
     Groups => "setgroups",
     /// The child sets its real, effective and saved group ID.
     Gid => "setresgid",
     /// The child sets its real, effective and saved user ID.
     Uid => "setresuid",
+    /// The child sets its permitted, effective and inheritable
+    /// capabilities (capset(2), `PR_SET_KEEPCAPS`).
+    Capabilities => "capset",
+    /// The child raises an ambient capability (or clears the set); the
+    /// entry is the capability's number.
+    Ambient => "prctl(PR_CAP_AMBIENT)",
     /// The child sets `PR_SET_NO_NEW_PRIVS`.
     NoNewPrivs => "prctl(PR_SET_NO_NEW_PRIVS)",
     /// The child makes a descriptor a copy of another (dup3(2)).

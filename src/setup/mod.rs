@@ -3,12 +3,14 @@
 //! (`Setup`), and the code that runs it in the child in one fixed order,
 //! with raw syscalls only (no allocation, no lock). Uses `sys` and `error`.
 
+mod capabilities;
 mod fds;
 mod limits;
 mod mounts;
 pub(crate) mod report;
 mod root;
 
+pub use capabilities::Capabilities;
 pub use fds::{Fd, MAX_FDS};
 pub use limits::{Limit, Resource};
 pub use mounts::Mount;
@@ -41,7 +43,9 @@ use core::ffi::{c_int, CStr};
 ///    in their order, the root ([`pivot_root`](Self::pivot_root) or
 ///    [`chroot`](Self::chroot)), [`current_dir`](Self::current_dir);
 /// 5. [`limits`](Self::limits), in their order;
-/// 6. [`groups`](Self::groups), [`gid`](Self::gid), [`uid`](Self::uid),
+/// 6. the identity: the bounding set of the
+///    [`capabilities`](Self::capabilities), [`groups`](Self::groups),
+///    [`gid`](Self::gid), [`uid`](Self::uid), the other capability sets,
 ///    then [`no_new_privs`](Self::no_new_privs);
 /// 7. [`fds`](Self::fds), then [`close_other_fds`](Self::close_other_fds);
 /// 8. the signals: every handler to its default and the mask empty, as
@@ -65,6 +69,7 @@ pub struct Setup<'a> {
     groups: Option<&'a [u32]>,
     gid: Option<u32>,
     uid: Option<u32>,
+    capabilities: Option<Capabilities>,
     no_new_privs: bool,
     fds: &'a [Fd<'a>],
     keep_fds: Option<&'a [c_int]>,
@@ -93,6 +98,7 @@ impl<'a> Setup<'a> {
             groups: None,
             gid: None,
             uid: None,
+            capabilities: None,
             no_new_privs: false,
             fds: &[],
             keep_fds: None,
@@ -196,6 +202,17 @@ impl<'a> Setup<'a> {
         self
     }
 
+    /// The capabilities the child keeps ([`Capabilities`] says how a
+    /// program gets them): its bounding set is dropped to
+    /// `caps.bounding` before the IDs change, the other sets are set
+    /// after (the permitted set kept across the uid change). Without it,
+    /// the child keeps what it has, as the kernel's rules for the uid
+    /// change and execve leave it.
+    pub const fn capabilities(mut self, caps: Capabilities) -> Setup<'a> {
+        self.capabilities = Some(caps);
+        self
+    }
+
     /// `PR_SET_NO_NEW_PRIVS`: no exec from here on grants privileges
     /// (set-user-ID bits and file capabilities are ignored).
     pub const fn no_new_privs(mut self) -> Setup<'a> {
@@ -283,6 +300,9 @@ impl<'a> Setup<'a> {
     }
 
     fn change_identity(&self) -> core::result::Result<(), Failure> {
+        if let Some(caps) = self.capabilities {
+            caps.before_ids()?;
+        }
         if let Some(groups) = self.groups {
             Failure::of(Step::Groups, 0, process::setgroups(groups))?;
         }
@@ -291,6 +311,9 @@ impl<'a> Setup<'a> {
         }
         if let Some(uid) = self.uid {
             Failure::of(Step::Uid, 0, process::set_uid(uid))?;
+        }
+        if let Some(caps) = self.capabilities {
+            caps.after_ids()?;
         }
         if self.no_new_privs {
             Failure::of(Step::NoNewPrivs, 0, process::set_no_new_privs())?;
@@ -329,6 +352,9 @@ impl<'a> Setup<'a> {
                 StepArgument::new(&[decimal(u64::from(id.unwrap_or(0)), &mut digits)])
             }
             Step::FdCopy | Step::FdOpen => fds::argument(self.fds, failure.index),
+            Step::Bounding | Step::Ambient => {
+                StepArgument::new(&[decimal(failure.index as u64, &mut digits)])
+            }
             _ => StepArgument::NONE,
         };
         failure

@@ -7,9 +7,14 @@ use crate::sys::syscall::syscall;
 use core::ffi::c_int;
 use linux_raw_sys::general as k;
 
-/// prctl(2) options.
+/// prctl(2) options (`linux/prctl.h`).
 const PR_SET_PDEATHSIG: usize = 1;
+const PR_SET_KEEPCAPS: usize = 8;
+const PR_CAPBSET_DROP: usize = 24;
 const PR_SET_NO_NEW_PRIVS: usize = 38;
+const PR_CAP_AMBIENT: usize = 47;
+const PR_CAP_AMBIENT_RAISE: usize = 2;
+const PR_CAP_AMBIENT_CLEAR_ALL: usize = 4;
 
 /// setsid(2): a new session and process group led by the caller.
 pub(crate) fn setsid() -> Result<()> {
@@ -62,12 +67,56 @@ pub(crate) fn set_uid(uid: u32) -> Result<()> {
 
 /// `PR_SET_NO_NEW_PRIVS`: execve can never grant privileges again.
 pub(crate) fn set_no_new_privs() -> Result<()> {
-    // SAFETY: prctl with plain values reads no memory.
-    unsafe { syscall(k::__NR_prctl, [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0]) }.map(drop)
+    prctl([PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0])
 }
 
 /// `PR_SET_PDEATHSIG`: `signal` when the thread that created the caller exits.
 pub(crate) fn set_parent_death_signal(signal: c_int) -> Result<()> {
-    // SAFETY: prctl with plain values reads no memory.
-    unsafe { syscall(k::__NR_prctl, [PR_SET_PDEATHSIG, signal as usize]) }.map(drop)
+    prctl([PR_SET_PDEATHSIG, signal as usize, 0, 0, 0])
+}
+
+/// prctl(2) with plain values.
+fn prctl(args: [usize; 5]) -> Result<()> {
+    // SAFETY: every option this module passes takes plain values, no pointers.
+    unsafe { syscall(k::__NR_prctl, args) }.map(drop)
+}
+
+/// `PR_CAPBSET_DROP`: `cap` leaves the bounding set for good (`EINVAL`
+/// past the kernel's last capability).
+pub(crate) fn drop_bounding(cap: u32) -> Result<()> {
+    prctl([PR_CAPBSET_DROP, cap as usize, 0, 0, 0])
+}
+
+/// `PR_SET_KEEPCAPS`: whether the permitted set survives a change of
+/// every uid from 0 to others.
+pub(crate) fn set_keep_caps(keep: bool) -> Result<()> {
+    prctl([PR_SET_KEEPCAPS, usize::from(keep), 0, 0, 0])
+}
+
+/// capset(2), version 3, for the calling thread.
+pub(crate) fn set_capabilities(effective: u64, permitted: u64, inheritable: u64) -> Result<()> {
+    let mut header = k::__user_cap_header_struct {
+        version: k::_LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let word = |set: u64, high: bool| (if high { set >> 32 } else { set }) as u32;
+    let data = [false, true].map(|high| k::__user_cap_data_struct {
+        effective: word(effective, high),
+        permitted: word(permitted, high),
+        inheritable: word(inheritable, high),
+    });
+    let args = [&mut header as *mut _ as usize, data.as_ptr() as usize];
+    // SAFETY: version 3 has the kernel read two data structs.
+    unsafe { syscall(k::__NR_capset, args) }.map(drop)
+}
+
+/// Empties the ambient set (`PR_CAP_AMBIENT_CLEAR_ALL`).
+pub(crate) fn clear_ambient() -> Result<()> {
+    prctl([PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0])
+}
+
+/// Adds `cap` to the ambient set (`PR_CAP_AMBIENT_RAISE`): it must be
+/// permitted and inheritable.
+pub(crate) fn raise_ambient(cap: u32) -> Result<()> {
+    prctl([PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap as usize, 0, 0])
 }
