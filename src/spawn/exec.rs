@@ -10,65 +10,9 @@ use crate::setup::report::{ChildContext, Failure, SharedRecord};
 use crate::spawn::child::Child;
 use crate::spawn::handshake::Handshake;
 use crate::spawn::{Prepare, Spawn};
-use crate::sys::errno::{Errno, Result};
+use crate::spawn::program::{execvpe, CStrArray};
 use crate::sys::signals::{set_mask, ALL_SIGNALS};
-use crate::sys::syscall;
-use core::ffi::{c_char, c_int, CStr};
-use core::ptr;
-
-/// A null-terminated array of C-string pointers, as execve(2) takes `argv`
-/// and `envp`, borrowed for `'a` and built without allocating.
-#[derive(Copy, Clone, Debug)]
-pub struct CStrArray<'a> {
-    ptrs: &'a [*const c_char],
-}
-
-impl<'a> CStrArray<'a> {
-    /// Points the first `strings.len() + 1` slots of `buf` at `strings` and a
-    /// final null. `E2BIG` if `buf` is too short.
-    pub fn new(strings: &[&'a CStr], buf: &'a mut [*const c_char]) -> Result<CStrArray<'a>> {
-        let slots = buf.get_mut(..=strings.len()).ok_or(Errno::E2BIG)?;
-        for (slot, string) in slots.iter_mut().zip(strings) {
-            *slot = string.as_ptr();
-        }
-        slots[strings.len()] = ptr::null();
-        Ok(CStrArray { ptrs: slots })
-    }
-
-    /// An array that is already null-terminated; `EINVAL` if its last
-    /// pointer is not null.
-    ///
-    /// # Safety
-    ///
-    /// Every pointer before the null must point to a NUL-terminated string
-    /// that stays valid for `'a`.
-    pub unsafe fn from_ptrs(ptrs: &'a [*const c_char]) -> Result<CStrArray<'a>> {
-        match ptrs.last() {
-            Some(last) if last.is_null() => Ok(CStrArray { ptrs }),
-            _ => Err(Errno::EINVAL),
-        }
-    }
-
-    /// The empty array (just the null), e.g. for an empty environment.
-    pub const fn empty() -> CStrArray<'static> {
-        const NULL: &[*const c_char] = &[ptr::null()];
-        CStrArray { ptrs: NULL }
-    }
-
-    fn as_ptr(&self) -> *const *const c_char {
-        self.ptrs.as_ptr()
-    }
-}
-
-/// Replaces the calling process's program (execve(2)); returns only on failure.
-///
-/// Safe to call in any child this crate creates: it is a single raw syscall.
-/// Errors: `ENOENT`, `EACCES`, `ENOEXEC`, `E2BIG`, `ENOMEM`, `ETXTBSY`, ...
-pub fn execve(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
-    // SAFETY: both arrays are null-terminated arrays of NUL-terminated
-    // strings, alive across the call.
-    unsafe { syscall::execve(path, argv.as_ptr().cast(), envp.as_ptr().cast()) }
-}
+use core::ffi::{c_int, CStr};
 
 /// The stack `Spawn::exec` asks for: its child's frames (the setup's steps
 /// and execve) need a fraction of it, even unoptimized.
@@ -79,7 +23,8 @@ pub const EXEC_STACK: usize = 16 * 1024;
 const EXEC_FAILED: c_int = 127;
 
 impl Spawn<'_> {
-    /// Starts the program `path` with `argv` and `envp` in a child created
+    /// Starts the program `path` (a bare name is searched in `envp`'s
+    /// `PATH`: [`execvpe`]) with `argv` and `envp` in a child created
     /// with this request plus `CLONE_VM` (and `CLONE_VFORK` unless the
     /// parent acts while the child waits: ID maps, a parent-death signal):
     /// the child shares the parent's memory until execve, so starting it
@@ -107,7 +52,7 @@ impl Spawn<'_> {
     /// [`Refusal::StackTooSmall`] for a stack below [`EXEC_STACK`] bytes
     /// (no guard below it is needed);
     /// [`Error::Kernel`] as for [`Spawn::spawn`]; [`Error::Step`] with the
-    /// step that failed, or [`Step::Exec`] and execve(2)'s errno (`ENOENT`,
+    /// step that failed, or [`Step::Exec`] and [`execvpe`]'s errno (`ENOENT`,
     /// `EACCES`, `ENOEXEC`, ...) when the program could not be started
     /// (the child is reaped, unless `CLONE_PARENT` made it the caller's
     /// parent's child).
@@ -144,7 +89,7 @@ impl Spawn<'_> {
                 Ok(()) => Failure {
                     step: Step::Exec,
                     index: 0,
-                    errno: execve(path, argv, envp),
+                    errno: execvpe(path, argv, envp),
                 },
                 Err(failure) => failure,
             };

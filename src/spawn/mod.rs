@@ -12,6 +12,7 @@ pub(crate) mod exec;
 mod handshake;
 pub(crate) mod id_map;
 mod placed;
+pub(crate) mod program;
 pub(crate) mod stack;
 pub(crate) mod time_ns;
 

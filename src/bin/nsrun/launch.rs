@@ -6,10 +6,10 @@ use crate::options::{Options, Propagation};
 use crate::report::{fail, Line};
 use crate::supervise;
 use crate::sys::{self, SigSet};
-use core::ffi::{c_char, c_int, CStr};
+use core::ffi::{c_char, c_int};
 use core::sync::atomic::AtomicI32;
 use linux_raw_sys::general as k;
-use nsclone::{execve, CStrArray, CloneFlags, Errno, StaticStack};
+use nsclone::{execvpe, CStrArray, CloneFlags, Errno, StaticStack};
 
 /// What every process nsrun creates needs to know.
 pub struct Launch<'a> {
@@ -27,9 +27,6 @@ pub struct Launch<'a> {
 
 /// The stack of the program when an init runs before it.
 static PROGRAM_STACK: StaticStack<{ 128 * 1024 }> = StaticStack::new();
-
-/// Where no PATH is set (an init has no environment).
-const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 impl<'a> Launch<'a> {
     /// `part` as a child's closure: one closure type for both children
@@ -165,43 +162,8 @@ impl<'a> Launch<'a> {
         let (Ok(argv), Ok(envp)) = (argv, envp) else {
             return Errno::EINVAL;
         };
-        // contains() would link core's memchr: about 200 bytes of nsrun.
-        #[allow(clippy::manual_contains)]
-        let has_dir = name.bytes().iter().any(|&b| b == b'/');
-        if has_dir {
-            return execve(name.as_cstr(), argv, envp);
-        }
-        let path = self.args.env(b"PATH").map_or(DEFAULT_PATH, CStrRef::bytes);
-        search_path(path, name.bytes(), |candidate| {
-            execve(candidate, argv, envp)
-        })
+        execvpe(name.as_cstr(), argv, envp)
     }
-}
-
-/// Tries `dir/name` for each dir of `path` like execvp: the first that runs
-/// wins; the error is EACCES if some candidate was not executable, else ENOENT.
-fn search_path(path: &[u8], name: &[u8], mut try_exec: impl FnMut(&CStr) -> Errno) -> Errno {
-    let mut result = Errno::ENOENT;
-    for dir in path.split(|&b| b == b':') {
-        let dir = if dir.is_empty() { b".".as_slice() } else { dir };
-        let mut buf = [0u8; 4096];
-        let len = dir.len() + 1 + name.len();
-        if len >= buf.len() {
-            continue;
-        }
-        buf[..dir.len()].copy_from_slice(dir);
-        buf[dir.len()] = b'/';
-        buf[dir.len() + 1..len].copy_from_slice(name);
-        // SAFETY: `buf[len]` is still 0 and comes after `dir` and `name`,
-        // which hold no NUL (they come from C strings).
-        let candidate = unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=len]) };
-        match try_exec(candidate) {
-            Errno::EACCES => result = Errno::EACCES,
-            Errno::ENOENT | Errno::ENOTDIR => {}
-            other => return other,
-        }
-    }
-    result
 }
 
 /// `nsrun: <what><path>: <ERRNO>: <text>`, exit status 1.
