@@ -38,10 +38,22 @@ done
 # The applets the cases' shell scripts use (busybox runs as any of them).
 APPLETS=(sh cat grep hostname id ls readlink sleep touch true wc)
 
-# build TRIPLE: nsrun, the runner and tiny-init, static, for the architecture.
+# nsrun's size budget (README "nsrun"): stripped, on every architecture.
+NSRUN_BUDGET=24576
+
+# build ARCH TRIPLE: nsrun (checked against its budget), the runner and
+# tiny-init, static, for the architecture.
 build() {
-    local triple=$1
+    local arch=$1 triple=$2 size
     cargo build -q --release --target "$triple" --bin nsrun
+    mkdir -p "$out"
+    "$(tool_for "$arch" strip)" -o "$out/nsrun-$arch.stripped" "$target_dir/$triple/release/nsrun"
+    size=$(stat -c %s "$out/nsrun-$arch.stripped")
+    echo "nsrun $arch: $size bytes stripped (budget $NSRUN_BUDGET)"
+    if ((size > NSRUN_BUDGET)); then
+        echo "error: nsrun for $arch is $size bytes stripped, over its budget of $NSRUN_BUDGET" >&2
+        return 1
+    fi
     CARGO_TARGET_DIR=$out cargo build -q --release --target "$triple" --manifest-path tests/vm/Cargo.toml
     CARGO_TARGET_DIR=$out cargo build -q --release --target "$triple" --manifest-path examples/tiny-init/Cargo.toml
 }
@@ -225,7 +237,7 @@ for arch in "${arches[@]}"; do
     triple=$(rust_target "$arch")
     echo "=== VM $arch"
     bash scripts/vm-fetch.sh "$arch" "$cache"
-    build "$triple"
+    build "$arch" "$triple"
     runner=$out/$triple/release/nsclone-vm-init
     accel=tcg
     if [[ "$arch" == x86_64 && -w /dev/kvm ]]; then

@@ -254,6 +254,13 @@ impl<'a> Setup<'a> {
         self.parent_death_signal
     }
 
+    /// The code that acts on a setup, as a request holds it.
+    const CODE: SetupCode = SetupCode {
+        run: |setup, context| setup.run(context),
+        error: |setup, failure| setup.error(failure),
+        refusal: |setup| setup.refusal(),
+    };
+
     /// Why this setup is refused, if it is.
     pub(crate) fn refusal(&self) -> Option<Refusal> {
         fds::refusal(self.fds, self.keep_fds)
@@ -361,5 +368,51 @@ impl<'a> Setup<'a> {
             .step
             .failed(failure.errno)
             .at(failure.index, argument)
+    }
+}
+
+/// A setup as a request holds it: the data, and the code that runs it and
+/// names its failures, taken by [`Spawn::setup`](crate::Spawn::setup), so
+/// that a program that gives no setup links none of the steps.
+#[derive(Copy, Clone)]
+pub(crate) struct SetupRef<'a> {
+    pub(crate) setup: &'a Setup<'a>,
+    pub(crate) code: &'static SetupCode,
+}
+
+/// What acts on a [`Setup`], through pointers.
+pub(crate) struct SetupCode {
+    /// In the child: runs the steps.
+    pub(crate) run: fn(&Setup<'_>, &mut ChildContext) -> core::result::Result<(), Failure>,
+    /// In the parent: the error for a failed step.
+    pub(crate) error: fn(&Setup<'_>, Failure) -> StepError,
+    /// Before any syscall: why the setup is refused, if it is.
+    pub(crate) refusal: fn(&Setup<'_>) -> Option<Refusal>,
+}
+
+impl<'a> SetupRef<'a> {
+    pub(crate) const fn new(setup: &'a Setup<'a>) -> SetupRef<'a> {
+        SetupRef {
+            setup,
+            code: &Setup::CODE,
+        }
+    }
+
+    pub(crate) fn refusal(&self) -> Option<Refusal> {
+        (self.code.refusal)(self.setup)
+    }
+
+    pub(crate) fn error(&self, failure: Failure) -> StepError {
+        (self.code.error)(self.setup, failure)
+    }
+
+    pub(crate) fn death_signal(&self) -> c_int {
+        self.setup.death_signal()
+    }
+}
+
+impl core::fmt::Debug for SetupRef<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.setup.fmt(f)
     }
 }

@@ -125,7 +125,8 @@ impl ChildContext {
     pub(crate) fn report(&self, outcome: core::result::Result<(), Failure>) {
         // SAFETY: the child's copy of the pipe's write end is open until closed below.
         let fd = unsafe { BorrowedFd::borrow_raw(self.own_fd) };
-        let _ = syscall::write_all(fd, &encode(outcome));
+        // One write of less than PIPE_BUF bytes: the parent reads it whole.
+        let _ = syscall::write(fd, &encode(outcome));
         syscall::close(self.own_fd);
     }
 }

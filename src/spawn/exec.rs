@@ -7,10 +7,11 @@ use crate::error::refusal::Refusal;
 use crate::error::{Error, Step};
 use crate::flags::CloneFlags;
 use crate::setup::report::{ChildContext, Failure, SharedRecord};
+use crate::setup::Setup;
 use crate::spawn::child::Child;
 use crate::spawn::handshake::Handshake;
-use crate::spawn::{Prepare, Spawn};
 use crate::spawn::program::{execvpe, CStrArray};
+use crate::spawn::{SetupInExec, Spawn};
 use crate::sys::signals::{set_mask, ALL_SIGNALS};
 use core::ffi::{c_int, CStr};
 
@@ -68,7 +69,7 @@ impl Spawn<'_> {
             return Err(Refusal::StackTooSmall.into());
         }
         let request = self.with_flags(self.exec_flags());
-        let setup = self.setup.copied().unwrap_or_default();
+        let setup = self.setup.map_or(Setup::new(), |setup| *setup.setup);
         let record = SharedRecord::new();
         // Without CLONE_VFORK, the parent learns that the child left its
         // memory when the child's copy of this pipe closes.
@@ -102,7 +103,7 @@ impl Spawn<'_> {
         // `stack` (no guard needed below it) and touches only `record`; the
         // parent returns only once the child has left its memory (vfork, or
         // the `left` pipe).
-        let started = unsafe { request.place_and_start(stack, run, Prepare::SetupInExec(left)) };
+        let started = unsafe { request.place_and_start(stack, run, SetupInExec(left)) };
         set_mask(old_mask);
         let child = started?;
         match record.failure() {

@@ -51,15 +51,13 @@ impl Handshake {
     pub(crate) fn read_report(self) -> Result<core::result::Result<(), Failure>> {
         // Ours closed, the write end is the child's only: its end reads as end of file.
         drop(self.write);
+        // The child writes the report in one write(2) of less than
+        // PIPE_BUF bytes, which a read(2) gets whole.
         let mut bytes = ReportBytes::default();
-        let mut len = 0;
-        while len < bytes.len() {
-            match syscall::read(self.read.as_fd(), &mut bytes[len..])? {
-                0 => return Err(Errno::EIO),
-                n => len += n,
-            }
+        match syscall::read(self.read.as_fd(), &mut bytes)? {
+            12 => decode(bytes),
+            _ => Err(Errno::EIO),
         }
-        decode(bytes)
     }
 
     /// Waits until the child closes its copy of the write end, at exec or

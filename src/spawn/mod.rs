@@ -27,7 +27,7 @@ use crate::flags::check::{Rule, Syscall};
 use crate::flags::CloneFlags;
 use crate::pid_t;
 use crate::setup::report::Failure;
-use crate::setup::Setup;
+use crate::setup::{Setup, SetupRef};
 use crate::spawn::child::Child;
 use crate::spawn::clone3::clone3_available;
 use crate::spawn::handshake::Handshake;
@@ -81,7 +81,7 @@ pub struct Spawn<'a> {
     set_tid: &'a [pid_t],
     maps: UserMaps<'a>,
     time_offsets: Option<TimeOffsets>,
-    setup: Option<&'a Setup<'a>>,
+    setup: Option<SetupRef<'a>>,
 }
 
 /// The flags the safe path refuses, each with the refusal it names.
@@ -260,7 +260,7 @@ impl<'a> Spawn<'a> {
     /// [`spawn`](Self::spawn) then needs [`SETUP_STACK`](Self::SETUP_STACK)
     /// bytes more than [`stack_needed_below`](Self::stack_needed_below).
     pub const fn setup(mut self, setup: &'a Setup<'a>) -> Spawn<'a> {
-        self.setup = Some(setup);
+        self.setup = Some(SetupRef::new(setup));
         self
     }
 
@@ -378,7 +378,7 @@ impl<'a> Spawn<'a> {
         if let Some(refusal) = self.time_offsets.and_then(|offsets| offsets.refusal(flags)) {
             return Some(refusal);
         }
-        if let Some(refusal) = self.setup.and_then(Setup::refusal) {
+        if let Some(refusal) = self.setup.and_then(|setup| setup.refusal()) {
             return Some(refusal);
         }
         if !(0..=64).contains(&self.death_signal()) {
@@ -534,7 +534,7 @@ impl<'a> Spawn<'a> {
         f: F,
     ) -> Result<Child, Error> {
         // SAFETY: forwarded from the caller.
-        unsafe { self.place_and_start(stack, f, Prepare::SetupBeforeClosure) }
+        unsafe { self.place_and_start(stack, f, SetupBeforeClosure) }
     }
 
     /// [`spawn_unchecked`](Self::spawn_unchecked), with the setup run where
@@ -543,11 +543,11 @@ impl<'a> Spawn<'a> {
     /// # Safety
     ///
     /// As for [`spawn_unchecked`](Self::spawn_unchecked).
-    pub(super) unsafe fn place_and_start<F: FnOnce() -> c_int>(
+    pub(super) unsafe fn place_and_start<F: FnOnce() -> c_int, P: Prepare>(
         &self,
         stack: &mut [u8],
         f: F,
-        prepare: Prepare,
+        prepare: P,
     ) -> Result<Child, Error> {
         let ours_again = self.stack_is_ours_again(&prepare);
         let placed = Placed::closure(stack, f)?;
@@ -569,15 +569,15 @@ impl<'a> Spawn<'a> {
     /// Whether the stack is the caller's again when the child is started:
     /// the child has its own memory, or has left ours (`CLONE_VFORK`, or
     /// the parent waited for its exec).
-    fn stack_is_ours_again(&self, prepare: &Prepare) -> bool {
+    fn stack_is_ours_again(&self, prepare: &impl Prepare) -> bool {
         !self.flags.contains(CloneFlags::VM)
             || self.flags.contains(CloneFlags::VFORK)
-            || matches!(prepare, Prepare::SetupInExec(Some(_)))
+            || prepare.waits_until_child_left()
     }
 
     /// The signal the setup asks for when the parent exits, or 0.
     fn death_signal(&self) -> c_int {
-        self.setup.map_or(0, Setup::death_signal)
+        self.setup.map_or(0, |setup| setup.death_signal())
     }
 
     /// Whether the parent acts for the child after creating it (writes its
@@ -615,14 +615,12 @@ impl<'a> Spawn<'a> {
     ///
     /// As for [`spawn_unchecked`](Self::spawn_unchecked), with `placed` on
     /// the stack it was given.
-    unsafe fn spawn_placed(&self, placed: Placed, prepare: Prepare) -> Result<Child, Error> {
+    #[inline(never)]
+    unsafe fn spawn_placed(&self, placed: Placed, prepare: impl Prepare) -> Result<Child, Error> {
         let ours_again = self.stack_is_ours_again(&prepare);
-        let (setup, exec_end) = match prepare {
-            Prepare::SetupBeforeClosure => (self.setup, None),
-            Prepare::SetupInExec(end) => (None, end),
-        };
+        let setup = prepare.setup_before(self);
         let reports = self.time_offsets.is_some() || setup.is_some();
-        if !self.parent_prepares() && !reports && exec_end.is_none() {
+        if !self.parent_prepares() && !reports && !prepare.waits_until_child_left() {
             // SAFETY: forwarded from the caller.
             return Ok(unsafe { self.start(placed) }?);
         }
@@ -635,7 +633,7 @@ impl<'a> Spawn<'a> {
             death_signal: self.death_signal(),
             go_ahead: go_ahead.as_ref().map(Handshake::child_end),
             time: self.time_offsets,
-            setup: setup.map(|setup| NonNull::from(setup).cast()),
+            setup: setup.map(|setup| (NonNull::from(setup.setup).cast(), setup.code)),
             report: report.as_ref().map(Handshake::child_end),
         };
         let extra = if setup.is_some() {
@@ -653,9 +651,7 @@ impl<'a> Spawn<'a> {
                 // No half-created child: it has not run `f`, so end it here.
                 let _ = child.kill(SIGKILL as c_int);
             }
-            if let Some(end) = exec_end {
-                end.wait_for_close();
-            }
+            prepare.wait_until_child_left();
             match prepared {
                 Ok(()) => Ok(child),
                 Err(err) => {
@@ -673,6 +669,7 @@ impl<'a> Spawn<'a> {
 
     /// The parent's side of preparing `child`: writes its ID maps, lets it
     /// go on, and reads its report.
+    #[inline(never)]
     fn prepare(
         &self,
         child: &Child,
@@ -690,14 +687,54 @@ impl<'a> Spawn<'a> {
     }
 }
 
-/// Where the child runs the setup, and what the parent waits for.
-pub(super) enum Prepare {
-    /// Before the closure, reporting on a pipe ([`Spawn::spawn`]).
-    SetupBeforeClosure,
-    /// In the closure itself, which execs ([`Spawn::exec`]); with the pipe
-    /// whose only write end, the child's, closes when it execs or exits,
-    /// for a child that shares our memory without `CLONE_VFORK`.
-    SetupInExec(Option<Handshake>),
+/// Where the child runs the setup, and what the parent waits for: one
+/// type per entry point, so that a program links only the code of those
+/// it uses.
+pub(super) trait Prepare {
+    /// The setup the child runs before the placed code, if any.
+    fn setup_before<'a>(&self, request: &Spawn<'a>) -> Option<SetupRef<'a>>;
+
+    /// Whether the parent waits until the child left its memory.
+    fn waits_until_child_left(&self) -> bool;
+
+    /// Waits until the child left its memory (at exec or exit), if it does.
+    fn wait_until_child_left(self);
+}
+
+/// [`Spawn::spawn`]'s: the setup before the closure, reported on a pipe.
+pub(super) struct SetupBeforeClosure;
+
+impl Prepare for SetupBeforeClosure {
+    fn setup_before<'a>(&self, request: &Spawn<'a>) -> Option<SetupRef<'a>> {
+        request.setup
+    }
+
+    fn waits_until_child_left(&self) -> bool {
+        false
+    }
+
+    fn wait_until_child_left(self) {}
+}
+
+/// [`Spawn::exec`]'s: the setup in the closure itself, which execs; with
+/// the pipe whose only write end, the child's, closes when it execs or
+/// exits, for a child that shares our memory without `CLONE_VFORK`.
+pub(super) struct SetupInExec(pub(super) Option<Handshake>);
+
+impl Prepare for SetupInExec {
+    fn setup_before<'a>(&self, _: &Spawn<'a>) -> Option<SetupRef<'a>> {
+        None
+    }
+
+    fn waits_until_child_left(&self) -> bool {
+        self.0.is_some()
+    }
+
+    fn wait_until_child_left(self) {
+        if let Some(left) = self.0 {
+            left.wait_for_close();
+        }
+    }
 }
 
 /// Which of `Spawn`'s calls a request is checked for.

@@ -6,7 +6,7 @@ use super::Spawn;
 use crate::error::refusal::Refusal;
 use crate::error::Step;
 use crate::setup::report::{ChildContext, Failure};
-use crate::setup::Setup;
+use crate::setup::{Setup, SetupCode};
 use crate::spawn::handshake::ChildEnd;
 use crate::spawn::time_ns::TimeOffsets;
 use crate::sys::errno::Result;
@@ -132,9 +132,9 @@ pub(crate) struct Prelude {
     pub(crate) go_ahead: Option<ChildEnd>,
     /// A new time namespace to enter.
     pub(crate) time: Option<TimeOffsets>,
-    /// The setup to run before the closure; it outlives the child's use
-    /// (the parent waits for the report).
-    pub(crate) setup: Option<NonNull<Setup<'static>>>,
+    /// The setup to run before the closure, and its code; it outlives the
+    /// child's use (the parent waits for the report).
+    pub(crate) setup: Option<(NonNull<Setup<'static>>, &'static SetupCode)>,
     /// Where to report how the time namespace and the setup went.
     pub(crate) report: Option<ChildEnd>,
 }
@@ -177,9 +177,9 @@ extern "C" fn run_prelude(arg: *mut c_void) -> c_int {
             .and_then(|()| {
                 // SAFETY: the parent keeps the setup alive until it has
                 // read this child's report (and the child has a copy).
-                prelude
-                    .setup
-                    .map_or(Ok(()), |setup| unsafe { setup.as_ref() }.run(&mut context))
+                prelude.setup.map_or(Ok(()), |(setup, code)| {
+                    (code.run)(unsafe { setup.as_ref() }, &mut context)
+                })
             });
         context.report(outcome);
         if outcome.is_err() {

@@ -61,9 +61,7 @@ impl<'a> CStrArray<'a> {
             len += 1;
         }
         *buf.get_mut(len).ok_or(Errno::E2BIG)? = ptr::null();
-        Ok(CStrArray {
-            ptrs: &buf[..=len],
-        })
+        Ok(CStrArray { ptrs: &buf[..=len] })
     }
 
     /// An array that is already null-terminated.
@@ -158,7 +156,11 @@ pub fn execvpe(name: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
     }
     let mut result = Errno::ENOENT;
     let mut buf = [0u8; 4096];
-    for dir in envp.var(b"PATH").unwrap_or(DEFAULT_PATH).split(|&b| b == b':') {
+    for dir in envp
+        .var(b"PATH")
+        .unwrap_or(DEFAULT_PATH)
+        .split(|&b| b == b':')
+    {
         let dir = if dir.is_empty() { b".".as_slice() } else { dir };
         let len = dir.len() + 1 + bytes.len();
         if len >= buf.len() {
@@ -169,9 +171,9 @@ pub fn execvpe(name: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
         buf[dir.len()] = b'/';
         buf[dir.len() + 1..len].copy_from_slice(bytes);
         buf[len] = 0;
-        let Ok(candidate) = CStr::from_bytes_with_nul(&buf[..=len]) else {
-            continue;
-        };
+        // SAFETY: `buf[len]` is 0 and comes after `dir` and the name, which
+        // hold no NUL (they come from C strings).
+        let candidate = unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=len]) };
         match exec_or_script(candidate, argv, envp) {
             Errno::EACCES => result = Errno::EACCES,
             Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {}
@@ -191,11 +193,11 @@ fn exec_or_script(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errn
     let mut script = [ptr::null::<c_char>(); MAX_SCRIPT_ARGS];
     script[0] = c"/bin/sh".as_ptr();
     script[1] = path.as_ptr();
-    for (slot, arg) in script[2..].iter_mut().zip(argv.iter().skip(1)) {
-        *slot = arg.as_ptr();
-    }
+    // argv[1..] and its null.
+    let rest = argv.ptrs.get(1..).unwrap_or(&[]);
+    script[2..2 + rest.len()].copy_from_slice(rest);
     let script = CStrArray {
-        ptrs: &script[..=argv.len().max(1) + 1],
+        ptrs: &script[..2 + rest.len().max(1)],
     };
     match execve(c"/bin/sh", script, envp) {
         // No shell: the program's own answer.
