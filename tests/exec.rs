@@ -92,3 +92,65 @@ fn argv_arrays_are_null_terminated_and_sized_by_the_caller() {
         Errno::EINVAL
     );
 }
+
+#[test]
+fn execs_deepest_path_uses_less_than_half_of_exec_stack() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user runs vfork children in their own memory"
+    );
+    use linux_raw_sys::general as k;
+    use nsclone::{Fd, Setup, EXEC_STACK};
+    // A script without `#!`, found through PATH: the search, then the
+    // ENOEXEC retry through /bin/sh; descriptors closed from the list in
+    // /proc/self/fd (close_range made missing): the deepest frames.
+    let dir = std::env::temp_dir().join(format!("nsclone-exec-depth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("no-shebang");
+    std::fs::write(&script, "exit 0\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = std::ffi::CString::new(format!("PATH=/nonexistent:{}", dir.display())).unwrap();
+    let status = in_child(|| {
+        if common::seccomp::make_enosys(k::__NR_close_range).is_err() {
+            return 100;
+        }
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        stack.as_mut_slice().fill(0xa5);
+        let fds = [
+            Fd::open(c"/proc/version", k::O_RDONLY, 0, 0),
+            Fd::copy(2, 1),
+        ];
+        let setup = Setup::new()
+            .fds(&fds)
+            .close_other_fds(&[2])
+            .current_dir(c"/");
+        let mut argv_buf = [core::ptr::null::<c_char>(); 3];
+        let argv = CStrArray::new(&[c"no-shebang", c"arg"], &mut argv_buf).unwrap();
+        let mut env_buf = [core::ptr::null::<c_char>(); 2];
+        let envp = CStrArray::new(&[&path], &mut env_buf).unwrap();
+        let child = Spawn::new(CloneFlags::empty()).setup(&setup).exec(
+            stack.as_mut_slice(),
+            c"no-shebang",
+            argv,
+            envp,
+        );
+        let Ok(Ok(ExitStatus::Exited(0))) = child.map(|child| child.wait()) else {
+            return 101;
+        };
+        let stack = stack.as_mut_slice();
+        let untouched = stack.iter().take_while(|&&b| b == 0xa5).count();
+        let used = stack.len() - untouched;
+        // Reported through the exit status, in KiB.
+        (used / 1024) as i32
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+    let ExitStatus::Exited(kib) = status else {
+        panic!("{status:?}");
+    };
+    assert!(kib < 100, "the helper failed: {kib}");
+    eprintln!("exec's child used {kib} KiB of its stack");
+    assert!(
+        (kib as usize) * 1024 < EXEC_STACK / 2,
+        "{kib} KiB used, EXEC_STACK is {EXEC_STACK}"
+    );
+}
