@@ -26,7 +26,9 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-// The layers, each using only those listed before it (ARCHITECTURE.md).
+// The layers (ARCHITECTURE.md), from the kernel up: `sys` uses nothing of
+// the crate; `flags` uses `sys`; `error` both; `setup` `sys` and `error`;
+// `spawn` and `ns` what is below them; `std_interop` all.
 mod error;
 mod flags;
 mod ns;

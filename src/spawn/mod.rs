@@ -1,8 +1,9 @@
 //! Creating children: the `Spawn` builder and `spawn` (here), which run a
 //! closure in a child created with namespace flags, moved onto the child's
-//! stack without allocating; `exec`; the steps before the child runs (ID
-//! maps, time offsets, the handshake); clone and clone3; `Child`; stacks.
-//! Uses `sys`, `flags` and `error`.
+//! stack without allocating; `exec` and the program it runs; the parent's
+//! side of preparing the child (ID maps, time offsets, the handshake, the
+//! setup's report); clone and clone3; `Child`; stacks. Uses `sys`,
+//! `flags`, `error` and `setup`.
 
 pub(crate) mod child;
 pub(crate) mod clone;
