@@ -60,6 +60,7 @@ pub use spawn::{spawn, Spawn};
 pub use sys::arch::CloneFn;
 pub use sys::errno::{Errno, Result};
 pub use sys::fd::{BorrowedFd, OwnedFd};
+pub use sys::seccomp::SockFilter;
 
 /// A process or thread ID, as the kernel's `pid_t`.
 #[allow(non_camel_case_types)]

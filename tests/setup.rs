@@ -801,3 +801,37 @@ fn root_of_a_user_namespace_can_drop_every_capability_and_fails_to_raise_one_not
     });
     assert_eq!(status, ExitStatus::Exited(0));
 }
+
+#[test]
+fn the_seccomp_filter_is_the_programs() {
+    skip_under_qemu_user!();
+    let deny_hostname =
+        common::seccomp::answering(k::__NR_sethostname, linux_raw_sys::errno::EPERM);
+    let status = in_child_as_nobody(|| {
+        let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWUTS).map_root_user();
+        let filtered = Setup::new().no_new_privs().seccomp(&deny_hostname);
+        let script = c"grep '^Seccomp:' /proc/self/status; hostname x 2>/dev/null || echo denied";
+        match output(request, filtered, &[], script) {
+            Ok((ExitStatus::Exited(0), said)) if said == "Seccomp:\t2\ndenied\n" => {}
+            _ => return 1,
+        }
+        // Without no_new_privs, and without CAP_SYS_ADMIN here: refused.
+        let unfiltered = Setup::new().seccomp(&deny_hostname);
+        match output(
+            Spawn::new(CloneFlags::empty()),
+            unfiltered,
+            &[],
+            c"echo ran",
+        ) {
+            Err(err)
+                if err.to_string()
+                    == "seccomp(SECCOMP_SET_MODE_FILTER): EACCES: permission denied"
+                    && no_child_left() =>
+            {
+                0
+            }
+            _ => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}

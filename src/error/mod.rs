@@ -191,6 +191,8 @@ steps! {
     FdOpen => "open",
     /// The child closes every descriptor it was not asked to keep.
     CloseFds => "close_range",
+    /// The child installs its seccomp filter.
+    Seccomp => "seccomp(SECCOMP_SET_MODE_FILTER)",
     /// The child execs the program (execve(2)).
     Exec => "execve",
 }

@@ -74,6 +74,9 @@ pub enum Refusal {
     /// Setup: a parent-death signal with `CLONE_VFORK`: the child waits
     /// for its parent's go-ahead, the parent for the child.
     ParentDeathSignalWithVfork,
+    /// Setup: a seccomp filter of no instruction or of more than 4096
+    /// (`BPF_MAXINSNS`).
+    SeccompFilterLength,
     /// The safe `unshare`: a flag that is not `CLONE_NEW*`.
     UnshareNamespacesOnly,
 }
@@ -134,6 +137,9 @@ impl Refusal {
             Refusal::FdNegative => "a descriptor number must be 0 or more",
             Refusal::FdTargetTwice => "a setup gives each descriptor number at most once",
             Refusal::ParentDeathSignalInvalid => "a parent-death signal must be a signal (1 to 64)",
+            Refusal::SeccompFilterLength => {
+                "a seccomp filter has 1 to 4096 instructions (BPF_MAXINSNS)"
+            }
             Refusal::ParentDeathSignalWithVfork => {
                 "a parent-death signal cannot be combined with CLONE_VFORK: the child waits for the parent's go-ahead, the parent for the child"
             }

@@ -20,8 +20,12 @@ use crate::error::{Step, StepArgument, StepError};
 use crate::setup::report::{ChildContext, Failure};
 use crate::setup::root::Root;
 use crate::sys::decimal::decimal;
+use crate::sys::seccomp::{install_filter, SockFilter};
 use crate::sys::signals::{reset_caught_handlers, reset_handlers, set_mask};
 use crate::sys::{process, syscall};
+
+/// The most instructions a seccomp filter has (`BPF_MAXINSNS`).
+const MAX_FILTER: usize = 4096;
 use core::ffi::{c_int, CStr};
 
 /// What a child does before it runs its program ([`Spawn::exec`]) or its
@@ -50,7 +54,8 @@ use core::ffi::{c_int, CStr};
 /// 7. [`fds`](Self::fds), then [`close_other_fds`](Self::close_other_fds);
 /// 8. the signals: every handler to its default and the mask empty, as
 ///    `std::process::Command` leaves them (`SIGPIPE` included), unless
-///    [`keep_signals`](Self::keep_signals).
+///    [`keep_signals`](Self::keep_signals);
+/// 9. the [`seccomp`](Self::seccomp) filter, last.
 ///
 /// [`Spawn::exec`]: crate::Spawn::exec
 /// [`Spawn::spawn`]: crate::Spawn::spawn
@@ -74,6 +79,7 @@ pub struct Setup<'a> {
     fds: &'a [Fd<'a>],
     keep_fds: Option<&'a [c_int]>,
     keep_signals: bool,
+    seccomp: Option<&'a [SockFilter]>,
 }
 
 impl Default for Setup<'_> {
@@ -103,6 +109,7 @@ impl<'a> Setup<'a> {
             fds: &[],
             keep_fds: None,
             keep_signals: false,
+            seccomp: None,
         }
     }
 
@@ -248,6 +255,16 @@ impl<'a> Setup<'a> {
         self
     }
 
+    /// Installs `filter` (classic BPF, 1 to 4096 instructions) as the
+    /// child's seccomp filter, the last step: everything after it, execve
+    /// included (and for a closure's child, the write of its report), must
+    /// be allowed by it. Without [`no_new_privs`](Self::no_new_privs) the
+    /// child needs `CAP_SYS_ADMIN` (`EACCES` otherwise).
+    pub const fn seccomp(mut self, filter: &'a [SockFilter]) -> Setup<'a> {
+        self.seccomp = Some(filter);
+        self
+    }
+
     /// The signal [`parent_death_signal`](Self::parent_death_signal) asked
     /// for, or 0.
     pub(crate) const fn death_signal(&self) -> c_int {
@@ -263,7 +280,12 @@ impl<'a> Setup<'a> {
 
     /// Why this setup is refused, if it is.
     pub(crate) fn refusal(&self) -> Option<Refusal> {
-        fds::refusal(self.fds, self.keep_fds)
+        match self.seccomp {
+            Some(filter) if filter.is_empty() || filter.len() > MAX_FILTER => {
+                Some(Refusal::SeccompFilterLength)
+            }
+            _ => fds::refusal(self.fds, self.keep_fds),
+        }
     }
 
     /// In the child: runs the steps after the parent's go-ahead, in the
@@ -302,6 +324,9 @@ impl<'a> Setup<'a> {
         } else {
             reset_handlers();
             set_mask(0);
+        }
+        if let Some(filter) = self.seccomp {
+            Failure::of(Step::Seccomp, 0, install_filter(filter, 0))?;
         }
         Ok(())
     }

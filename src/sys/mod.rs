@@ -20,10 +20,12 @@ pub(crate) mod fs;
 mod libc_shims;
 pub(crate) mod proc_path;
 pub(crate) mod process;
+pub(crate) mod seccomp;
 pub(crate) mod signals;
 pub(crate) mod syscall;
 
 pub use proc_path::ProcPath;
+pub use seccomp::SockFilter;
 pub use signals::{set_default_action, set_mask, SigSet, ALL_SIGNALS};
 pub use syscall::{
     chdir, chroot, dup3, effective_capabilities, effective_ids, exit_group, getpid, kill,

@@ -1,19 +1,10 @@
-//! A seccomp filter that makes one syscall answer ENOSYS, as container
-//! sandboxes do with clone3 and old kernels with close_range, to exercise
-//! the crate's fallbacks. Install it only in a child.
+//! A seccomp filter that makes one syscall fail, as container sandboxes do
+//! with clone3 and old kernels with close_range (ENOSYS), to exercise the
+//! crate's fallbacks and its seccomp step. Install it only in a child.
 
 use linux_raw_sys::general as k;
 use nsclone::sys::syscall;
-use nsclone::Errno;
-
-/// One classic-BPF instruction (`struct sock_filter`).
-#[repr(C)]
-struct SockFilter {
-    code: u16,
-    jt: u8,
-    jf: u8,
-    k: u32,
-}
+use nsclone::{Errno, SockFilter};
 
 /// `struct sock_fprog`.
 #[repr(C)]
@@ -36,36 +27,22 @@ pub fn make_clone3_enosys() -> Result<(), Errno> {
     make_enosys(k::__NR_clone3)
 }
 
+/// A filter under which syscall `nr` fails with `errno` and every other
+/// is allowed. seccomp_data.nr is the first word; the filter runs on one
+/// arch only, so it need not check seccomp_data.arch.
+pub fn answering(nr: u32, errno: u32) -> [SockFilter; 4] {
+    let op = |code, jf, k| SockFilter { code, jt: 0, jf, k };
+    [
+        op(BPF_LD_W_ABS, 0, 0),
+        op(BPF_JMP_JEQ_K, 1, nr),
+        op(BPF_RET_K, 0, SECCOMP_RET_ERRNO | errno),
+        op(BPF_RET_K, 0, SECCOMP_RET_ALLOW),
+    ]
+}
+
 /// From now on, syscall `nr` in this process (and its children) fails with ENOSYS.
 pub fn make_enosys(nr: u32) -> Result<(), Errno> {
-    // seccomp_data.nr is the first word; the filter runs on one arch only, so
-    // it need not check seccomp_data.arch.
-    let filter = [
-        SockFilter {
-            code: BPF_LD_W_ABS,
-            jt: 0,
-            jf: 0,
-            k: 0,
-        },
-        SockFilter {
-            code: BPF_JMP_JEQ_K,
-            jt: 0,
-            jf: 1,
-            k: nr,
-        },
-        SockFilter {
-            code: BPF_RET_K,
-            jt: 0,
-            jf: 0,
-            k: SECCOMP_RET_ERRNO | linux_raw_sys::errno::ENOSYS,
-        },
-        SockFilter {
-            code: BPF_RET_K,
-            jt: 0,
-            jf: 0,
-            k: SECCOMP_RET_ALLOW,
-        },
-    ];
+    let filter = answering(nr, linux_raw_sys::errno::ENOSYS);
     let program = SockFprog {
         len: filter.len() as u16,
         filter: filter.as_ptr(),

@@ -12,7 +12,7 @@ use crate::{
 use std::string::ToString;
 
 /// Every refusal; a new one needs a line here and in [`refused_call`].
-const REFUSALS: [Refusal; 25] = [
+const REFUSALS: [Refusal; 26] = [
     Refusal::SpawnSharesMemory,
     Refusal::SpawnMakesThreads,
     Refusal::SpawnSetsTls,
@@ -38,6 +38,7 @@ const REFUSALS: [Refusal; 25] = [
     Refusal::FdTargetTwice,
     Refusal::ParentDeathSignalInvalid,
     Refusal::ParentDeathSignalWithVfork,
+    Refusal::SeccompFilterLength,
 ];
 
 /// One ID mapped to itself.
@@ -92,6 +93,7 @@ fn refused_call(refusal: Refusal) -> Result<(), Error> {
         Refusal::FdNegative => set_up(&Setup::new().fds(&[Fd::copy(-1, 3)])),
         Refusal::FdTargetTwice => set_up(&Setup::new().fds(&[Fd::copy(1, 3), Fd::copy(2, 3)])),
         Refusal::ParentDeathSignalInvalid => set_up(&Setup::new().parent_death_signal(65)),
+        Refusal::SeccompFilterLength => set_up(&Setup::new().seccomp(&[])),
         Refusal::ParentDeathSignalWithVfork => Spawn::new(F::VFORK)
             .setup(&Setup::new().parent_death_signal(9))
             .check(),
