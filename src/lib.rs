@@ -51,7 +51,7 @@ pub use ns::userns_refusal::user_namespace_refusal_cause;
 pub use setup::{Capabilities, Fd, Limit, Mount, Resource, Setup, MAX_FDS};
 pub use spawn::child::{Child, ExitStatus};
 pub use spawn::clone::clone;
-pub use spawn::exec::EXEC_STACK;
+pub use spawn::exec::{Held, EXEC_STACK};
 pub use spawn::id_map::{check_id_map, write_id_maps, IdMap, SetGroups, MAX_ID_MAP_LINES};
 pub use spawn::program::{execve, execvpe, CStrArray, DEFAULT_PATH, MAX_SCRIPT_ARGS};
 pub use spawn::stack::{MmapStack, StaticStack};

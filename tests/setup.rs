@@ -835,3 +835,121 @@ fn the_seccomp_filter_is_the_programs() {
     });
     assert_eq!(status, ExitStatus::Exited(0));
 }
+
+#[test]
+fn a_held_child_waits_for_the_callers_work_before_its_program_runs() {
+    skip_under_qemu_user!();
+    let dir = std::env::temp_dir().join(format!("nsclone-held-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let note = dir.join("note");
+    let script = CString::new(format!("cat {}", note.display())).unwrap();
+    let (mut read, write) = std::io::pipe().unwrap();
+    let stdout = [Fd::copy(write.as_raw_fd(), 1)];
+    let setup = Setup::new().fds(&stdout);
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let mut argv_buf = [core::ptr::null::<c_char>(); 4];
+    let argv = CStrArray::new(&[c"sh", c"-c", &script], &mut argv_buf).unwrap();
+    let request = Spawn::new(CloneFlags::NEWUTS | CloneFlags::NEWUSER).map_root_user();
+    let mut seen_pid = 0;
+    let child = request.setup(&setup).exec_held(
+        stack.as_mut_slice(),
+        c"/bin/sh",
+        argv,
+        CStrArray::empty(),
+        |held| {
+            seen_pid = held.pid();
+            // Its namespaces exist; its program has not run (it reads this).
+            let ours = std::fs::read_link("/proc/self/ns/uts").unwrap();
+            let its = std::fs::read_link(format!("/proc/{}/ns/uts", held.pid())).unwrap();
+            assert_ne!(ours, its);
+            std::fs::write(&note, "written while held\n").unwrap();
+            assert_eq!(held.seccomp_listener(), Ok(None));
+            Ok(())
+        },
+    );
+    drop(write);
+    let child = child.unwrap();
+    let mut said = String::new();
+    read.read_to_string(&mut said).unwrap();
+    assert_eq!(child.pid(), seen_pid);
+    assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+    assert_eq!(said, "written while held\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_hold_that_fails_ends_the_child_before_its_program() {
+    skip_under_qemu_user!();
+    let status = in_child(|| {
+        let (mut read, write) = std::io::pipe().unwrap();
+        let stdout = [Fd::copy(write.as_raw_fd(), 1)];
+        let setup = Setup::new().fds(&stdout);
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let mut argv_buf = [core::ptr::null::<c_char>(); 4];
+        let argv = CStrArray::new(&[c"sh", c"-c", c"echo ran"], &mut argv_buf).unwrap();
+        let refused = Spawn::new(CloneFlags::empty()).setup(&setup).exec_held(
+            stack.as_mut_slice(),
+            c"/bin/sh",
+            argv,
+            CStrArray::empty(),
+            |_| Err(Error::Kernel(Errno::ECANCELED)),
+        );
+        drop(write);
+        let mut said = String::new();
+        read.read_to_string(&mut said).unwrap();
+        match refused {
+            Err(Error::Kernel(Errno::ECANCELED)) if said.is_empty() && no_child_left() => 0,
+            _ => 1,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+#[test]
+fn the_seccomp_listener_is_handed_to_the_caller_while_the_child_holds() {
+    skip_under_qemu_user!();
+    let allow_all = [nsclone::SockFilter {
+        code: 0x06,
+        jt: 0,
+        jf: 0,
+        k: 0x7fff_0000,
+    }];
+    let status = in_child_as_nobody(|| {
+        let setup = Setup::new()
+            .no_new_privs()
+            .seccomp(&allow_all)
+            .seccomp_listener();
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let mut argv_buf = [core::ptr::null::<c_char>(); 2];
+        let argv = CStrArray::new(&[c"true"], &mut argv_buf).unwrap();
+        let mut listener = None;
+        let child = Spawn::new(CloneFlags::empty()).setup(&setup).exec_held(
+            stack.as_mut_slice(),
+            c"/bin/true",
+            argv,
+            CStrArray::empty(),
+            |held| {
+                listener = held.seccomp_listener()?;
+                Ok(())
+            },
+        );
+        match child.map(|child| child.wait()) {
+            Ok(Ok(ExitStatus::Exited(0))) => {}
+            Err(err) if err.errno() == Errno::ENOSYS => return 50,
+            _ => return 1,
+        }
+        let Some(listener) = listener else {
+            return 2;
+        };
+        let link = std::fs::read_link(format!("/proc/self/fd/{}", listener.as_raw_fd()));
+        match link {
+            Ok(target) if target.to_str() == Some("anon_inode:seccomp notify") => 0,
+            _ => 3,
+        }
+    });
+    skip_if!(
+        status == ExitStatus::Exited(50),
+        "pidfd_getfd needs Linux 5.6"
+    );
+    assert_eq!(status, ExitStatus::Exited(0));
+}

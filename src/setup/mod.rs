@@ -20,7 +20,7 @@ use crate::error::{Step, StepArgument, StepError};
 use crate::setup::report::{ChildContext, Failure};
 use crate::setup::root::Root;
 use crate::sys::decimal::decimal;
-use crate::sys::seccomp::{install_filter, SockFilter};
+use crate::sys::seccomp::{install_filter, SockFilter, SECCOMP_FILTER_FLAG_NEW_LISTENER};
 use crate::sys::signals::{reset_caught_handlers, reset_handlers, set_mask};
 use crate::sys::{process, syscall};
 
@@ -80,6 +80,7 @@ pub struct Setup<'a> {
     keep_fds: Option<&'a [c_int]>,
     keep_signals: bool,
     seccomp: Option<&'a [SockFilter]>,
+    seccomp_listener: bool,
 }
 
 impl Default for Setup<'_> {
@@ -110,6 +111,7 @@ impl<'a> Setup<'a> {
             keep_fds: None,
             keep_signals: false,
             seccomp: None,
+            seccomp_listener: false,
         }
     }
 
@@ -265,6 +267,17 @@ impl<'a> Setup<'a> {
         self
     }
 
+    /// Installs the [`seccomp`](Self::seccomp) filter with a
+    /// user-notification descriptor (`SECCOMP_FILTER_FLAG_NEW_LISTENER`,
+    /// Linux 5.0), which the caller fetches while the child holds
+    /// ([`Held::seccomp_listener`](crate::Held::seccomp_listener) in
+    /// [`Spawn::exec_held`](crate::Spawn::exec_held)); it is close-on-exec,
+    /// so the program never has it.
+    pub const fn seccomp_listener(mut self) -> Setup<'a> {
+        self.seccomp_listener = true;
+        self
+    }
+
     /// The signal [`parent_death_signal`](Self::parent_death_signal) asked
     /// for, or 0.
     pub(crate) const fn death_signal(&self) -> c_int {
@@ -326,7 +339,15 @@ impl<'a> Setup<'a> {
             set_mask(0);
         }
         if let Some(filter) = self.seccomp {
-            Failure::of(Step::Seccomp, 0, install_filter(filter, 0))?;
+            let flags = if self.seccomp_listener {
+                SECCOMP_FILTER_FLAG_NEW_LISTENER
+            } else {
+                0
+            };
+            let installed = Failure::of(Step::Seccomp, 0, install_filter(filter, flags))?;
+            if self.seccomp_listener {
+                context.listener = installed;
+            }
         }
         Ok(())
     }

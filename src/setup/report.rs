@@ -117,9 +117,20 @@ pub(crate) struct ChildContext {
     /// Whether the child execs afterwards, so that descriptors may be
     /// marked close-on-exec rather than closed.
     pub(crate) execs: bool,
+    /// The user-notification descriptor of the child's seccomp filter, or -1.
+    pub(crate) listener: c_int,
 }
 
 impl ChildContext {
+    pub(crate) fn new(own_fd: c_int, mask: Option<SigSet>, execs: bool) -> ChildContext {
+        ChildContext {
+            own_fd,
+            mask,
+            execs,
+            listener: -1,
+        }
+    }
+
     /// In a child that reports on the pipe `own_fd`: writes the outcome and
     /// closes the pipe.
     pub(crate) fn report(&self, outcome: core::result::Result<(), Failure>) {

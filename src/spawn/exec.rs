@@ -6,13 +6,16 @@
 use crate::error::refusal::Refusal;
 use crate::error::{Error, Step};
 use crate::flags::CloneFlags;
+use crate::pid_t;
 use crate::setup::report::{ChildContext, Failure, SharedRecord};
 use crate::setup::Setup;
 use crate::spawn::child::Child;
-use crate::spawn::handshake::Handshake;
+use crate::spawn::handshake::{self, Channel};
 use crate::spawn::program::{execvpe, CStrArray};
 use crate::spawn::{SetupInExec, Spawn};
+use crate::sys::fd::OwnedFd;
 use crate::sys::signals::{set_mask, ALL_SIGNALS};
+use crate::sys::syscall;
 use core::ffi::{c_int, CStr};
 
 /// The stack `Spawn::exec` asks for: its child's frames (the setup's steps
@@ -64,29 +67,74 @@ impl Spawn<'_> {
         argv: CStrArray<'_>,
         envp: CStrArray<'_>,
     ) -> Result<Child, Error> {
+        self.exec_with(
+            stack,
+            path,
+            argv,
+            envp,
+            None::<fn(&Held<'_>) -> Result<(), Error>>,
+        )
+    }
+
+    /// [`exec`](Self::exec) with a hold point: after its setup (the seccomp
+    /// filter included), the child waits, and `hold` runs in the caller
+    /// with the [`Held`] child: its pid, its seccomp listener. When `hold`
+    /// returns `Ok`, the child execs; on an error the child is killed and
+    /// reaped and the error returned. The work that needs the child's pid
+    /// while it is not yet running its program goes there: a network
+    /// attached with `pasta` or `slirp4netns`, a cgroup, a listener fetched
+    /// (bubblewrap's `--block-fd`, youki's channel).
+    ///
+    /// # Errors
+    ///
+    /// As for [`exec`](Self::exec), and `hold`'s.
+    pub fn exec_held(
+        &self,
+        stack: &mut [u8],
+        path: &CStr,
+        argv: CStrArray<'_>,
+        envp: CStrArray<'_>,
+        hold: impl FnOnce(&Held<'_>) -> Result<(), Error>,
+    ) -> Result<Child, Error> {
+        self.exec_with(stack, path, argv, envp, Some(hold))
+    }
+
+    fn exec_with<H: FnOnce(&Held<'_>) -> Result<(), Error>>(
+        &self,
+        stack: &mut [u8],
+        path: &CStr,
+        argv: CStrArray<'_>,
+        envp: CStrArray<'_>,
+        hold: Option<H>,
+    ) -> Result<Child, Error> {
         self.check_exec()?;
         if stack.len() < EXEC_STACK {
             return Err(Refusal::StackTooSmall.into());
         }
-        let request = self.with_flags(self.exec_flags());
+        let holds = hold.is_some();
+        let mut flags = self.exec_flags();
+        if holds {
+            flags -= CloneFlags::VFORK;
+        }
+        let request = self.with_flags(flags);
         let setup = self.setup.map_or(Setup::new(), |setup| *setup.setup);
         let record = SharedRecord::new();
         // Without CLONE_VFORK, the parent learns that the child left its
-        // memory when the child's copy of this pipe closes.
-        let left = if request.flags.contains(CloneFlags::VFORK) {
+        // memory when the child's end of this channel closes.
+        let channel = if request.flags.contains(CloneFlags::VFORK) {
             None
         } else {
-            Some(Handshake::new()?)
+            Some(Channel::new()?)
         };
-        let own_fd = left.as_ref().map_or(-1, |left| left.child_end().write_fd());
+        let own_fd = channel.as_ref().map_or(-1, Channel::child_fd);
         let old_mask = set_mask(ALL_SIGNALS);
         let run = || {
-            let mut context = ChildContext {
-                own_fd,
-                mask: Some(old_mask),
-                execs: true,
-            };
+            let mut context = ChildContext::new(own_fd, Some(old_mask), true);
             let failure = match setup.run(&mut context) {
+                Ok(()) if holds && !handshake::hold(context.own_fd, context.listener) => {
+                    // The parent gave up on us: it returns its own error.
+                    return EXEC_FAILED;
+                }
                 Ok(()) => Failure {
                     step: Step::Exec,
                     index: 0,
@@ -98,12 +146,13 @@ impl Spawn<'_> {
             record.record(failure);
             EXEC_FAILED
         };
+        let prepare = SetupInExec { channel, hold };
         // SAFETY: `check_exec` passed; the child runs only this crate's raw
         // syscalls, a few frames deep, well within EXEC_STACK, so it stays on
         // `stack` (no guard needed below it) and touches only `record`; the
         // parent returns only once the child has left its memory (vfork, or
-        // the `left` pipe).
-        let started = unsafe { request.place_and_start(stack, run, SetupInExec(left)) };
+        // the channel).
+        let started = unsafe { request.place_and_start(stack, run, prepare) };
         set_mask(old_mask);
         let child = started?;
         match record.failure() {
@@ -113,5 +162,46 @@ impl Spawn<'_> {
                 Err(setup.error(failure).into())
             }
         }
+    }
+}
+
+/// A child stopped at its hold point ([`Spawn::exec_held`]): its
+/// namespaces exist and its setup is done; it has not exec'd.
+pub struct Held<'a> {
+    child: &'a Child,
+    listener: c_int,
+}
+
+impl<'a> Held<'a> {
+    pub(super) fn new(child: &'a Child, listener: c_int) -> Held<'a> {
+        Held { child, listener }
+    }
+
+    /// The child's process ID.
+    pub fn pid(&self) -> pid_t {
+        self.child.pid()
+    }
+
+    /// A copy of the user-notification descriptor of the child's seccomp
+    /// filter ([`Setup::seccomp_listener`](crate::Setup::seccomp_listener)),
+    /// fetched with pidfd_getfd(2) (Linux 5.6); `None` if it asked for none.
+    ///
+    /// # Errors
+    ///
+    /// pidfd_open(2)'s and pidfd_getfd(2)'s: `EPERM` when the caller may
+    /// not ptrace the child, `ENOSYS` before Linux 5.6.
+    pub fn seccomp_listener(&self) -> Result<Option<OwnedFd>, Error> {
+        if self.listener < 0 {
+            return Ok(None);
+        }
+        let opened;
+        let pidfd = match self.child.pidfd() {
+            Some(pidfd) => pidfd,
+            None => {
+                opened = syscall::pidfd_open(self.child.pid())?;
+                opened.as_fd()
+            }
+        };
+        Ok(Some(syscall::pidfd_getfd(pidfd, self.listener)?))
     }
 }

@@ -2,7 +2,8 @@
 //! created, before the child runs anything of the caller's: either the
 //! child waits until the parent has prepared it (written its ID maps), or
 //! it reports to the parent how preparing itself went (the time namespace
-//! and the setup steps, `setup::report`).
+//! and the setup steps, `setup::report`). `Channel`: the socket pair that
+//! tells the parent an exec child left its memory, and carries its hold.
 
 use crate::setup::report::{decode, Failure, ReportBytes};
 use crate::sys::errno::{Errno, Result};
@@ -59,15 +60,74 @@ impl Handshake {
             _ => Err(Errno::EIO),
         }
     }
+}
 
-    /// Waits until the child closes its copy of the write end, at exec or
-    /// exit (the kernel releases a process's memory before its
-    /// descriptors), reading nothing else.
-    pub(crate) fn wait_for_close(self) {
-        drop(self.write);
-        let mut byte = [0u8; 1];
-        while let Ok(1) = syscall::read(self.read.as_fd(), &mut byte) {}
+/// A socket pair between a parent and an exec child that shares its
+/// memory without `CLONE_VFORK`: the child's end closes when it execs or
+/// exits (the kernel releases a process's memory before its descriptors),
+/// which the parent reads as end of file; before that, a child with a hold
+/// point says it holds, and waits for the parent to release it.
+pub(crate) struct Channel {
+    parent: OwnedFd,
+    child: Option<OwnedFd>,
+}
+
+/// What a holding child sends: a byte, then its seccomp listener's number
+/// (-1 for none).
+type HoldMessage = [u8; 5];
+
+impl Channel {
+    pub(crate) fn new() -> Result<Channel> {
+        let (parent, child) = syscall::socket_pair()?;
+        Ok(Channel {
+            parent,
+            child: Some(child),
+        })
     }
+
+    /// The child's end, which it keeps until it execs.
+    pub(crate) fn child_fd(&self) -> c_int {
+        self.child.as_ref().map_or(-1, OwnedFd::as_raw_fd)
+    }
+
+    /// In the parent, once the child exists: closes our copy of its end.
+    pub(crate) fn child_started(&mut self) {
+        self.child = None;
+    }
+
+    /// In the parent: the child's hold message (its seccomp listener's
+    /// number, or -1), `None` if it left without holding.
+    pub(crate) fn read_hold(&self) -> Option<c_int> {
+        let mut message = HoldMessage::default();
+        match syscall::read(self.parent.as_fd(), &mut message) {
+            Ok(5) => Some(c_int::from_ne_bytes([
+                message[1], message[2], message[3], message[4],
+            ])),
+            _ => None,
+        }
+    }
+
+    /// In the parent: lets a holding child go on.
+    pub(crate) fn release(&self) -> Result<()> {
+        syscall::write(self.parent.as_fd(), b"1").map(drop)
+    }
+
+    /// In the parent: waits until the child's end closes.
+    pub(crate) fn wait_for_close(self) {
+        let mut byte = [0u8; 1];
+        while let Ok(1..) = syscall::read(self.parent.as_fd(), &mut byte) {}
+    }
+}
+
+/// In the child, on its end `fd` of a [`Channel`]: says it holds (with its
+/// seccomp listener's number), and waits; whether the parent released it.
+pub(crate) fn hold(fd: c_int, listener: c_int) -> bool {
+    let mut message = HoldMessage::default();
+    message[1..].copy_from_slice(&listener.to_ne_bytes());
+    // SAFETY: the child's end stays open until it execs or exits.
+    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    let mut byte = [0u8; 1];
+    syscall::write(fd, &message) == Ok(5) && syscall::read(fd, &mut byte) == Ok(1)
 }
 
 impl ChildEnd {
@@ -87,11 +147,6 @@ impl ChildEnd {
     /// end to report on.
     pub(crate) fn into_report_fd(self) -> c_int {
         syscall::close(self.read);
-        self.write
-    }
-
-    /// The write end's number, which the child keeps until it execs.
-    pub(crate) fn write_fd(&self) -> c_int {
         self.write
     }
 }

@@ -31,7 +31,8 @@ use crate::setup::report::Failure;
 use crate::setup::{Setup, SetupRef};
 use crate::spawn::child::Child;
 use crate::spawn::clone3::clone3_available;
-use crate::spawn::handshake::Handshake;
+use crate::spawn::exec::Held;
+use crate::spawn::handshake::{Channel, Handshake};
 use crate::spawn::id_map::{IdMap, SetGroups, UserMaps};
 use crate::spawn::time_ns::{TimeOffset, TimeOffsets};
 use crate::sys::errno::Result;
@@ -652,8 +653,7 @@ impl<'a> Spawn<'a> {
                 // No half-created child: it has not run `f`, so end it here.
                 let _ = child.kill(SIGKILL as c_int);
             }
-            prepare.wait_until_child_left();
-            match prepared {
+            match prepare.finish(&child, prepared) {
                 Ok(()) => Ok(child),
                 Err(err) => {
                     let _ = child.wait();
@@ -698,8 +698,10 @@ pub(super) trait Prepare {
     /// Whether the parent waits until the child left its memory.
     fn waits_until_child_left(&self) -> bool;
 
-    /// Waits until the child left its memory (at exec or exit), if it does.
-    fn wait_until_child_left(self);
+    /// In the parent, once the child exists and the parent's part is done
+    /// (`prepared`; the child was killed if it failed): the rest, up to
+    /// the child leaving our memory if the parent waits for that.
+    fn finish(self, child: &Child, prepared: Result<(), Error>) -> Result<(), Error>;
 }
 
 /// [`Spawn::spawn`]'s: the setup before the closure, reported on a pipe.
@@ -714,27 +716,47 @@ impl Prepare for SetupBeforeClosure {
         false
     }
 
-    fn wait_until_child_left(self) {}
+    fn finish(self, _: &Child, prepared: Result<(), Error>) -> Result<(), Error> {
+        prepared
+    }
 }
 
 /// [`Spawn::exec`]'s: the setup in the closure itself, which execs; with
-/// the pipe whose only write end, the child's, closes when it execs or
-/// exits, for a child that shares our memory without `CLONE_VFORK`.
-pub(super) struct SetupInExec(pub(super) Option<Handshake>);
+/// the channel whose child end closes when the child execs or exits, for a
+/// child that shares our memory without `CLONE_VFORK`, and the caller's
+/// work while the child holds ([`Spawn::exec_held`]).
+pub(super) struct SetupInExec<H> {
+    pub(super) channel: Option<Channel>,
+    pub(super) hold: Option<H>,
+}
 
-impl Prepare for SetupInExec {
+impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<H> {
     fn setup_before<'a>(&self, _: &Spawn<'a>) -> Option<SetupRef<'a>> {
         None
     }
 
     fn waits_until_child_left(&self) -> bool {
-        self.0.is_some()
+        self.channel.is_some()
     }
 
-    fn wait_until_child_left(self) {
-        if let Some(left) = self.0 {
-            left.wait_for_close();
+    fn finish(self, child: &Child, prepared: Result<(), Error>) -> Result<(), Error> {
+        let Some(mut channel) = self.channel else {
+            return prepared;
+        };
+        channel.child_started();
+        let held = prepared.and_then(|()| match (self.hold, channel.read_hold()) {
+            (Some(hold), Some(listener)) => {
+                hold(&Held::new(child, listener))?;
+                Ok(channel.release()?)
+            }
+            // It left without holding: a step failed, which it recorded.
+            _ => Ok(()),
+        });
+        if held.is_err() {
+            let _ = child.kill(SIGKILL as c_int);
         }
+        channel.wait_for_close();
+        held
     }
 }
 

@@ -164,11 +164,7 @@ extern "C" fn run_prelude(arg: *mut c_void) -> c_int {
         syscall::exit_group(NOT_PREPARED);
     }
     if let Some(report) = prelude.report {
-        let mut context = ChildContext {
-            own_fd: report.into_report_fd(),
-            mask: None,
-            execs: false,
-        };
+        let mut context = ChildContext::new(report.into_report_fd(), None, false);
         let outcome = prelude
             .time
             .map_or(Ok(()), |offsets| {

@@ -35,6 +35,9 @@ struct SockFprog {
 /// seccomp(2)'s operation that installs a filter.
 const SECCOMP_SET_MODE_FILTER: usize = 1;
 
+/// The flag that asks for a user-notification descriptor (Linux 5.0).
+pub(crate) const SECCOMP_FILTER_FLAG_NEW_LISTENER: u32 = 1 << 3;
+
 /// Installs `filter` for the calling thread with `flags`; returns what
 /// seccomp(2) does (0, or a descriptor for the flags that ask for one).
 /// `EINVAL` for a program longer than `u16::MAX`.

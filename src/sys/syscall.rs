@@ -295,6 +295,31 @@ pub(crate) fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
+/// `socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC)`: two connected ends.
+pub(crate) fn socket_pair() -> Result<(OwnedFd, OwnedFd)> {
+    const AF_UNIX: usize = 1;
+    const SOCK_STREAM: u32 = 1;
+    let mut fds = [0 as c_int; 2];
+    let args = [
+        AF_UNIX,
+        (SOCK_STREAM | k::O_CLOEXEC) as usize,
+        0,
+        fds.as_mut_ptr() as usize,
+    ];
+    // SAFETY: the kernel writes two ints into `fds`.
+    unsafe { syscall(k::__NR_socketpair, args) }?;
+    // SAFETY: two fresh descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// `pidfd_getfd(pidfd, fd, 0)` (Linux 5.6): a close-on-exec copy of the
+/// descriptor `fd` of the process `pidfd` refers to.
+pub(crate) fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: c_int) -> Result<OwnedFd> {
+    let args = [pidfd.as_raw_fd() as usize, fd as usize, 0];
+    // SAFETY: pidfd_getfd reads no memory; the new descriptor is nobody else's.
+    unsafe { syscall(k::__NR_pidfd_getfd, args).map(|fd| OwnedFd::from_raw_fd(fd as c_int)) }
+}
+
 /// `dup3(fd, target, 0)`: `target` now refers to `fd`'s file, without
 /// close-on-exec.
 ///
