@@ -953,3 +953,101 @@ fn the_seccomp_listener_is_handed_to_the_caller_while_the_child_holds() {
     );
     assert_eq!(status, ExitStatus::Exited(0));
 }
+
+/// A new pseudo-terminal's sides, the manager's and the terminal's, both
+/// opened without becoming anyone's controlling terminal; `None` without
+/// `/dev/ptmx` and devpts.
+fn pty() -> Option<(std::fs::File, std::fs::File)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let no_ctty = k::O_NOCTTY as i32;
+    let open = |path: &str| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(no_ctty)
+            .open(path)
+    };
+    let manager = open("/dev/ptmx").ok()?;
+    let (unlock, number) = (0u32, 0u32);
+    const TIOCSPTLCK: usize = 0x4004_5431;
+    const TIOCGPTN: usize = 0x8004_5430;
+    let fd = manager.as_raw_fd() as usize;
+    // SAFETY: both ioctls read or write one int.
+    unsafe {
+        nsclone::sys::syscall(
+            k::__NR_ioctl,
+            [fd, TIOCSPTLCK, &unlock as *const u32 as usize],
+        )
+        .ok()?;
+        nsclone::sys::syscall(
+            k::__NR_ioctl,
+            [fd, TIOCGPTN, &number as *const u32 as usize],
+        )
+        .ok()?;
+    }
+    let terminal = open(&format!("/dev/pts/{number}")).ok()?;
+    Some((manager, terminal))
+}
+
+/// Fields of `/proc/<shell>/stat` of the shell run with `setup`: process
+/// group, session, terminal (`tty_nr`) and its foreground group (`tpgid`).
+fn terminal_fields(setup: Setup<'_>) -> [i64; 4] {
+    let stat = said(setup, c"read -r stat < /proc/$$/stat; echo \"$stat\"");
+    let after: Vec<i64> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .skip(2)
+        .take(4)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    [after[0], after[1], after[2], after[3]]
+}
+
+#[test]
+fn a_controlling_terminal_is_the_new_sessions_with_the_program_in_the_foreground() {
+    let Some((_manager, terminal)) = pty() else {
+        eprintln!("SKIPPED {}: needs /dev/ptmx and devpts", module_path!());
+        return;
+    };
+    let fd = terminal.as_raw_fd();
+    let [group, session, tty, foreground] = terminal_fields(Setup::new().controlling_terminal(fd));
+    assert_eq!(session, group, "the shell leads its session");
+    assert_ne!(tty, 0, "it has a controlling terminal");
+    assert_eq!(foreground, group, "its group is in the foreground");
+    let [_, _, tty, _] = terminal_fields(Setup::new().new_session());
+    assert_eq!(tty, 0, "a new session alone has no terminal");
+    let (not_a_terminal, _) = std::io::pipe().unwrap();
+    let fd = not_a_terminal.as_raw_fd();
+    let setup = Setup::new().controlling_terminal(fd);
+    let refused = output(Spawn::new(CloneFlags::empty()), setup, &[], c"echo ran").unwrap_err();
+    let shown = format!("ioctl(TIOCSCTTY)({fd}): ENOTTY: inappropriate ioctl for device");
+    assert_eq!(refused.to_string(), shown);
+}
+
+#[test]
+fn foreground_puts_the_program_in_its_own_group_in_the_foreground_of_the_callers_terminal() {
+    let Some((_manager, terminal)) = pty() else {
+        eprintln!("SKIPPED {}: needs /dev/ptmx and devpts", module_path!());
+        return;
+    };
+    let fd = terminal.as_raw_fd();
+    let status = in_child(|| {
+        // A session of our own with the terminal, as a shell has.
+        // SAFETY: setsid reads no memory; TIOCSCTTY takes a plain value.
+        let owned = unsafe {
+            nsclone::sys::syscall(k::__NR_setsid, [])
+                .and_then(|_| nsclone::sys::syscall(k::__NR_ioctl, [fd as usize, 0x540e, 0]))
+        };
+        if owned.is_err() {
+            return 1;
+        }
+        let [group, session, tty, foreground] = terminal_fields(Setup::new().foreground(fd));
+        // SAFETY: getpid reads no memory.
+        let ours = nsclone::sys::getpid() as i64;
+        let ok = session == ours && group != ours && tty != 0 && foreground == group;
+        c_int::from(!ok) * 2
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}

@@ -148,6 +148,10 @@ steps! {
     TimeNamespace => "entering a new time namespace with its offsets",
     /// The child starts a new session (setsid(2)).
     Session => "setsid",
+    /// The child makes a terminal its session's controlling terminal.
+    Terminal => "ioctl(TIOCSCTTY)",
+    /// The child makes its new process group the terminal's foreground one.
+    Foreground => "tcsetpgrp",
     /// The child sets its UTS namespace's hostname.
     Hostname => "sethostname",
     /// The child sets its UTS namespace's NIS domain name.

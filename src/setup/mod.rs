@@ -41,7 +41,9 @@ use core::ffi::{c_int, CStr};
 /// 1. [`parent_death_signal`](Self::parent_death_signal), before the child
 ///    waits for its parent's go-ahead (after the ID maps), so that a parent
 ///    that died before cannot be missed;
-/// 2. [`new_session`](Self::new_session);
+/// 2. [`new_session`](Self::new_session), then the terminal
+///    ([`controlling_terminal`](Self::controlling_terminal) or
+///    [`foreground`](Self::foreground));
 /// 3. [`hostname`](Self::hostname), [`domainname`](Self::domainname);
 /// 4. [`umask`](Self::umask), then the filesystem: [`mounts`](Self::mounts)
 ///    in their order, the root ([`pivot_root`](Self::pivot_root) or
@@ -64,6 +66,7 @@ use core::ffi::{c_int, CStr};
 pub struct Setup<'a> {
     parent_death_signal: c_int,
     new_session: bool,
+    terminal: Option<Terminal>,
     hostname: Option<&'a [u8]>,
     domainname: Option<&'a [u8]>,
     umask: Option<u32>,
@@ -95,6 +98,7 @@ impl<'a> Setup<'a> {
         Setup {
             parent_death_signal: 0,
             new_session: false,
+            terminal: None,
             hostname: None,
             domainname: None,
             umask: None,
@@ -130,6 +134,27 @@ impl<'a> Setup<'a> {
     /// no controlling terminal.
     pub const fn new_session(mut self) -> Setup<'a> {
         self.new_session = true;
+        self
+    }
+
+    /// A new session (as [`new_session`](Self::new_session)) whose
+    /// controlling terminal is the terminal `fd` refers to (`TIOCSCTTY`),
+    /// with the child's process group in the foreground; `fd` is the
+    /// descriptor the child inherited (give it as stdin too with
+    /// [`fds`](Self::fds), which come later). Replaces a
+    /// [`foreground`](Self::foreground).
+    pub const fn controlling_terminal(mut self, fd: c_int) -> Setup<'a> {
+        self.new_session = true;
+        self.terminal = Some(Terminal::Controlling(fd));
+        self
+    }
+
+    /// In the caller's session, a new process group for the child, made
+    /// the foreground one of the terminal `fd` refers to, as a shell
+    /// starts a job. Replaces a
+    /// [`controlling_terminal`](Self::controlling_terminal).
+    pub const fn foreground(mut self, fd: c_int) -> Setup<'a> {
+        self.terminal = Some(Terminal::Foreground(fd));
         self
     }
 
@@ -308,6 +333,15 @@ impl<'a> Setup<'a> {
         if self.new_session {
             Failure::of(Step::Session, 0, process::setsid())?;
         }
+        match self.terminal {
+            Some(Terminal::Controlling(fd)) => {
+                Failure::of(Step::Terminal, 0, process::set_controlling_terminal(fd))?
+            }
+            Some(Terminal::Foreground(fd)) => {
+                Failure::of(Step::Foreground, 0, process::take_foreground(fd))?
+            }
+            None => {}
+        }
         if let Some(name) = self.hostname {
             Failure::of(Step::Hostname, 0, syscall::sethostname(name))?;
         }
@@ -405,6 +439,12 @@ impl<'a> Setup<'a> {
                 StepArgument::new(&[decimal(u64::from(id.unwrap_or(0)), &mut digits)])
             }
             Step::FdCopy | Step::FdOpen => fds::argument(self.fds, failure.index),
+            Step::Terminal | Step::Foreground => match self.terminal {
+                Some(Terminal::Controlling(fd) | Terminal::Foreground(fd)) => {
+                    StepArgument::new(&[decimal(fd as u64, &mut digits)])
+                }
+                None => StepArgument::NONE,
+            },
             Step::Bounding | Step::Ambient => {
                 StepArgument::new(&[decimal(failure.index as u64, &mut digits)])
             }
@@ -415,6 +455,14 @@ impl<'a> Setup<'a> {
             .failed(failure.errno)
             .at(failure.index, argument)
     }
+}
+
+/// The terminal a child takes ([`Setup::controlling_terminal`],
+/// [`Setup::foreground`]), by the descriptor it inherited.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Terminal {
+    Controlling(c_int),
+    Foreground(c_int),
 }
 
 /// A setup as a request holds it: the data, and the code that runs it and

@@ -3,6 +3,7 @@
 //! UTS names and the umask.
 
 use crate::sys::errno::Result;
+use crate::sys::signals::{block, set_mask, SigSet};
 use crate::sys::syscall::syscall;
 use core::ffi::c_int;
 use linux_raw_sys::general as k;
@@ -20,6 +21,36 @@ const PR_CAP_AMBIENT_CLEAR_ALL: usize = 4;
 pub(crate) fn setsid() -> Result<()> {
     // SAFETY: setsid reads no memory.
     unsafe { syscall(k::__NR_setsid, []) }.map(drop)
+}
+
+/// The tty ioctls (`asm-generic/ioctls.h`, the same on every architecture
+/// the crate supports).
+const TIOCSCTTY: usize = 0x540e;
+const TIOCSPGRP: usize = 0x5410;
+
+/// Makes the terminal `fd` refers to the controlling terminal of the
+/// caller's session (`TIOCSCTTY`, without stealing it from another).
+pub(crate) fn set_controlling_terminal(fd: c_int) -> Result<()> {
+    // SAFETY: TIOCSCTTY takes a plain value.
+    unsafe { syscall(k::__NR_ioctl, [fd as usize, TIOCSCTTY, 0]) }.map(drop)
+}
+
+/// Makes the caller the leader of a new process group (setpgid(0, 0)),
+/// then that group the foreground one of the terminal `fd` (`TIOCSPGRP`,
+/// with `SIGTTOU` blocked, as a background group's call raises it).
+pub(crate) fn take_foreground(fd: c_int) -> Result<()> {
+    // SAFETY: setpgid and getpgid read no memory.
+    let group = unsafe {
+        syscall(k::__NR_setpgid, [0, 0])?;
+        syscall(k::__NR_getpgid, [0])?
+    } as c_int;
+    let ttou: SigSet = 1 << (k::SIGTTOU - 1);
+    let old = block(ttou);
+    let args = [fd as usize, TIOCSPGRP, &group as *const c_int as usize];
+    // SAFETY: TIOCSPGRP reads one int.
+    let result = unsafe { syscall(k::__NR_ioctl, args) }.map(drop);
+    set_mask(old);
+    result
 }
 
 /// setdomainname(2): the UTS namespace's NIS domain name.

@@ -47,10 +47,21 @@ const LAST_SIGNAL: usize = 64;
 /// `SIG_SETMASK`); returns the old one. It cannot fail: both sets are
 /// valid and of the kernel's size.
 pub fn set_mask(mask: SigSet) -> SigSet {
+    change_mask(k::SIG_SETMASK, mask)
+}
+
+/// Adds `signals` to the calling thread's signal mask (`SIG_BLOCK`), never
+/// unblocking one; returns the old mask.
+pub(crate) fn block(signals: SigSet) -> SigSet {
+    change_mask(k::SIG_BLOCK, signals)
+}
+
+/// rt_sigprocmask(2) with `how` and `set`; returns the old mask.
+fn change_mask(how: u32, set: SigSet) -> SigSet {
     let mut old: SigSet = 0;
     let args = [
-        k::SIG_SETMASK as usize,
-        &mask as *const SigSet as usize,
+        how as usize,
+        &set as *const SigSet as usize,
         &mut old as *mut SigSet as usize,
         size_of::<SigSet>(),
     ];
@@ -109,17 +120,9 @@ pub fn set_default_action(signal: c_int) {
 pub(crate) fn abort_self() -> ! {
     let abort = k::SIGABRT as usize;
     set_default_action(abort as c_int);
-    let unblock: SigSet = 1 << (abort - 1);
-    let unblock = [
-        k::SIG_UNBLOCK as usize,
-        &unblock as *const SigSet as usize,
-        0,
-        size_of::<SigSet>(),
-    ];
-    // SAFETY: `unblock` is a valid signal set; no old mask is asked for.
-    // gettid and tgkill read no memory.
+    change_mask(k::SIG_UNBLOCK, 1 << (abort - 1));
+    // SAFETY: gettid and tgkill read no memory.
     unsafe {
-        let _ = syscall(k::__NR_rt_sigprocmask, unblock);
         let tid = syscall(k::__NR_gettid, []).unwrap_or(0);
         let _ = syscall(
             k::__NR_tgkill,

@@ -1,4 +1,4 @@
-//! What the machine needs before the cases: /dev, /proc, /sys, a cgroup2
+//! What the machine needs before the cases: /dev (with ptys), /proc, /sys, a cgroup2
 //! hierarchy with the runner in a child cgroup (so a cgroup namespace's
 //! root differs from the runner's view), a hostname, loopback up (a new
 //! network namespace's is down) and a System V queue (a new IPC namespace
@@ -23,6 +23,7 @@ pub fn machine() -> Outcome {
     let flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     let mounts = [
         (c"/dev", c"devtmpfs", MS_NOSUID | MS_NOEXEC),
+        (c"/dev/pts", c"devpts", MS_NOSUID | MS_NOEXEC),
         (c"/proc", c"proc", flags),
         (c"/sys", c"sysfs", flags),
         (c"/sys/fs/cgroup", c"cgroup2", flags),
