@@ -608,7 +608,8 @@ fn contained(setup: Setup<'_>, script: &CStr, as_nobody: bool) -> String {
         let request = Spawn::new(flags).map_root_user();
         let text = match output(request, setup, &[], script) {
             Ok((ExitStatus::Exited(0), text)) => text,
-            other => format!("{other:?}"),
+            Ok((status, text)) => format!("{status:?}: {text}"),
+            Err(err) => format!("error: {err}"),
         };
         let mut page = [0u8; 4000];
         let len = text.len().min(page.len() - 1);
@@ -626,6 +627,17 @@ fn contained(setup: Setup<'_>, script: &CStr, as_nobody: bool) -> String {
     String::from_utf8_lossy(&page[..page.iter().position(|&b| b == 0).unwrap()]).into_owned()
 }
 
+/// Whether this process's root is the initial ramfs (`rootfs`), as under
+/// the VM tier's runner.
+fn root_is_the_initramfs() -> bool {
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let root = mounts
+        .lines()
+        .rfind(|line| line.split(' ').nth(4) == Some("/"));
+    root.and_then(|line| line.split(" - ").nth(1))
+        .is_some_and(|fs| fs.starts_with("rootfs "))
+}
+
 #[test]
 fn a_new_root_is_built_from_mounts_and_pivot_root_with_the_old_one_gone() {
     skip_under_qemu_user!();
@@ -637,6 +649,18 @@ fn a_new_root_is_built_from_mounts_and_pivot_root_with_the_old_one_gone() {
             .pivot_root(c"/tmp")
             .current_dir(c"/");
         let said = contained(setup, script, as_nobody);
+        if root_is_the_initramfs() {
+            // pivot_root(2): the initial ramfs cannot be pivoted away from.
+            assert_eq!(
+                said,
+                "error: pivot_root(\"/tmp\"): EINVAL: invalid argument"
+            );
+            eprintln!(
+                "SKIPPED {}: the root is the initramfs (rootfs)",
+                module_path!()
+            );
+            continue;
+        }
         let lines: Vec<&str> = said.lines().collect();
         // pid 1; only the new root's names; its own mounts only (the
         // tmpfs, the binds, proc), none of the host's; /usr read-only.

@@ -184,7 +184,9 @@ impl<'a> Setup<'a> {
     /// `tmpfs` or a bind of itself, whose parent mount is not shared) the
     /// root with pivot_root(2), detaches the old root so that nothing of
     /// it stays reachable, and changes to the new `/`. Replaces a
-    /// [`chroot`](Self::chroot).
+    /// [`chroot`](Self::chroot). The kernel refuses it (`EINVAL`) while
+    /// the root is the initial ramfs (`rootfs`, under an initramfs's
+    /// `/init`), which chroot serves.
     pub const fn pivot_root(mut self, new_root: &'a CStr) -> Setup<'a> {
         self.root = Some(Root::Pivot(new_root));
         self
