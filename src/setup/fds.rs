@@ -64,6 +64,14 @@ impl<'a> Fd<'a> {
     pub const fn target(&self) -> c_int {
         self.target
     }
+
+    /// The inherited descriptor this is a copy of, if it is one.
+    fn copied(&self) -> Option<c_int> {
+        match self.source {
+            Source::Copy(source) => Some(source),
+            Source::Open { .. } => None,
+        }
+    }
 }
 
 /// Why these descriptors are refused, if they are.
@@ -98,8 +106,16 @@ pub(super) fn apply(
     context: &mut ChildContext,
 ) -> Result<(), Failure> {
     let is_target = |n: c_int| fds.iter().any(|fd| fd.target == n);
-    // Above every target, so that no copy is overwritten by a target.
-    let floor = fds.iter().map(|fd| fd.target + 1).max().unwrap_or(0);
+    // Above every target and every source, so that no copy is overwritten
+    // by a target, nor lands on a source still to be copied (which the
+    // child may not have inherited). Saturating: `c_int::MAX` is a number
+    // like any other here, and F_DUPFD then answers EINVAL.
+    let floor = fds
+        .iter()
+        .flat_map(|fd| [Some(fd.target), fd.copied()])
+        .flatten()
+        .max()
+        .map_or(0, |highest| highest.saturating_add(1));
     if context.own_fd >= 0 && is_target(context.own_fd) {
         let moved = Failure::of(Step::CloseFds, 0, dup_above(context.own_fd, floor))?;
         close(context.own_fd);

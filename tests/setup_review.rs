@@ -1,0 +1,243 @@
+//! Adversarial review of `Setup` (commit b46c6db): each test is a finding,
+//! written as the behaviour the crate promises.
+
+#![allow(dead_code)]
+
+mod common;
+
+use common::{in_child, is_root};
+use core::ffi::{c_char, c_int, CStr};
+use linux_raw_sys::general as k;
+use nsclone::{CStrArray, CloneFlags, Errno, Error, ExitStatus, Fd, MmapStack, Setup, Spawn, Step};
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+const PR_SET_PDEATHSIG_GET: usize = 2; // PR_GET_PDEATHSIG
+const PR_GET_DUMPABLE: usize = 3;
+const PR_SET_DUMPABLE: usize = 4;
+
+/// `exec` of `argv[0]` with `request` and `setup` on a fresh stack.
+fn exec(request: Spawn<'_>, setup: &Setup<'_>, argv: &[&CStr]) -> Result<nsclone::Child, Error> {
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    let mut argv_buf = [core::ptr::null::<c_char>(); 8];
+    let args = CStrArray::new(argv, &mut argv_buf)?;
+    request
+        .setup(setup)
+        .exec(stack.as_mut_slice(), argv[0], args, CStrArray::empty())
+}
+
+/// Whether descriptor `fd` is open in the calling process.
+fn is_open(fd: c_int) -> bool {
+    // SAFETY: F_GETFD reads no memory.
+    unsafe { nsclone::sys::syscall(k::__NR_fcntl, [fd as usize, k::F_GETFD as usize]) }.is_ok()
+}
+
+fn prctl_get(option: usize) -> c_int {
+    let mut value: c_int = -1;
+    // SAFETY: PR_GET_PDEATHSIG writes one int to the pointer; PR_GET_DUMPABLE
+    // returns its answer and ignores the pointer.
+    let ret = unsafe {
+        nsclone::sys::syscall(k::__NR_prctl, [option, &mut value as *mut c_int as usize])
+    };
+    if option == PR_GET_DUMPABLE {
+        ret.map_or(-1, |v| v as c_int)
+    } else {
+        value
+    }
+}
+
+/// A target of `c_int::MAX` (a valid descriptor number, below none the
+/// safe path refuses) overflowed `target + 1` in the child: in an
+/// unoptimized build the exec child, which shares the caller's memory,
+/// panicked, running std's panic machinery on the caller's TLS and heap;
+/// the caller got `Ok` and believed itself panicking.
+#[test]
+fn a_target_of_c_int_max_fails_cleanly_in_an_exec_child() {
+    let status = in_child(|| {
+        let fds = [Fd::copy(0, c_int::MAX)];
+        let setup = Setup::new().fds(&fds);
+        let started = exec(Spawn::new(CloneFlags::empty()), &setup, &[c"/bin/true"]);
+        if std::thread::panicking() {
+            return 1;
+        }
+        match started {
+            Err(Error::Step(failed)) if failed.step() == Step::FdCopy => 0,
+            Err(Error::Refused(_)) => 0,
+            Ok(_) => 2,
+            Err(_) => 3,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// A copy made above the targets could land on a later entry's source
+/// number, which the child did not inherit: that entry then copied the
+/// copy instead of failing with EBADF ("every source is the descriptor as
+/// the child inherited it").
+#[test]
+fn a_source_the_child_did_not_inherit_is_ebadf_even_where_a_copy_landed() {
+    let status = in_child(|| {
+        if is_open(601) || is_open(602) || is_open(700) {
+            return 100;
+        }
+        // floor = 602: the copy of 0 lands on 602, entry 1's source.
+        let fds = [Fd::copy(0, 600), Fd::copy(602, 601)];
+        let setup = Setup::new().fds(&fds);
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        // SAFETY: the closure makes one raw syscall.
+        let spawned = unsafe {
+            Spawn::new(CloneFlags::empty())
+                .setup(&setup)
+                .spawn(stack.as_mut_slice(), || c_int::from(is_open(601)))
+        };
+        match spawned {
+            Err(Error::Step(failed))
+                if failed.step() == Step::FdCopy
+                    && failed.errno() == Errno::EBADF
+                    && failed.index() == 1 =>
+            {
+                0
+            }
+            Ok(child) => match child.wait() {
+                Ok(ExitStatus::Exited(1)) => 1, // 601 got fd 0's file
+                _ => 2,
+            },
+            Err(_) => 3,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// Sanity (no finding expected): the crate's own descriptor given as a
+/// target is moved out of the way, in an exec child without vfork and in
+/// a closure's child.
+#[test]
+fn the_crates_own_descriptor_as_a_target_is_moved_away() {
+    let status = in_child(|| {
+        let (probe_read, probe_write) = std::io::pipe().unwrap();
+        use std::os::fd::AsRawFd;
+        let (r, w) = (probe_read.as_raw_fd(), probe_write.as_raw_fd());
+        drop((probe_read, probe_write));
+        let fds = [Fd::copy(0, w), Fd::copy(0, r)];
+        let setup = Setup::new()
+            .parent_death_signal(k::SIGKILL as c_int)
+            .fds(&fds)
+            .close_other_fds(&[]);
+        let started = Instant::now();
+        let Ok(child) = exec(
+            Spawn::new(CloneFlags::empty()),
+            &setup,
+            &[c"/bin/sleep", c"1"],
+        ) else {
+            return 1;
+        };
+        if started.elapsed() > Duration::from_millis(700) {
+            return 2;
+        }
+        if child.wait() != Ok(ExitStatus::Exited(0)) {
+            return 3;
+        }
+        let failing = Setup::new().fds(&fds).current_dir(c"/nonexistent");
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        // SAFETY: the closure returns a constant.
+        let spawned = unsafe {
+            Spawn::new(CloneFlags::empty())
+                .setup(&failing)
+                .spawn(stack.as_mut_slice(), || 0)
+        };
+        match spawned {
+            Err(err) if err.step() == Some(Step::Chdir) => 0,
+            _ => 4,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// The pid of the first child of this process, waiting until there is one.
+fn first_child() -> i32 {
+    loop {
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let path = task.unwrap().path().join("children");
+            let listed = std::fs::read_to_string(path).unwrap_or_default();
+            if let Some(pid) = listed.split_whitespace().next() {
+                return pid.parse().unwrap();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Sanity: a closure's child killed in the middle of its steps (blocked
+/// opening a FIFO) is an error, and it is reaped.
+#[test]
+fn a_child_killed_during_its_steps_is_an_error_and_reaped() {
+    let status = in_child(|| {
+        let fifo = CString::new(format!("/tmp/nsclone-review-{}", std::process::id())).unwrap();
+        // SAFETY: the path is NUL-terminated.
+        let made = unsafe {
+            nsclone::sys::syscall(
+                k::__NR_mknodat,
+                [
+                    k::AT_FDCWD as usize,
+                    fifo.as_ptr() as usize,
+                    (k::S_IFIFO | 0o600) as usize,
+                    0,
+                ],
+            )
+        };
+        if made.is_err() {
+            return 100;
+        }
+        let killer = std::thread::spawn(|| {
+            let pid = first_child();
+            nsclone::sys::kill(pid, k::SIGKILL as c_int)
+        });
+        let fds = [Fd::open(&fifo, k::O_RDONLY, 0, 5)];
+        let setup = Setup::new().fds(&fds);
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        // SAFETY: the closure returns a constant.
+        let spawned = unsafe {
+            Spawn::new(CloneFlags::empty())
+                .setup(&setup)
+                .spawn(stack.as_mut_slice(), || 0)
+        };
+        let _ = killer.join();
+        let _ = std::fs::remove_file(fifo.to_str().unwrap());
+        match spawned {
+            Err(Error::Kernel(Errno::EIO)) if common::proc::no_child_left() => 0,
+            Err(err) => {
+                eprintln!("{err}");
+                1
+            }
+            Ok(_) => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// Sanity: an exec whose ID maps fail (nobody maps uid 0) is the map's
+/// error, and returns with the child gone.
+#[test]
+fn exec_whose_maps_fail_names_the_map_and_leaves_no_child() {
+    let status = common::in_child_as_nobody(|| {
+        let map = [nsclone::IdMap {
+            inside: 0,
+            outside: 0,
+            count: 1,
+        }];
+        let request = Spawn::new(CloneFlags::NEWUSER).id_maps(&map, &map, nsclone::SetGroups::Deny);
+        match exec(request, &Setup::new(), &[c"/bin/true"]) {
+            Err(Error::Step(failed))
+                if failed.step() == Step::UidMap && common::proc::no_child_left() =>
+            {
+                0
+            }
+            Err(err) => {
+                eprintln!("{err}");
+                1
+            }
+            Ok(_) => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
