@@ -1,7 +1,7 @@
 //! Adversarial review of `Setup` (commit b46c6db): each test is a finding,
 //! written as the behaviour the crate promises.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 mod common;
 
@@ -104,6 +104,47 @@ fn a_source_the_child_did_not_inherit_is_ebadf_even_where_a_copy_landed() {
             },
             Err(_) => 3,
         }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// The crate's own pipe, whose closing tells a non-vfork exec's parent
+/// that the child left its memory, given as a source: the program
+/// inherited its write end (not close-on-exec), so `exec` returned only
+/// when the program ended; or its read end, which the child kept. Neither
+/// is the caller's: EBADF, as for any number the caller has not open.
+#[test]
+fn the_crates_own_pipe_is_no_source_and_exec_returns_while_the_program_runs() {
+    let status = in_child(|| {
+        // The numbers exec's own pipe gets: the lowest free ones.
+        let (probe_read, probe_write) = std::io::pipe().unwrap();
+        use std::os::fd::AsRawFd;
+        let own = [probe_read.as_raw_fd(), probe_write.as_raw_fd()];
+        drop((probe_read, probe_write));
+        for (i, own) in own.into_iter().enumerate() {
+            let fds = [Fd::copy(own, 100)];
+            let setup = Setup::new()
+                .parent_death_signal(k::SIGKILL as c_int)
+                .fds(&fds);
+            let started = Instant::now();
+            let child = exec(
+                Spawn::new(CloneFlags::empty()),
+                &setup,
+                &[c"/bin/sleep", c"2"],
+            );
+            let took = started.elapsed();
+            let code = 10 * i as c_int;
+            match child {
+                Err(Error::Step(failed))
+                    if failed.step() == Step::FdCopy && failed.errno() == Errno::EBADF => {}
+                Ok(child) => {
+                    let _ = child.wait();
+                    return code + 1 + c_int::from(took > Duration::from_millis(1500));
+                }
+                Err(_) => return code + 3,
+            }
+        }
+        0
     });
     assert_eq!(status, ExitStatus::Exited(0));
 }

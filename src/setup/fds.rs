@@ -105,6 +105,21 @@ pub(super) fn apply(
     keep: Option<&[c_int]>,
     context: &mut ChildContext,
 ) -> Result<(), Failure> {
+    // The crate's descriptor is not the caller's: as if the child had not
+    // inherited it (a copy would outlive the exec, and with it the wait of
+    // a parent that waits for it to close).
+    if context.own_fd >= 0 {
+        if let Some(index) = fds
+            .iter()
+            .position(|fd| fd.copied() == Some(context.own_fd))
+        {
+            return Err(Failure {
+                step: Step::FdCopy,
+                index,
+                errno: Errno::EBADF,
+            });
+        }
+    }
     let is_target = |n: c_int| fds.iter().any(|fd| fd.target == n);
     // Above every target and every source, so that no copy is overwritten
     // by a target, nor lands on a source still to be copied (which the

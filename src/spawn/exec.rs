@@ -126,9 +126,13 @@ impl Spawn<'_> {
         } else {
             Some(Channel::new()?)
         };
-        let own_fd = channel.as_ref().map_or(-1, Channel::child_fd);
+        let (own_fd, parent_fd) = channel.as_ref().map_or((-1, -1), Channel::child_fds);
         let old_mask = set_mask(ALL_SIGNALS);
         let run = || {
+            // Our end is no descriptor of the caller's for the fd step.
+            if parent_fd >= 0 {
+                syscall::close(parent_fd);
+            }
             let mut context = ChildContext::new(own_fd, Some(old_mask), true);
             let failure = match setup.run(&mut context) {
                 Ok(()) if holds && !handshake::hold(context.own_fd, context.listener) => {

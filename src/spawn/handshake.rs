@@ -85,9 +85,13 @@ impl Channel {
         })
     }
 
-    /// The child's end, which it keeps until it execs.
-    pub(crate) fn child_fd(&self) -> c_int {
-        self.child.as_ref().map_or(-1, OwnedFd::as_raw_fd)
+    /// The numbers of the child's end, which it keeps until it execs, and
+    /// of ours, which it closes first.
+    pub(crate) fn child_fds(&self) -> (c_int, c_int) {
+        (
+            self.child.as_ref().map_or(-1, OwnedFd::as_raw_fd),
+            self.parent.as_raw_fd(),
+        )
     }
 
     /// In the parent, once the child exists: closes our copy of its end.
@@ -144,7 +148,7 @@ impl ChildEnd {
     }
 
     /// In the child: closes its copy of the read end, and returns the write
-    /// end to report on.
+    /// end to report on (or whose closing the parent waits for).
     pub(crate) fn into_report_fd(self) -> c_int {
         syscall::close(self.read);
         self.write
