@@ -149,6 +149,56 @@ fn the_crates_own_pipe_is_no_source_and_exec_returns_while_the_program_runs() {
     assert_eq!(status, ExitStatus::Exited(0));
 }
 
+/// `spawn_unchecked` skips `Setup`'s refusals, which guard no flag's
+/// safety but the setup's meaning: a 65th descriptor was silently left out
+/// (the child keeps copies of at most 64), so the closure ran half set up.
+#[test]
+fn spawn_unchecked_gives_every_descriptor_or_refuses() {
+    let status = in_child(|| {
+        let mut fds: Vec<Fd<'_>> = (0..64).map(|i| Fd::copy(0, 100 + i)).collect();
+        fds.push(Fd::copy(0, 300));
+        let setup = Setup::new().fds(&fds);
+        let mut stack = MmapStack::new(256 * 1024).unwrap();
+        // SAFETY: no flag; the closure makes one raw syscall.
+        let spawned = unsafe {
+            Spawn::new(CloneFlags::empty())
+                .setup(&setup)
+                .spawn_unchecked(stack.as_mut_slice(), || c_int::from(!is_open(300)))
+        };
+        match spawned.map(|child| child.wait()) {
+            Err(Error::Refused(nsclone::Refusal::TooManyFds)) => 0,
+            Ok(Ok(ExitStatus::Exited(0))) => 0,
+            Ok(Ok(ExitStatus::Exited(1))) => 1, // fd 300 silently not given
+            _ => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// The same for the parent-death signal: 65 was ignored by the child
+/// ("the signal was checked: prctl cannot refuse it").
+#[test]
+fn spawn_unchecked_refuses_a_parent_death_signal_that_is_no_signal() {
+    let setup = Setup::new().parent_death_signal(65);
+    let mut stack = MmapStack::new(256 * 1024).unwrap();
+    // SAFETY: no flag; the closure makes one raw syscall.
+    let spawned = unsafe {
+        Spawn::new(CloneFlags::empty())
+            .setup(&setup)
+            .spawn_unchecked(stack.as_mut_slice(), || 0)
+    };
+    match spawned {
+        Err(err) => assert_eq!(
+            err,
+            Error::Refused(nsclone::Refusal::ParentDeathSignalInvalid)
+        ),
+        Ok(child) => {
+            let _ = child.wait();
+            panic!("a child started without its parent-death signal");
+        }
+    }
+}
+
 /// Sanity (no finding expected): the crate's own descriptor given as a
 /// target is moved out of the way, in an exec child without vfork and in
 /// a closure's child.

@@ -380,16 +380,27 @@ impl<'a> Spawn<'a> {
         if let Some(refusal) = self.time_offsets.and_then(|offsets| offsets.refusal(flags)) {
             return Some(refusal);
         }
-        if let Some(refusal) = self.setup.and_then(|setup| setup.refusal()) {
+        if let Some(refusal) = self.setup_refusal() {
             return Some(refusal);
-        }
-        if !(0..=64).contains(&self.death_signal()) {
-            return Some(Refusal::ParentDeathSignalInvalid);
         }
         if !matches!(self.maps, UserMaps::None) && !flags.contains(CloneFlags::NEWUSER) {
             return Some(Refusal::IdMapsNeedNewuser);
         }
         self.vfork_refusal().or_else(|| self.maps.check().err())
+    }
+
+    /// The refusal of the setup: its descriptors, its parent-death signal.
+    /// They guard what the setup means (a child given part of it would run
+    /// half set up), not a flag's safety, so
+    /// [`spawn_unchecked`](Self::spawn_unchecked) applies them too.
+    fn setup_refusal(&self) -> Option<Refusal> {
+        if let Some(refusal) = self.setup.and_then(|setup| setup.refusal()) {
+            Some(refusal)
+        } else if !(0..=64).contains(&self.death_signal()) {
+            Some(Refusal::ParentDeathSignalInvalid)
+        } else {
+            None
+        }
     }
 
     /// The refusal of a child that would wait for its parent (ID maps, a
@@ -508,7 +519,8 @@ impl<'a> Spawn<'a> {
     }
 
     /// [`spawn`](Self::spawn) with any flags: no check but the stack's size
-    /// (and ID maps with `CLONE_VFORK`, which would deadlock).
+    /// and the [`setup`](Self::setup)'s (and ID maps with `CLONE_VFORK`,
+    /// which would deadlock).
     ///
     /// # Safety
     ///
@@ -528,8 +540,10 @@ impl<'a> Spawn<'a> {
     ///
     /// # Errors
     ///
-    /// As for [`spawn`](Self::spawn), with only [`Refusal::StackTooSmall`]
-    /// and [`Refusal::IdMapsWithVfork`] refused.
+    /// As for [`spawn`](Self::spawn), with only [`Refusal::StackTooSmall`],
+    /// [`Refusal::IdMapsWithVfork`] and the setup's refusals
+    /// ([`Refusal::TooManyFds`], [`Refusal::FdNegative`],
+    /// [`Refusal::FdTargetTwice`], [`Refusal::ParentDeathSignalInvalid`]).
     pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(
         &self,
         stack: &mut [u8],
@@ -551,6 +565,9 @@ impl<'a> Spawn<'a> {
         f: F,
         prepare: P,
     ) -> Result<Child, Error> {
+        if let Some(refusal) = self.setup_refusal() {
+            return Err(refusal.into());
+        }
         let ours_again = self.stack_is_ours_again(&prepare);
         let placed = Placed::closure(stack, f)?;
         // SAFETY: forwarded from the caller; `placed` is on `stack`.
