@@ -149,6 +149,33 @@ fn the_crates_own_pipe_is_no_source_and_exec_returns_while_the_program_runs() {
     assert_eq!(status, ExitStatus::Exited(0));
 }
 
+/// The kernel clears the parent-death signal when the effective IDs
+/// change (commit_creds), so one asked for with `uid`/`gid` was gone by
+/// the time the closure (or program) ran.
+#[test]
+fn the_parent_death_signal_survives_the_identity_steps() {
+    skip_if!(!is_root(), "needs root to change IDs");
+    let status = in_child(|| {
+        let setup = Setup::new()
+            .parent_death_signal(k::SIGUSR2 as c_int)
+            .gid(common::NOBODY)
+            .uid(common::NOBODY);
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        // SAFETY: the closure makes one raw syscall.
+        let spawned = unsafe {
+            Spawn::new(CloneFlags::empty())
+                .setup(&setup)
+                .spawn(stack.as_mut_slice(), || prctl_get(PR_SET_PDEATHSIG_GET))
+        };
+        match spawned.map(|child| child.wait()) {
+            Ok(Ok(ExitStatus::Exited(sig))) if sig == k::SIGUSR2 as c_int => 0,
+            Ok(Ok(ExitStatus::Exited(0))) => 1,
+            _ => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
 /// `spawn_unchecked` skips `Setup`'s refusals, which guard no flag's
 /// safety but the setup's meaning: a 65th descriptor was silently left out
 /// (the child keeps copies of at most 64), so the closure ran half set up.

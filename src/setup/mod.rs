@@ -20,13 +20,18 @@ use crate::error::{Step, StepArgument, StepError};
 use crate::setup::report::{ChildContext, Failure};
 use crate::setup::root::Root;
 use crate::sys::decimal::decimal;
+use crate::sys::fd_table::has_reader;
 use crate::sys::seccomp::{install_filter, SockFilter, SECCOMP_FILTER_FLAG_NEW_LISTENER};
 use crate::sys::signals::{reset_caught_handlers, reset_handlers, set_mask};
 use crate::sys::{process, syscall};
+use core::ffi::{c_int, CStr};
 
 /// The most instructions a seccomp filter has (`BPF_MAXINSNS`).
 const MAX_FILTER: usize = 4096;
-use core::ffi::{c_int, CStr};
+
+/// The exit status of a child whose parent went during its steps (no one
+/// sees it but the reaper).
+const PARENT_GONE: c_int = 127;
 
 /// What a child does before it runs its program ([`Spawn::exec`]) or its
 /// closure ([`Spawn::spawn`]), given with [`Spawn::setup`]: data in the
@@ -52,7 +57,8 @@ use core::ffi::{c_int, CStr};
 /// 6. the identity: the bounding set of the
 ///    [`capabilities`](Self::capabilities), [`groups`](Self::groups),
 ///    [`gid`](Self::gid), [`uid`](Self::uid), the other capability sets,
-///    then [`no_new_privs`](Self::no_new_privs);
+///    then [`no_new_privs`](Self::no_new_privs); the parent-death signal
+///    is asked for again after them (the kernel clears it when IDs change);
 /// 7. [`fds`](Self::fds), then [`close_other_fds`](Self::close_other_fds);
 /// 8. the signals: every handler to its default and the mask empty, as
 ///    `std::process::Command` leaves them (`SIGPIPE` included), unless
@@ -124,7 +130,10 @@ impl<'a> Setup<'a> {
     /// process). Set before the child waits for its parent's go-ahead, so
     /// a parent that died first is seen: the child then exits without
     /// running anything, where `getppid()` (0 in a new PID namespace)
-    /// could not tell.
+    /// could not tell. The kernel clears it when the child's effective IDs
+    /// change, so the child asks again after [`gid`](Self::gid) and
+    /// [`uid`](Self::uid); it clears it also when the program is
+    /// set-user-ID or set-group-ID or has file capabilities.
     pub const fn parent_death_signal(mut self, signal: c_int) -> Setup<'a> {
         self.parent_death_signal = signal;
         self
@@ -364,6 +373,9 @@ impl<'a> Setup<'a> {
             Failure::of(Step::Limit, index, limit.set())?;
         }
         self.change_identity()?;
+        if self.parent_death_signal != 0 {
+            self.ask_again_for_the_parent_death_signal(context);
+        }
         fds::apply(self.fds, self.keep_fds, context)?;
         if self.keep_signals {
             reset_caught_handlers();
@@ -386,6 +398,19 @@ impl<'a> Setup<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The kernel clears the parent-death signal when the effective IDs
+    /// change (`commit_creds`): asks for it again after the identity steps,
+    /// then ends the child if the parent went in between. While the child
+    /// runs its steps, the parent holds the read end of the pipe whose
+    /// write end is `own_fd` (it reads the report, or waits for the exec).
+    fn ask_again_for_the_parent_death_signal(&self, context: &ChildContext) {
+        // The signal was checked: prctl cannot refuse it.
+        let _ = process::set_parent_death_signal(self.parent_death_signal);
+        if context.own_fd >= 0 && !has_reader(context.own_fd) {
+            syscall::exit_group(PARENT_GONE);
+        }
     }
 
     fn change_identity(&self) -> core::result::Result<(), Failure> {

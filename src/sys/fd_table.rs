@@ -47,6 +47,33 @@ pub(crate) fn close_range(first: c_int, last: c_int, flags: u32) -> Result<()> {
     unsafe { syscall(k::__NR_close_range, args) }.map(drop)
 }
 
+/// Whether the other end of `fd` is still open somewhere: ppoll(2)
+/// without waiting answers `POLLERR` on a pipe's write end once every read
+/// end is closed, `POLLHUP` on a stream socket once its peer is. A failing
+/// ppoll answers yes.
+pub(crate) fn has_reader(fd: c_int) -> bool {
+    let mut poll = k::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    };
+    let no_wait = k::__kernel_timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let args = [
+        &mut poll as *mut k::pollfd as usize,
+        1,
+        &no_wait as *const k::__kernel_timespec as usize,
+        0,
+        0,
+    ];
+    // SAFETY: the kernel reads `no_wait` and reads and writes one `pollfd`;
+    // a null signal mask is not read.
+    let _ = unsafe { syscall(k::__NR_ppoll, args) };
+    u32::from(poll.revents as u16) & (k::POLLERR | k::POLLHUP) == 0
+}
+
 /// Closes every open descriptor from `first` on for which `keep` says
 /// no, as listed in `/proc/self/fd` (for kernels without close_range).
 /// Listing again until nothing is left to close, as a directory read
@@ -108,4 +135,18 @@ fn fd_number(name: &[u8]) -> Option<c_int> {
     digits.iter().try_fold(0 as c_int, |n, &d| {
         n.checked_mul(10)?.checked_add(c_int::from(d - b'0'))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_reader;
+    use crate::sys::syscall::pipe;
+
+    #[test]
+    fn a_pipe_has_a_reader_until_its_read_end_closes() {
+        let (read, write) = pipe().unwrap();
+        assert!(has_reader(write.as_raw_fd()));
+        drop(read);
+        assert!(!has_reader(write.as_raw_fd()));
+    }
 }
