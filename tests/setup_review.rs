@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{in_child, is_root};
+use common::{in_child, is_root, SharedPage};
 use core::ffi::{c_char, c_int, CStr};
 use linux_raw_sys::general as k;
 use nsclone::{CStrArray, CloneFlags, Errno, Error, ExitStatus, Fd, MmapStack, Setup, Spawn, Step};
@@ -355,6 +355,55 @@ fn exec_whose_maps_fail_names_the_map_and_leaves_no_child() {
                 1
             }
             Ok(_) => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}
+
+/// With `CLONE_PARENT` the child's parent is the caller's parent, and the
+/// kernel ties the parent-death signal to that thread: the documented
+/// "when the thread that created it exits" did not hold (the child
+/// outlived the thread that created it).
+#[test]
+fn the_parent_death_signal_with_clone_parent_is_refused_or_comes_with_the_creator() {
+    skip_under_qemu_user!();
+    let status = in_child(|| {
+        let pid = SharedPage::new(0i32);
+        let refused = SharedPage::new(false);
+        // The caller: its parent is this helper, which reaps the child.
+        let caller = in_child(|| {
+            let creator = std::thread::spawn(|| {
+                let setup = Setup::new().parent_death_signal(k::SIGKILL as c_int);
+                exec(
+                    Spawn::new(CloneFlags::PARENT),
+                    &setup,
+                    &[c"/bin/sleep", c"5"],
+                )
+                .map(|child| child.pid())
+            });
+            match creator.join() {
+                Ok(Ok(child)) => pid.set(child),
+                Ok(Err(Error::Refused(_))) => refused.set(true),
+                _ => {}
+            }
+            0
+        });
+        if caller != ExitStatus::Exited(0) {
+            return 100;
+        }
+        if refused.get() {
+            return 0;
+        }
+        if pid.get() <= 0 {
+            return 101;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let ended = nsclone::sys::wait4(pid.get(), k::WNOHANG | k::__WALL);
+        let _ = nsclone::sys::kill(pid.get(), k::SIGKILL as c_int);
+        let _ = nsclone::sys::wait4(pid.get(), k::__WALL);
+        match ended {
+            Ok((reaped, _)) if reaped == pid.get() => 0,
+            _ => 1, // still running after its creator thread (and process) ended
         }
     });
     assert_eq!(status, ExitStatus::Exited(0));

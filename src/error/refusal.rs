@@ -77,6 +77,10 @@ pub enum Refusal {
     /// Setup: a seccomp filter of no instruction or of more than 4096
     /// (`BPF_MAXINSNS`).
     SeccompFilterLength,
+    /// Setup: a parent-death signal with `CLONE_PARENT`: the kernel would
+    /// tie it to the caller's parent, not to the thread that created the
+    /// child.
+    ParentDeathSignalWithCloneParent,
     /// The safe `unshare`: a flag that is not `CLONE_NEW*`.
     UnshareNamespacesOnly,
 }
@@ -142,6 +146,9 @@ impl Refusal {
             }
             Refusal::ParentDeathSignalWithVfork => {
                 "a parent-death signal cannot be combined with CLONE_VFORK: the child waits for the parent's go-ahead, the parent for the child"
+            }
+            Refusal::ParentDeathSignalWithCloneParent => {
+                "a parent-death signal cannot be combined with CLONE_PARENT: the kernel would send it when the caller's parent exits"
             }
             Refusal::UnshareNamespacesOnly => {
                 "unshare takes only CLONE_NEW* flags (unshare_unchecked takes the rest)"

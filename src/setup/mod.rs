@@ -133,7 +133,9 @@ impl<'a> Setup<'a> {
     /// could not tell. The kernel clears it when the child's effective IDs
     /// change, so the child asks again after [`gid`](Self::gid) and
     /// [`uid`](Self::uid); it clears it also when the program is
-    /// set-user-ID or set-group-ID or has file capabilities.
+    /// set-user-ID or set-group-ID or has file capabilities. Refused with
+    /// `CLONE_PARENT` ([`Refusal::ParentDeathSignalWithCloneParent`]),
+    /// whose child's parent is the caller's parent.
     pub const fn parent_death_signal(mut self, signal: c_int) -> Setup<'a> {
         self.parent_death_signal = signal;
         self

@@ -389,7 +389,8 @@ impl<'a> Spawn<'a> {
         self.vfork_refusal().or_else(|| self.maps.check().err())
     }
 
-    /// The refusal of the setup: its descriptors, its parent-death signal.
+    /// The refusal of the setup: its descriptors, its parent-death signal
+    /// (a signal, and not with `CLONE_PARENT`).
     /// They guard what the setup means (a child given part of it would run
     /// half set up), not a flag's safety, so
     /// [`spawn_unchecked`](Self::spawn_unchecked) applies them too.
@@ -398,6 +399,8 @@ impl<'a> Spawn<'a> {
             Some(refusal)
         } else if !(0..=64).contains(&self.death_signal()) {
             Some(Refusal::ParentDeathSignalInvalid)
+        } else if self.death_signal() != 0 && self.flags.contains(CloneFlags::PARENT) {
+            Some(Refusal::ParentDeathSignalWithCloneParent)
         } else {
             None
         }
@@ -543,7 +546,8 @@ impl<'a> Spawn<'a> {
     /// As for [`spawn`](Self::spawn), with only [`Refusal::StackTooSmall`],
     /// [`Refusal::IdMapsWithVfork`] and the setup's refusals
     /// ([`Refusal::TooManyFds`], [`Refusal::FdNegative`],
-    /// [`Refusal::FdTargetTwice`], [`Refusal::ParentDeathSignalInvalid`]).
+    /// [`Refusal::FdTargetTwice`], [`Refusal::ParentDeathSignalInvalid`],
+    /// [`Refusal::ParentDeathSignalWithCloneParent`]).
     pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(
         &self,
         stack: &mut [u8],

@@ -12,7 +12,7 @@ use crate::{
 use std::string::ToString;
 
 /// Every refusal; a new one needs a line here and in [`refused_call`].
-const REFUSALS: [Refusal; 26] = [
+const REFUSALS: [Refusal; 27] = [
     Refusal::SpawnSharesMemory,
     Refusal::SpawnMakesThreads,
     Refusal::SpawnSetsTls,
@@ -39,6 +39,7 @@ const REFUSALS: [Refusal; 26] = [
     Refusal::ParentDeathSignalInvalid,
     Refusal::ParentDeathSignalWithVfork,
     Refusal::SeccompFilterLength,
+    Refusal::ParentDeathSignalWithCloneParent,
 ];
 
 /// One ID mapped to itself.
@@ -97,6 +98,9 @@ fn refused_call(refusal: Refusal) -> Result<(), Error> {
         Refusal::ParentDeathSignalWithVfork => Spawn::new(F::VFORK)
             .setup(&Setup::new().parent_death_signal(9))
             .check(),
+        Refusal::ParentDeathSignalWithCloneParent => Spawn::new(F::PARENT)
+            .setup(&Setup::new().parent_death_signal(9))
+            .check_exec(),
     }
 }
 
