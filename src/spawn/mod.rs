@@ -327,8 +327,9 @@ impl<'a> Spawn<'a> {
     }
 
     /// [`check`](Self::check) for [`exec`](Self::exec): the same rules for
-    /// this request plus `CLONE_VM | CLONE_VFORK`, which `exec` adds (its
-    /// child runs only the crate's code).
+    /// this request plus the flags `exec` adds (its child runs only the
+    /// crate's code): `CLONE_VM`, and `CLONE_VFORK` unless the parent acts
+    /// while the child waits (ID maps, a parent-death signal).
     ///
     /// # Errors
     ///
