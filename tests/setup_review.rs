@@ -185,7 +185,6 @@ fn the_parent_death_signal_survives_the_identity_steps() {
 /// memory, until the exec), so the child must not undo it; the parent
 /// could, once the child left, or `Spawn::exec` could document it.
 #[test]
-#[ignore = "finding, not fixed: the kernel marks the shared memory undumpable (commit_creds)"]
 fn changing_ids_in_an_exec_child_leaves_the_caller_dumpable() {
     skip_if!(!is_root(), "needs root to change IDs");
     let status = in_child(|| {

@@ -316,6 +316,12 @@ impl<'a> Setup<'a> {
         self
     }
 
+    /// Whether the steps change the child's credentials (its IDs or
+    /// capabilities), after which the kernel marks its memory undumpable.
+    pub(crate) const fn changes_credentials(&self) -> bool {
+        self.uid.is_some() || self.gid.is_some() || self.capabilities.is_some()
+    }
+
     /// The signal [`parent_death_signal`](Self::parent_death_signal) asked
     /// for, or 0.
     pub(crate) const fn death_signal(&self) -> c_int {

@@ -33,7 +33,10 @@ impl Spawn<'_> {
     /// parent acts while the child waits: ID maps, a parent-death signal):
     /// the child shares the parent's memory until execve, so starting it
     /// costs the same whatever the parent's size. Returns once the program
-    /// runs.
+    /// runs. A setup that changes the child's IDs or capabilities gets a
+    /// child with memory of its own instead (a copy, as fork makes, at
+    /// fork's cost): the kernel marks the memory of a process whose
+    /// credentials change undumpable, which would be the caller's.
     ///
     /// Safe from any parent, threads included: the child runs only this
     /// crate's code, raw syscalls a few frames deep on `stack` (no lock, no
@@ -146,11 +149,19 @@ impl Spawn<'_> {
                 },
                 Err(failure) => failure,
             };
-            // The parent reads it once the child has left its memory.
-            record.record(failure);
+            // A child with memory of its own says it on the channel; the
+            // parent reads the record once the child has left its memory.
+            match context.own_fd {
+                -1 => record.record(failure),
+                fd => handshake::tell_failure(fd, failure),
+            }
             EXEC_FAILED
         };
-        let prepare = SetupInExec { channel, hold };
+        let prepare = SetupInExec {
+            channel,
+            hold,
+            record: &record,
+        };
         // SAFETY: `check_exec` passed; the child runs only this crate's raw
         // syscalls, a few frames deep, well within EXEC_STACK, so it stays on
         // `stack` (no guard needed below it) and touches only `record`; the

@@ -5,7 +5,7 @@
 //! and the setup steps, `setup::report`). `Channel`: the socket pair that
 //! tells the parent an exec child left its memory, and carries its hold.
 
-use crate::setup::report::{decode, Failure, ReportBytes};
+use crate::setup::report::{decode, encode, Failure, ReportBytes};
 use crate::sys::errno::{Errno, Result};
 use crate::sys::fd::{BorrowedFd, OwnedFd};
 use crate::sys::syscall;
@@ -62,19 +62,31 @@ impl Handshake {
     }
 }
 
-/// A socket pair between a parent and an exec child that shares its
-/// memory without `CLONE_VFORK`: the child's end closes when it execs or
-/// exits (the kernel releases a process's memory before its descriptors),
-/// which the parent reads as end of file; before that, a child with a hold
-/// point says it holds, and waits for the parent to release it.
+/// A socket pair between a parent and an exec child that does not wait
+/// in `CLONE_VFORK`: the child's end closes when it execs or exits (the
+/// kernel releases a process's memory before its descriptors), which the
+/// parent reads as end of file; before that, the child says it holds (and
+/// waits for the parent to release it) or which step failed.
 pub(crate) struct Channel {
     parent: OwnedFd,
     child: Option<OwnedFd>,
 }
 
-/// What a holding child sends: a byte, then its seccomp listener's number
-/// (-1 for none).
-type HoldMessage = [u8; 5];
+/// What an exec child says on its end of a [`Channel`].
+#[derive(Copy, Clone)]
+pub(crate) enum Message {
+    /// It holds, with its seccomp listener's number (-1 for none).
+    Holds(c_int),
+    /// A step failed; it exits.
+    Failed(Failure),
+    /// Its end closed (it exec'd or exited) without a word.
+    Closed,
+}
+
+/// A message's bytes: a tag, then a listener's number or a report.
+type MessageBytes = [u8; 13];
+const HOLDS: u8 = b'H';
+const FAILED: u8 = b'F';
 
 impl Channel {
     pub(crate) fn new() -> Result<Channel> {
@@ -99,15 +111,23 @@ impl Channel {
         self.child = None;
     }
 
-    /// In the parent: the child's hold message (its seccomp listener's
-    /// number, or -1), `None` if it left without holding.
-    pub(crate) fn read_hold(&self) -> Option<c_int> {
-        let mut message = HoldMessage::default();
-        match syscall::read(self.parent.as_fd(), &mut message) {
-            Ok(5) => Some(c_int::from_ne_bytes([
-                message[1], message[2], message[3], message[4],
+    /// In the parent: the child's next message (each is one write(2) of
+    /// less than a page, which one read(2) gets whole).
+    pub(crate) fn read_message(&self) -> Message {
+        let mut bytes = MessageBytes::default();
+        match syscall::read(self.parent.as_fd(), &mut bytes) {
+            Ok(5) if bytes[0] == HOLDS => Message::Holds(c_int::from_ne_bytes([
+                bytes[1], bytes[2], bytes[3], bytes[4],
             ])),
-            _ => None,
+            Ok(13) if bytes[0] == FAILED => {
+                let mut report = ReportBytes::default();
+                report.copy_from_slice(&bytes[1..]);
+                match decode(report) {
+                    Ok(Err(failure)) => Message::Failed(failure),
+                    _ => Message::Closed,
+                }
+            }
+            _ => Message::Closed,
         }
     }
 
@@ -126,12 +146,21 @@ impl Channel {
 /// In the child, on its end `fd` of a [`Channel`]: says it holds (with its
 /// seccomp listener's number), and waits; whether the parent released it.
 pub(crate) fn hold(fd: c_int, listener: c_int) -> bool {
-    let mut message = HoldMessage::default();
+    let mut message = [HOLDS, 0, 0, 0, 0];
     message[1..].copy_from_slice(&listener.to_ne_bytes());
     // SAFETY: the child's end stays open until it execs or exits.
     let fd = unsafe { BorrowedFd::borrow_raw(fd) };
     let mut byte = [0u8; 1];
     syscall::write(fd, &message) == Ok(5) && syscall::read(fd, &mut byte) == Ok(1)
+}
+
+/// In the child, on its end `fd` of a [`Channel`]: says which step failed.
+pub(crate) fn tell_failure(fd: c_int, failure: Failure) {
+    let mut message = MessageBytes::default();
+    message[0] = FAILED;
+    message[1..].copy_from_slice(&encode(Err(failure)));
+    // SAFETY: the child's end stays open until it exits.
+    let _ = syscall::write(unsafe { BorrowedFd::borrow_raw(fd) }, &message);
 }
 
 impl ChildEnd {

@@ -27,12 +27,12 @@ use crate::error::Step;
 use crate::flags::check::{Rule, Syscall};
 use crate::flags::CloneFlags;
 use crate::pid_t;
-use crate::setup::report::Failure;
+use crate::setup::report::{Failure, SharedRecord};
 use crate::setup::{Setup, SetupRef};
 use crate::spawn::child::Child;
 use crate::spawn::clone3::clone3_available;
 use crate::spawn::exec::Held;
-use crate::spawn::handshake::{Channel, Handshake};
+use crate::spawn::handshake::{Channel, Handshake, Message};
 use crate::spawn::id_map::{IdMap, SetGroups, UserMaps};
 use crate::spawn::time_ns::{TimeOffset, TimeOffsets};
 use crate::sys::errno::Result;
@@ -611,10 +611,17 @@ impl<'a> Spawn<'a> {
         !matches!(self.maps, UserMaps::None) || self.death_signal() != 0
     }
 
-    /// The flags [`exec`](Self::exec) adds: `CLONE_VM`, and `CLONE_VFORK`
-    /// unless the parent must act while the child waits.
+    /// The flags [`exec`](Self::exec) adds: `CLONE_VM`, unless the setup
+    /// changes the child's credentials (the kernel would mark the memory
+    /// the child shares, the caller's, undumpable), and `CLONE_VFORK` with
+    /// it, unless the parent must act while the child waits.
     fn exec_flags(&self) -> CloneFlags {
-        if self.parent_prepares() {
+        if self
+            .setup
+            .is_some_and(|setup| setup.setup.changes_credentials())
+        {
+            CloneFlags::empty()
+        } else if self.parent_prepares() {
             CloneFlags::VM
         } else {
             CloneFlags::VM.union(CloneFlags::VFORK)
@@ -745,14 +752,16 @@ impl Prepare for SetupBeforeClosure {
 
 /// [`Spawn::exec`]'s: the setup in the closure itself, which execs; with
 /// the channel whose child end closes when the child execs or exits, for a
-/// child that shares our memory without `CLONE_VFORK`, and the caller's
-/// work while the child holds ([`Spawn::exec_held`]).
-pub(super) struct SetupInExec<H> {
+/// child that does not wait in `CLONE_VFORK` (on which it says which step
+/// failed, into `record`), and the caller's work while the child holds
+/// ([`Spawn::exec_held`]).
+pub(super) struct SetupInExec<'r, H> {
     pub(super) channel: Option<Channel>,
     pub(super) hold: Option<H>,
+    pub(super) record: &'r SharedRecord,
 }
 
-impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<H> {
+impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
     fn setup_before<'a>(&self, _: &Spawn<'a>) -> Option<SetupRef<'a>> {
         None
     }
@@ -766,14 +775,20 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<H> {
             return prepared;
         };
         channel.child_started();
-        let held = prepared.and_then(|()| match (self.hold, channel.read_hold()) {
-            (Some(hold), Some(listener)) => {
-                hold(&Held::new(child, listener))?;
-                Ok(channel.release()?)
-            }
-            // It left without holding: a step failed, which it recorded.
+        let mut message = channel.read_message();
+        let held = match (prepared, message, self.hold) {
+            (Err(err), ..) => Err(err),
+            (Ok(()), Message::Holds(listener), Some(hold)) => hold(&Held::new(child, listener))
+                .and_then(|()| {
+                    channel.release()?;
+                    message = channel.read_message();
+                    Ok(())
+                }),
             _ => Ok(()),
-        });
+        };
+        if let Message::Failed(failure) = message {
+            self.record.record(failure);
+        }
         if held.is_err() {
             let _ = child.kill(SIGKILL as c_int);
         }
