@@ -76,8 +76,26 @@ impl Limit {
     /// No limit (`RLIM_INFINITY`).
     pub const INFINITY: u64 = u64::MAX;
 
-    /// Sets it for the calling process.
-    pub(super) fn set(&self) -> Result<()> {
-        process::set_limit(self.resource as u32, self.soft, self.hard)
+    /// Sets it for the calling process, before the identity steps (only
+    /// a privileged process may raise a hard limit): all of it, but a
+    /// limit on open files only as far as it raises the current one, as
+    /// the descriptors step needs numbers above its targets; the rest of
+    /// that one comes after it ([`set_late`](Self::set_late)).
+    pub(super) fn set_early(&self) -> Result<()> {
+        let resource = self.resource as u32;
+        if self.resource != Resource::OpenFiles {
+            return process::set_limit(resource, self.soft, self.hard);
+        }
+        let (soft, hard) = process::limit(resource)?;
+        process::set_limit(resource, self.soft.max(soft), self.hard.max(hard))
+    }
+
+    /// After the descriptors step: a limit on open files, as asked (any
+    /// process may lower its limits).
+    pub(super) fn set_late(&self) -> Result<()> {
+        match self.resource {
+            Resource::OpenFiles => process::set_limit(self.resource as u32, self.soft, self.hard),
+            _ => Ok(()),
+        }
     }
 }

@@ -53,7 +53,8 @@ const PARENT_GONE: c_int = 127;
 /// 4. [`umask`](Self::umask), then the filesystem: [`mounts`](Self::mounts)
 ///    in their order, the root ([`pivot_root`](Self::pivot_root) or
 ///    [`chroot`](Self::chroot)), [`current_dir`](Self::current_dir);
-/// 5. [`limits`](Self::limits), in their order;
+/// 5. [`limits`](Self::limits), in their order (one that lowers the
+///    limit on open files takes effect after the descriptors, step 7);
 /// 6. the identity: the bounding set of the
 ///    [`capabilities`](Self::capabilities), [`groups`](Self::groups),
 ///    [`gid`](Self::gid), [`uid`](Self::uid), the other capability sets,
@@ -378,13 +379,16 @@ impl<'a> Setup<'a> {
             Failure::of(Step::Chdir, 0, syscall::chdir(dir))?;
         }
         for (index, limit) in self.limits.iter().enumerate() {
-            Failure::of(Step::Limit, index, limit.set())?;
+            Failure::of(Step::Limit, index, limit.set_early())?;
         }
         self.change_identity()?;
         if self.parent_death_signal != 0 {
             self.ask_again_for_the_parent_death_signal(context);
         }
         fds::apply(self.fds, self.keep_fds, context)?;
+        for (index, limit) in self.limits.iter().enumerate() {
+            Failure::of(Step::Limit, index, limit.set_late())?;
+        }
         if self.keep_signals {
             reset_caught_handlers();
             if let Some(mask) = context.mask {

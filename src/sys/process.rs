@@ -76,6 +76,18 @@ pub(crate) fn set_limit(resource: u32, soft: u64, hard: u64) -> Result<()> {
     unsafe { syscall(k::__NR_prlimit64, args) }.map(drop)
 }
 
+/// prlimit64(0, resource, NULL, &old): the caller's soft and hard limit.
+pub(crate) fn limit(resource: u32) -> Result<(u64, u64)> {
+    let mut old = k::rlimit64 {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let args = [0, resource as usize, 0, &mut old as *mut _ as usize];
+    // SAFETY: the kernel writes one `struct rlimit64`.
+    unsafe { syscall(k::__NR_prlimit64, args) }?;
+    Ok((old.rlim_cur, old.rlim_max))
+}
+
 /// setgroups(2): the supplementary groups.
 pub(crate) fn setgroups(groups: &[u32]) -> Result<()> {
     // SAFETY: the kernel reads `groups.len()` gid_t values.
