@@ -281,7 +281,9 @@ impl<'a> Setup<'a> {
     /// After [`fds`](Self::fds), closes every descriptor but their targets
     /// and `keep` (close_range(2), or the list in `/proc/self/fd` on
     /// kernels before 5.9). Without it the child keeps what it inherited
-    /// that is not close-on-exec, as after fork. At most [`MAX_FDS`].
+    /// that is not close-on-exec, as after fork. At most [`MAX_FDS`]. A
+    /// kept descriptor keeps its close-on-exec flag: give it as
+    /// `Fd::copy(n, n)` to hand it to the program.
     pub const fn close_other_fds(mut self, keep: &'a [c_int]) -> Setup<'a> {
         self.keep_fds = Some(keep);
         self

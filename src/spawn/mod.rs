@@ -258,16 +258,19 @@ impl<'a> Spawn<'a> {
     /// documents. A failing step fails the call with [`Error::Step`]
     /// naming it; the child is reaped first.
     ///
-    /// A closure's child runs the steps on its stack, under the closure:
-    /// [`spawn`](Self::spawn) then needs [`SETUP_STACK`](Self::SETUP_STACK)
-    /// bytes more than [`stack_needed_below`](Self::stack_needed_below).
+    /// A closure's child runs the steps on its stack, under the closure
+    /// (their frames are gone before the closure runs): [`spawn`](Self::spawn)
+    /// then needs [`SETUP_STACK`](Self::SETUP_STACK) bytes under the
+    /// closure, where [`stack_needed_below`](Self::stack_needed_below)
+    /// would do without a setup. With `CLONE_FS` the child's working
+    /// directory, root and umask are the caller's too, as the flag means.
     pub const fn setup(mut self, setup: &'a Setup<'a>) -> Spawn<'a> {
         self.setup = Some(SetupRef::new(setup));
         self
     }
 
     /// The stack the steps of a [`setup`](Self::setup) need in a
-    /// closure's child, besides [`stack_needed_below`](Self::stack_needed_below).
+    /// closure's child, under the closure and the crate's record of them.
     pub const SETUP_STACK: usize = 12 * 1024;
 
     /// This request with `flags` added.
