@@ -155,6 +155,10 @@ fn close_other_fds_leaves_the_given_and_kept_descriptors_only() {
 
 #[test]
 fn close_other_fds_reads_proc_self_fd_where_close_range_is_missing() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user does not run seccomp filters"
+    );
     let status = in_child(|| {
         let (_leaked_read, _leaked_write) = inheritable_pipe();
         if make_enosys(k::__NR_close_range).is_err() {
@@ -463,6 +467,10 @@ fn a_closures_child_runs_the_setup_before_the_closure() {
 
 #[test]
 fn a_closure_with_a_setup_needs_the_setups_stack_and_no_more() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user does not run seccomp filters"
+    );
     // The deepest steps: descriptors opened and copied, and the others
     // closed through /proc/self/fd, as on a kernel without close_range.
     let status = in_child(|| {
@@ -979,6 +987,10 @@ fn terminal_fields(setup: Setup<'_>) -> [i64; 4] {
 
 #[test]
 fn a_controlling_terminal_is_the_new_sessions_with_the_program_in_the_foreground() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user's /proc/<pid>/stat is the emulator's view"
+    );
     let Some((_manager, terminal)) = pty() else {
         eprintln!("SKIPPED {}: needs /dev/ptmx and devpts", module_path!());
         return;
@@ -1000,6 +1012,10 @@ fn a_controlling_terminal_is_the_new_sessions_with_the_program_in_the_foreground
 
 #[test]
 fn foreground_puts_the_program_in_its_own_group_in_the_foreground_of_the_callers_terminal() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user's /proc/<pid>/stat is the emulator's view"
+    );
     let Some((_manager, terminal)) = pty() else {
         eprintln!("SKIPPED {}: needs /dev/ptmx and devpts", module_path!());
         return;

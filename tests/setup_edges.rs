@@ -54,6 +54,10 @@ fn prctl_get(option: usize) -> c_int {
 /// the caller got `Ok` and believed itself panicking.
 #[test]
 fn a_target_of_c_int_max_fails_cleanly_in_an_exec_child() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user runs vfork children in their own memory, so the error cannot come back"
+    );
     let status = in_child(|| {
         let fds = [Fd::copy(0, c_int::MAX)];
         let setup = Setup::new().fds(&fds);
@@ -116,6 +120,10 @@ fn a_source_the_child_did_not_inherit_is_ebadf_even_where_a_copy_landed() {
 /// is the caller's: EBADF, as for any number the caller has not open.
 #[test]
 fn the_crates_own_pipe_is_no_source_and_exec_returns_while_the_program_runs() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user rejects CLONE_VM without CLONE_VFORK"
+    );
     let status = in_child(|| {
         // The numbers exec's own pipe gets: the lowest free ones.
         let (probe_read, probe_write) = std::io::pipe().unwrap();
@@ -213,6 +221,10 @@ fn changing_ids_in_an_exec_child_leaves_the_caller_dumpable() {
 /// dynamically linked one could not load its libraries under such a limit).
 #[test]
 fn a_target_below_a_lowered_open_files_limit_is_given() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user needs descriptors of its own to run the program"
+    );
     let status = in_child(|| {
         let limits = [nsclone::Limit {
             resource: nsclone::Resource::OpenFiles,
@@ -293,6 +305,10 @@ fn spawn_unchecked_refuses_a_parent_death_signal_that_is_no_signal() {
 /// a closure's child.
 #[test]
 fn the_crates_own_descriptor_as_a_target_is_moved_away() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user rejects CLONE_VM without CLONE_VFORK"
+    );
     let status = in_child(|| {
         let (probe_read, probe_write) = std::io::pipe().unwrap();
         use std::os::fd::AsRawFd;
@@ -399,6 +415,7 @@ fn a_child_killed_during_its_steps_is_an_error_and_reaped() {
 /// error, and returns with the child gone.
 #[test]
 fn exec_whose_maps_fail_names_the_map_and_leaves_no_child() {
+    skip_under_qemu_user!();
     let status = common::in_child_as_nobody(|| {
         let map = [nsclone::IdMap {
             inside: 0,
