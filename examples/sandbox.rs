@@ -5,57 +5,59 @@
 //! cargo run --example sandbox                     # an interactive shell
 //! cargo run --example sandbox -- ps -e            # or any program
 //! ```
-//! Works unprivileged where the kernel allows user namespaces.
+//! Works unprivileged where the kernel allows user namespaces. The child's
+//! work is `Setup` data, run by the crate: no `unsafe`.
 
-use nsclone::{execve, CStrArray, CloneFlags, ExitStatus, MmapStack, Spawn};
-use std::ffi::{c_char, CString};
-use std::io::Write;
+use nsclone::{CStrArray, CloneFlags, ExitStatus, MmapStack, Mount, Setup, Spawn, EXEC_STACK};
+use std::ffi::{c_char, CStr, CString};
+use std::os::unix::ffi::OsStrExt;
 
 fn main() {
-    let args: Vec<CString> = std::env::args()
+    let args: Vec<CString> = std::env::args_os()
         .skip(1)
-        .map(|a| CString::new(a).unwrap())
+        .map(|arg| CString::new(arg.as_bytes()).expect("an argument without NUL"))
         .collect();
-    let program = match args.first() {
-        Some(_) => args.clone(),
-        None => vec![CString::new("/bin/sh").unwrap()],
+    let program = if args.is_empty() {
+        vec![CString::from(c"sh")]
+    } else {
+        args
     };
-    let strings: Vec<&std::ffi::CStr> = program.iter().map(CString::as_c_str).collect();
-    let mut argv_buf: Vec<*const c_char> = vec![std::ptr::null(); strings.len() + 1];
-    let argv = CStrArray::new(&strings, &mut argv_buf).unwrap();
-    let path = CString::new(find_on_path(&program[0])).unwrap();
+    let strings: Vec<&CStr> = program.iter().map(CString::as_c_str).collect();
+    let mut argv_buf = vec![std::ptr::null::<c_char>(); strings.len() + 1];
+    let argv = CStrArray::new(&strings, &mut argv_buf).expect("room for argv");
+    // The caller's environment, PATH included, for the program and its search.
+    let env: Vec<CString> = std::env::vars_os()
+        .map(|(name, value)| {
+            let mut entry = name.as_bytes().to_vec();
+            entry.push(b'=');
+            entry.extend_from_slice(value.as_bytes());
+            CString::new(entry).expect("a variable without NUL")
+        })
+        .collect();
+    let env: Vec<&CStr> = env.iter().map(CString::as_c_str).collect();
+    let mut env_buf = vec![std::ptr::null::<c_char>(); env.len() + 1];
+    let envp = CStrArray::new(&env, &mut env_buf).expect("room for envp");
 
+    // Nothing mounted inside leaks out; /proc shows only the sandbox's processes.
+    let mounts = [Mount::private(c"/"), Mount::proc(c"/proc")];
+    let setup = Setup::new().mounts(&mounts).hostname(b"sandbox");
     let flags = CloneFlags::NEWUSER
         | CloneFlags::NEWPID
         | CloneFlags::NEWNS
         | CloneFlags::NEWNET
         | CloneFlags::NEWUTS;
-    let mut stack = MmapStack::new(1024 * 1024).expect("a child stack");
-    // SAFETY: the example is single-threaded, so the child may use std's
-    // locks and allocator; it cannot panic (write errors are ignored), and
-    // calls none of the C library's functions that act on "the current
-    // thread" by a cached ID, which would reach this process's thread.
-    let child = unsafe {
-        Spawn::new(flags)
-            .map_root_user()
-            .spawn(stack.as_mut_slice(), || {
-                let mut stderr = std::io::stderr();
-                if let Err(err) = private_proc() {
-                    let _ = writeln!(stderr, "sandbox: cannot mount /proc: {err}");
-                    return 1;
-                }
-                let _ = std::fs::write("/proc/sys/kernel/hostname", "sandbox");
-                let err = execve(&path, argv, CStrArray::empty());
-                let shown = path.to_string_lossy();
-                let _ = writeln!(stderr, "sandbox: cannot run {shown}: {err}");
-                127
-            })
-    };
-    let status = match child {
+    let mut stack = MmapStack::new(4 * EXEC_STACK).expect("a child stack");
+    let started = Spawn::new(flags).map_root_user().setup(&setup).exec(
+        stack.as_mut_slice(),
+        strings[0],
+        argv,
+        envp,
+    );
+    let status = match started {
         Ok(child) => child.wait().expect("wait for the sandbox"),
         Err(err) => {
             let cause = nsclone::user_namespace_refusal_cause().unwrap_or("");
-            eprintln!("sandbox: cannot create namespaces: {err} {cause}");
+            eprintln!("sandbox: {err} {cause}");
             std::process::exit(1);
         }
     };
@@ -63,32 +65,4 @@ fn main() {
         ExitStatus::Exited(code) => code,
         ExitStatus::Signaled(signal) => 128 + signal,
     });
-}
-
-/// Makes every mount private (nothing leaks out) and mounts a fresh /proc,
-/// which shows only the sandbox's processes.
-fn private_proc() -> Result<(), nsclone::Errno> {
-    use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC};
-    use nsclone::sys::mount;
-    mount(Some(c"none"), c"/", None, MS_REC | MS_PRIVATE, None)?;
-    mount(
-        Some(c"proc"),
-        c"/proc",
-        Some(c"proc"),
-        MS_NOSUID | MS_NODEV | MS_NOEXEC,
-        None,
-    )
-}
-
-/// The program's path: as given if it has a `/`, else the first match on PATH.
-fn find_on_path(program: &CString) -> String {
-    let name = program.to_string_lossy().into_owned();
-    if name.contains('/') {
-        return name;
-    }
-    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
-    path.split(':')
-        .map(|dir| format!("{dir}/{name}"))
-        .find(|candidate| std::path::Path::new(candidate).exists())
-        .unwrap_or(name)
 }

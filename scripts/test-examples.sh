@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every example and checks what it shows: the namespaces demo, the
-# sandbox (pid 1, root, its own hostname and network), and a join into the
-# sandbox's namespaces by pidfd. Needs root or unprivileged user namespaces.
+# sandbox (pid 1, root, its own hostname and network), a join into the
+# sandbox's namespaces by pidfd, and the container (its own root, no
+# capabilities, no new privileges, a seccomp filter). Needs root or
+# unprivileged user namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,11 @@ expect namespaces "$inside" 1
 
 seen=$("$examples/sandbox" sh -c 'echo $$ $(id -u) $(cat /proc/sys/kernel/hostname) $(tail -n +3 /proc/net/dev | wc -l)')
 expect sandbox "$seen" "1 0 sandbox 1"
+
+seen=$("$examples/container" sh -c 'echo $$ $(hostname) $(id -u) $(ls / | tr "\n" " ")$(grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\t\n") $(touch /usr/x 2>/dev/null || echo read-only)')
+root=$(for name in $(ls /); do case $name in usr | bin | sbin | lib*) echo "$name" ;; esac; done)
+wanted="1 container 0 $(printf '%s\n' $root proc dev | sort | tr '\n' ' ')CapEff:0000000000000000NoNewPrivs:1Seccomp:2 read-only"
+expect container "$seen" "$wanted"
 
 # A sandbox to join: its `sleep` is the process whose namespaces we enter.
 "$examples/sandbox" sleep 30 &
