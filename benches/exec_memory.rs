@@ -1,6 +1,8 @@
-//! Item 3 of the benchmarks: starting `/bin/true` in new UTS, PID and mount
-//! namespaces from a parent with 0, 1 and 4 GiB of touched memory, three ways
-//! (`start.rs`). Each size is its own worker process (`worker.rs`) that
+//! Item 3 of the benchmarks: starting `/bin/true` from a parent with 0, 1
+//! and 4 GiB of touched memory (`start.rs`): in new UTS, PID and mount
+//! namespaces three ways; in the caller's namespaces through `Spawn::exec`
+//! with and without a program's steps, beside glibc's `posix_spawn` and
+//! std's `Command`; in a container's namespaces with and without its steps. Each size is its own worker process (`worker.rs`) that
 //! touches its memory once and then runs the batches asked of it, so every
 //! size and every way take turns in the same rounds. Needs root.
 //!
@@ -52,20 +54,62 @@ fn main() {
     // Samples of `way` in the parent of the `size`th size.
     let of = |size: usize, way: Way| &samples[size * Way::ALL.len() + way as usize];
 
-    println!(
-        "### Start `/bin/true` in new uts+pid+mount namespaces, by parent size ({} rounds)\n",
-        plan.rounds
+    let rounds = plan.rounds;
+    let title = format!(
+        "Start `/bin/true` in new uts+pid+mount namespaces, by parent size ({rounds} rounds)"
     );
+    let ratios_of = [(
+        "fork+unshare+exec ÷ `Spawn::exec`",
+        Way::ForkUnshareExec,
+        Way::VforkExec,
+    )];
+    print_table(&title, &sizes, &Way::NAMESPACED, &ratios_of, &of, true);
+    let title = format!(
+        "Start `/bin/true` beside `posix_spawn` and `Command`, by parent size ({rounds} rounds)"
+    );
+    let ratios_of = [
+        ("`Spawn::exec` ÷ `posix_spawn`", Way::Exec, Way::PosixSpawn),
+        (
+            "a program's steps ÷ no steps",
+            Way::ExecWithSteps,
+            Way::Exec,
+        ),
+        ("`Command` ÷ `Spawn::exec`", Way::Command, Way::Exec),
+    ];
+    print_table(&title, &sizes, &Way::PROGRAM, &ratios_of, &of, false);
+    let title = format!("Start `/usr/bin/true` in a container's namespaces, with and without its steps ({rounds} rounds)");
+    let ratios_of = [(
+        "with steps ÷ without",
+        Way::ExecContainerWithSteps,
+        Way::ExecContainer,
+    )];
+    print_table(&title, &sizes, &Way::CONTAINED, &ratios_of, &of, false);
+}
+
+/// A table of `ways` by parent size: each way's median and spread, then
+/// each ratio (a ÷ b, round by round) of `ratios_of`, and with
+/// `against_first` the first way against itself at the first size.
+fn print_table<'s>(
+    title: &str,
+    sizes: &[u64],
+    ways: &[Way],
+    ratios_of: &[(&str, Way, Way)],
+    of: &impl Fn(usize, Way) -> &'s Vec<f64>,
+    against_first: bool,
+) {
+    println!("### {title}\n");
     println!("Times: median (10th–90th percentiles); ratios the same, round by round.\n");
     let mut header = vec!["parent memory".to_owned()];
-    header.extend(Way::ALL.iter().map(|way| way.name().to_owned()));
-    header.push("fork+unshare+exec ÷ `Spawn::exec`".to_owned());
-    header.push(format!("`Spawn::exec` ÷ itself at {} GiB", sizes[0]));
+    header.extend(ways.iter().map(|way| way.name().to_owned()));
+    header.extend(ratios_of.iter().map(|(name, ..)| name.to_string()));
+    if against_first {
+        header.push(format!("{} ÷ itself at {} GiB", ways[0].name(), sizes[0]));
+    }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut out = Table::new(&header);
     for (size, gib) in sizes.iter().enumerate() {
         let mut row = vec![format!("{gib} GiB")];
-        for way in Way::ALL {
+        for &way in ways {
             let spread = Spread::of(of(size, way));
             row.push(format!(
                 "{} ({})",
@@ -73,10 +117,13 @@ fn main() {
                 table::range(spread)
             ));
         }
-        let fork_vs_vfork = ratios(of(size, Way::ForkUnshareExec), of(size, Way::VforkExec));
-        let vfork_vs_empty = ratios(of(size, Way::VforkExec), of(0, Way::VforkExec));
-        row.push(table::ratio(Spread::of(&fork_vs_vfork)));
-        row.push(table::ratio(Spread::of(&vfork_vs_empty)));
+        for &(_, a, b) in ratios_of {
+            row.push(table::ratio(Spread::of(&ratios(of(size, a), of(size, b)))));
+        }
+        if against_first {
+            let against = ratios(of(size, ways[0]), of(0, ways[0]));
+            row.push(table::ratio(Spread::of(&against)));
+        }
         out.row(row);
     }
     out.print();
