@@ -36,6 +36,8 @@ mod setup;
 mod spawn;
 #[cfg(feature = "std")]
 mod std_interop;
+#[cfg(feature = "std")]
+mod std_strings;
 pub mod sys;
 
 pub use error::refusal::Refusal;
@@ -57,6 +59,8 @@ pub use spawn::program::{execve, execvpe, CStrArray, DEFAULT_PATH, MAX_SCRIPT_AR
 pub use spawn::stack::{MmapStack, StaticStack};
 pub use spawn::time_ns::TimeOffset;
 pub use spawn::{spawn, Spawn};
+#[cfg(feature = "std")]
+pub use std_strings::CStrings;
 pub use sys::arch::CloneFn;
 pub use sys::errno::{Errno, Result};
 pub use sys::fd::{BorrowedFd, OwnedFd};
