@@ -365,6 +365,12 @@ fn a_failing_step_is_named_with_its_argument_and_errno_and_nothing_runs() {
     }];
     let bad_copy = [Fd::copy(1000, 5)];
     let bad_open = [Fd::open(c"/nonexistent", k::O_RDONLY, 0, 5)];
+    let no_parent = [Mount::file(c"/nonexistent/file", 0o644)];
+    let taken = [Mount::symlink(c"/", c"/proc")];
+    let inheritable_unbounded = nsclone::Capabilities {
+        inheritable: 1 << 10,
+        ..nsclone::Capabilities::NONE
+    };
     let none = Setup::new();
     let cases: &[(Setup<'_>, &[Fd<'_>], Step, Errno, &str)] = &[
         (
@@ -402,6 +408,55 @@ fn a_failing_step_is_named_with_its_argument_and_errno_and_nothing_runs() {
             Step::Uid,
             Errno::EINVAL,
             "setresuid(1): EINVAL: invalid argument",
+        ),
+        (
+            Setup::new().gid(1),
+            &[],
+            Step::Gid,
+            Errno::EINVAL,
+            "setresgid(1): EINVAL: invalid argument",
+        ),
+        (
+            Setup::new().domainname(&long_name),
+            &[],
+            Step::Domainname,
+            Errno::EINVAL,
+            "setdomainname(\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...): EINVAL: invalid argument",
+        ),
+        (
+            Setup::new().mounts(&no_parent),
+            &[],
+            Step::MakeFile,
+            Errno::ENOENT,
+            "creating(\"/nonexistent/file\"): ENOENT: no such file or directory",
+        ),
+        (
+            Setup::new().mounts(&taken),
+            &[],
+            Step::Symlink,
+            Errno::EEXIST,
+            "symlink(\"/proc\" -> \"/\"): EEXIST: file exists",
+        ),
+        (
+            Setup::new().chroot(c"/nonexistent"),
+            &[],
+            Step::Chroot,
+            Errno::ENOENT,
+            "chroot(\"/nonexistent\"): ENOENT: no such file or directory",
+        ),
+        (
+            Setup::new().foreground(1000),
+            &[],
+            Step::Foreground,
+            Errno::EBADF,
+            "tcsetpgrp(1000): EBADF: bad file descriptor",
+        ),
+        (
+            Setup::new().capabilities(inheritable_unbounded),
+            &[],
+            Step::Capabilities,
+            Errno::EPERM,
+            "capset: EPERM: operation not permitted",
         ),
         (
             none,

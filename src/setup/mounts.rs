@@ -202,19 +202,35 @@ impl<'a> Mount<'a> {
         }
     }
 
-    /// Its argument as an error shows it: `"/usr" on "/new/usr"`.
+    /// Its argument as an error shows it: `"/usr" on "/new/usr"`,
+    /// `"/new/dev/fd" -> "/proc/self/fd"` for a link.
     fn argument(&self) -> StepArgument {
-        let (from, to) = match self.op {
-            Op::Mount { source, target, .. } => (source, target),
-            Op::ReadOnlyBind { source, target, .. } => (Some(source), target),
-            Op::Dir { path, .. } | Op::File { path, .. } => (None, path),
-            Op::Symlink { target, link } => (Some(target), link),
-        };
-        match from {
-            Some(from) => {
-                StepArgument::new(&[b"\"", from.to_bytes(), b"\" on \"", to.to_bytes(), b"\""])
+        fn quoted(s: &CStr) -> [&[u8]; 3] {
+            [b"\"", s.to_bytes(), b"\""]
+        }
+        match self.op {
+            Op::Mount {
+                source: Some(from),
+                target,
+                ..
             }
-            None => StepArgument::new(&[b"\"", to.to_bytes(), b"\""]),
+            | Op::ReadOnlyBind {
+                source: from,
+                target,
+                ..
+            } => {
+                let [a, b, c] = quoted(from);
+                let [d, e, f] = quoted(target);
+                StepArgument::new(&[a, b, c, b" on ", d, e, f])
+            }
+            Op::Symlink { target, link } => {
+                let [a, b, c] = quoted(link);
+                let [d, e, f] = quoted(target);
+                StepArgument::new(&[a, b, c, b" -> ", d, e, f])
+            }
+            Op::Mount { target: path, .. } | Op::Dir { path, .. } | Op::File { path, .. } => {
+                StepArgument::new(&quoted(path))
+            }
         }
     }
 }
