@@ -1,7 +1,8 @@
 //! The child's setup: what a child does between its creation and the
 //! program (or closure) it runs, described as data in the caller's memory
 //! (`Setup`), and the code that runs it in the child in one fixed order,
-//! with raw syscalls only (no allocation, no lock). Uses `sys` and `error`.
+//! with raw syscalls only (no allocation, no lock). Uses `sys`, `flags` and
+//! `error`.
 
 mod capabilities;
 mod fds;
@@ -17,6 +18,7 @@ pub use mounts::Mount;
 
 use crate::error::refusal::Refusal;
 use crate::error::{Step, StepArgument, StepError};
+use crate::flags::CloneFlags;
 use crate::setup::report::{ChildContext, Failure};
 use crate::setup::root::Root;
 use crate::sys::decimal::decimal;
@@ -335,16 +337,30 @@ impl<'a> Setup<'a> {
     const CODE: SetupCode = SetupCode {
         run: |setup, context| setup.run(context),
         error: |setup, failure| setup.error(failure),
-        refusal: |setup| setup.refusal(),
+        refusal: |setup, flags| setup.refusal(flags),
     };
 
-    /// Why this setup is refused, if it is.
-    pub(crate) fn refusal(&self) -> Option<Refusal> {
-        match self.seccomp {
-            Some(filter) if filter.is_empty() || filter.len() > MAX_FILTER => {
-                Some(Refusal::SeccompFilterLength)
-            }
-            _ => fds::refusal(self.fds, self.keep_fds),
+    /// Why this setup is refused for a child created with `flags`, if it
+    /// is. It guards what the setup means (a child given part of it would
+    /// run half set up), not a flag's safety, so the unchecked spawn
+    /// applies it too.
+    pub(crate) fn refusal(&self, flags: CloneFlags) -> Option<Refusal> {
+        let signal = self.parent_death_signal;
+        if !(0..=64).contains(&signal) {
+            Some(Refusal::ParentDeathSignalInvalid)
+        } else if signal != 0 && flags.contains(CloneFlags::PARENT) {
+            // The kernel would tie it to the caller's parent.
+            Some(Refusal::ParentDeathSignalWithCloneParent)
+        } else if signal != 0 && flags.contains(CloneFlags::VFORK) {
+            // The child waits for the parent's go-ahead, the parent for it.
+            Some(Refusal::ParentDeathSignalWithVfork)
+        } else if self
+            .seccomp
+            .is_some_and(|filter| filter.is_empty() || filter.len() > MAX_FILTER)
+        {
+            Some(Refusal::SeccompFilterLength)
+        } else {
+            fds::refusal(self.fds, self.keep_fds)
         }
     }
 
@@ -521,8 +537,9 @@ pub(crate) struct SetupCode {
     pub(crate) run: fn(&Setup<'_>, &mut ChildContext) -> core::result::Result<(), Failure>,
     /// In the parent: the error for a failed step.
     pub(crate) error: fn(&Setup<'_>, Failure) -> StepError,
-    /// Before any syscall: why the setup is refused, if it is.
-    pub(crate) refusal: fn(&Setup<'_>) -> Option<Refusal>,
+    /// Before any syscall: why the setup is refused for a child created
+    /// with these flags, if it is.
+    pub(crate) refusal: fn(&Setup<'_>, CloneFlags) -> Option<Refusal>,
 }
 
 impl<'a> SetupRef<'a> {
@@ -533,8 +550,8 @@ impl<'a> SetupRef<'a> {
         }
     }
 
-    pub(crate) fn refusal(&self) -> Option<Refusal> {
-        (self.code.refusal)(self.setup)
+    pub(crate) fn refusal(&self, flags: CloneFlags) -> Option<Refusal> {
+        (self.code.refusal)(self.setup, flags)
     }
 
     pub(crate) fn error(&self, failure: Failure) -> StepError {

@@ -399,29 +399,15 @@ impl<'a> Spawn<'a> {
     /// half set up), not a flag's safety, so
     /// [`spawn_unchecked`](Self::spawn_unchecked) applies them too.
     fn setup_refusal(&self) -> Option<Refusal> {
-        if let Some(refusal) = self.setup.and_then(|setup| setup.refusal()) {
-            Some(refusal)
-        } else if !(0..=64).contains(&self.death_signal()) {
-            Some(Refusal::ParentDeathSignalInvalid)
-        } else if self.death_signal() != 0 && self.flags.contains(CloneFlags::PARENT) {
-            Some(Refusal::ParentDeathSignalWithCloneParent)
-        } else {
-            None
-        }
+        self.setup.and_then(|setup| setup.refusal(self.flags))
     }
 
-    /// The refusal of a child that would wait for its parent (ID maps, a
-    /// parent-death signal) while the parent waits for it (`CLONE_VFORK`).
+    /// The refusal of a child that would wait for its ID maps while the
+    /// parent waits for it (`CLONE_VFORK`); the setup refuses its own
+    /// parent-death signal so.
     fn vfork_refusal(&self) -> Option<Refusal> {
-        if !self.flags.contains(CloneFlags::VFORK) {
-            None
-        } else if !matches!(self.maps, UserMaps::None) {
-            Some(Refusal::IdMapsWithVfork)
-        } else if self.death_signal() != 0 {
-            Some(Refusal::ParentDeathSignalWithVfork)
-        } else {
-            None
-        }
+        (self.flags.contains(CloneFlags::VFORK) && !matches!(self.maps, UserMaps::None))
+            .then_some(Refusal::IdMapsWithVfork)
     }
 
     /// Moves `f` onto the top of `stack` and runs it in a new child created
