@@ -196,22 +196,27 @@ fn the_parent_death_signal_survives_the_identity_steps() {
 #[test]
 fn changing_ids_in_an_exec_child_leaves_the_caller_dumpable() {
     skip_if!(!is_root(), "needs root to change IDs");
-    let status = in_child(|| {
-        // SAFETY: PR_SET_DUMPABLE takes plain values.
-        if unsafe { nsclone::sys::syscall(k::__NR_prctl, [PR_SET_DUMPABLE, 1]) }.is_err() {
-            return 100;
-        }
-        let setup = Setup::new().gid(common::NOBODY).uid(common::NOBODY);
-        let Ok(child) = exec(Spawn::new(CloneFlags::empty()), &setup, &[c"/bin/true"]) else {
-            return 101;
-        };
-        let _ = child.wait();
-        match prctl_get(PR_GET_DUMPABLE) {
-            1 => 0,
-            _ => 1,
-        }
-    });
-    assert_eq!(status, ExitStatus::Exited(0));
+    // The IDs, and capabilities only dropped (which leave the memory
+    // dumpable, and the child sharing it).
+    let ids = Setup::new().gid(common::NOBODY).uid(common::NOBODY);
+    let dropped = Setup::new().capabilities(nsclone::Capabilities::NONE);
+    for setup in [ids, dropped] {
+        let status = in_child(|| {
+            // SAFETY: PR_SET_DUMPABLE takes plain values.
+            if unsafe { nsclone::sys::syscall(k::__NR_prctl, [PR_SET_DUMPABLE, 1]) }.is_err() {
+                return 100;
+            }
+            let Ok(child) = exec(Spawn::new(CloneFlags::empty()), &setup, &[c"/bin/true"]) else {
+                return 101;
+            };
+            let _ = child.wait();
+            match prctl_get(PR_GET_DUMPABLE) {
+                1 => 0,
+                _ => 1,
+            }
+        });
+        assert_eq!(status, ExitStatus::Exited(0), "{setup:?}");
+    }
 }
 
 /// A target the limit allows failed because the crate's copies go above

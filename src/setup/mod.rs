@@ -321,10 +321,11 @@ impl<'a> Setup<'a> {
         self
     }
 
-    /// Whether the steps change the child's credentials (its IDs or
-    /// capabilities), after which the kernel marks its memory undumpable.
-    pub(crate) const fn changes_credentials(&self) -> bool {
-        self.uid.is_some() || self.gid.is_some() || self.capabilities.is_some()
+    /// Whether the steps change the child's effective IDs, after which the
+    /// kernel marks its memory undumpable (`commit_creds`; capabilities
+    /// only ever dropped, as capset(2) allows, leave it dumpable).
+    pub(crate) const fn changes_ids(&self) -> bool {
+        self.uid.is_some() || self.gid.is_some()
     }
 
     /// The signal [`parent_death_signal`](Self::parent_death_signal) asked

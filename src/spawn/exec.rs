@@ -33,10 +33,10 @@ impl Spawn<'_> {
     /// parent acts while the child waits: ID maps, a parent-death signal):
     /// the child shares the parent's memory until execve, so starting it
     /// costs the same whatever the parent's size. Returns once the program
-    /// runs. A setup that changes the child's IDs or capabilities gets a
+    /// runs. A setup that changes the child's user or group ID gets a
     /// child with memory of its own instead (a copy, as fork makes, at
     /// fork's cost): the kernel marks the memory of a process whose
-    /// credentials change undumpable, which would be the caller's.
+    /// effective IDs change undumpable, which would be the caller's.
     ///
     /// Safe from any parent, threads included: the child runs only this
     /// crate's code, raw syscalls a few frames deep on `stack` (no lock, no

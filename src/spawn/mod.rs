@@ -601,14 +601,11 @@ impl<'a> Spawn<'a> {
     }
 
     /// The flags [`exec`](Self::exec) adds: `CLONE_VM`, unless the setup
-    /// changes the child's credentials (the kernel would mark the memory
+    /// changes the child's user or group ID (the kernel would mark the memory
     /// the child shares, the caller's, undumpable), and `CLONE_VFORK` with
     /// it, unless the parent must act while the child waits.
     fn exec_flags(&self) -> CloneFlags {
-        if self
-            .setup
-            .is_some_and(|setup| setup.setup.changes_credentials())
-        {
+        if self.setup.is_some_and(|setup| setup.setup.changes_ids()) {
             CloneFlags::empty()
         } else if self.parent_prepares() {
             CloneFlags::VM
