@@ -1094,3 +1094,95 @@ fn foreground_puts_the_program_in_its_own_group_in_the_foreground_of_the_callers
     });
     assert_eq!(status, ExitStatus::Exited(0));
 }
+
+#[test]
+fn an_idmapped_bind_shows_the_files_owners_through_the_childs_id_maps() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "needs root: the parent makes the mount");
+    let dir = std::env::temp_dir().join(format!("nsclone-idmap-{}", std::process::id()));
+    let (src, dst) = (dir.join("src"), dir.join("dst"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    std::fs::write(src.join("file"), "").unwrap();
+    // Root inside is 100000 outside, as a container's maps are: the host's
+    // root-owned file is nobody's inside, but root's on the idmapped bind.
+    let maps = [nsclone::IdMap {
+        inside: 0,
+        outside: 100_000,
+        count: 65536,
+    }];
+    let (src_c, dst_c) = (c(src.to_str().unwrap()), c(dst.to_str().unwrap()));
+    let mounts = [Mount::private(c"/"), Mount::bind_idmapped(src_c, dst_c)];
+    let script = CString::new(format!(
+        "ls -ln {0}/file {1}/file | while read -r mode links uid rest; do echo $uid; done",
+        dst.display(),
+        src.display()
+    ))
+    .unwrap();
+    let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWNS).id_maps(
+        &maps,
+        &maps,
+        nsclone::SetGroups::Deny,
+    );
+    let setup = Setup::new().mounts(&mounts);
+    let said = output(request, setup, &[], &script);
+    // A closure's child gets the same mount (the owner seen from its own
+    // user namespace, through stat(2)).
+    let owner = SharedPage::new(u32::MAX);
+    let file = c(dst.join("file").to_str().unwrap());
+    let mut stack = MmapStack::new(64 * 1024).unwrap();
+    // SAFETY: the closure makes one raw syscall and writes a shared page.
+    let closure = unsafe {
+        request.setup(&setup).spawn(stack.as_mut_slice(), || {
+            let mut stat = core::mem::MaybeUninit::<k::stat>::zeroed();
+            let args = [
+                k::AT_FDCWD as usize,
+                file.as_ptr() as usize,
+                stat.as_mut_ptr() as usize,
+                0,
+            ];
+            // SAFETY: the kernel fills one `struct stat`.
+            if nsclone::sys::syscall(k::__NR_newfstatat, args).is_ok() {
+                // newfstatat succeeded: `stat` is initialized.
+                owner.set(stat.assume_init().st_uid);
+            }
+            0
+        })
+    }
+    .map(|child| child.wait());
+    std::fs::remove_dir_all(&dir).unwrap();
+    match said {
+        Ok((status, said)) => {
+            assert_eq!(status, ExitStatus::Exited(0), "{said}");
+            assert_eq!(said, "0\n65534\n");
+            assert_eq!(closure, Ok(Ok(ExitStatus::Exited(0))));
+            assert_eq!(owner.get(), 0);
+        }
+        Err(err)
+            if err.errno() == Errno::EINVAL && nsclone::sys::uname().release_numbers() < (6, 3) =>
+        {
+            eprintln!("SKIPPED {}: {err}: the temporary directory's filesystem has no idmapped mounts on this kernel", module_path!());
+        }
+        Err(err) => panic!("{err}"),
+    }
+}
+
+#[test]
+fn an_idmapped_bind_the_parent_may_not_make_fails_named_with_no_child_left() {
+    skip_under_qemu_user!();
+    let status = in_child_as_nobody(|| {
+        let mounts = [Mount::bind_idmapped(c"/proc", c"/proc")];
+        let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWNS).map_root_user();
+        match output(request, Setup::new().mounts(&mounts), &[], c"echo ran") {
+            Err(err)
+                if err.to_string()
+                    == "mount(\"/proc\" on \"/proc\"): EPERM: operation not permitted"
+                    && no_child_left() =>
+            {
+                0
+            }
+            _ => 1,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}

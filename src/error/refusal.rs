@@ -77,6 +77,10 @@ pub enum Refusal {
     /// Setup: a seccomp filter of no instruction or of more than 4096
     /// (`BPF_MAXINSNS`).
     SeccompFilterLength,
+    /// Setup: an idmapped mount without ID maps, which it maps through.
+    IdmappedMountNeedsIdMaps,
+    /// Setup: more than 16 idmapped mounts.
+    TooManyIdmappedMounts,
     /// Setup: a parent-death signal with `CLONE_PARENT`: the kernel would
     /// tie it to the caller's parent, not to the thread that created the
     /// child.
@@ -141,6 +145,10 @@ impl Refusal {
             Refusal::FdNegative => "a descriptor number must be 0 or more",
             Refusal::FdTargetTwice => "a setup gives each descriptor number at most once",
             Refusal::ParentDeathSignalInvalid => "a parent-death signal must be a signal (1 to 64)",
+            Refusal::IdmappedMountNeedsIdMaps => {
+                "an idmapped mount maps through the child's ID maps: give them (Spawn::id_maps, map_root_user, map_current_user)"
+            }
+            Refusal::TooManyIdmappedMounts => "a setup makes at most 16 idmapped mounts",
             Refusal::SeccompFilterLength => {
                 "a seccomp filter has 1 to 4096 instructions (BPF_MAXINSNS)"
             }

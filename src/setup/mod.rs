@@ -19,9 +19,12 @@ pub use mounts::Mount;
 use crate::error::refusal::Refusal;
 use crate::error::{Step, StepArgument, StepError};
 use crate::flags::CloneFlags;
+use crate::pid_t;
 use crate::setup::report::{ChildContext, Failure};
 use crate::setup::root::Root;
 use crate::sys::decimal::decimal;
+use crate::sys::fd::BorrowedFd;
+use crate::sys::fd_passing::MAX_PASSED;
 use crate::sys::fd_table::has_reader;
 use crate::sys::seccomp::{install_filter, SockFilter, SECCOMP_FILTER_FLAG_NEW_LISTENER};
 use crate::sys::signals::{reset_caught_handlers, reset_handlers, set_mask};
@@ -338,16 +341,24 @@ impl<'a> Setup<'a> {
     const CODE: SetupCode = SetupCode {
         run: |setup, context| setup.run(context),
         error: |setup, failure| setup.error(failure),
-        refusal: |setup, flags| setup.refusal(flags),
+        refusal: |setup, flags, has_maps| setup.refusal(flags, has_maps),
+        send_idmapped: |setup, pid, socket| {
+            mounts::send_idmapped(setup.mounts, pid, socket).map_err(|failure| setup.error(failure))
+        },
     };
 
     /// Why this setup is refused for a child created with `flags`, if it
     /// is. It guards what the setup means (a child given part of it would
     /// run half set up), not a flag's safety, so the unchecked spawn
     /// applies it too.
-    pub(crate) fn refusal(&self, flags: CloneFlags) -> Option<Refusal> {
+    pub(crate) fn refusal(&self, flags: CloneFlags, has_maps: bool) -> Option<Refusal> {
         let signal = self.parent_death_signal;
-        if !(0..=64).contains(&signal) {
+        let idmapped = mounts::idmapped(self.mounts);
+        if idmapped > MAX_PASSED {
+            Some(Refusal::TooManyIdmappedMounts)
+        } else if idmapped > 0 && !has_maps {
+            Some(Refusal::IdmappedMountNeedsIdMaps)
+        } else if !(0..=64).contains(&signal) {
             Some(Refusal::ParentDeathSignalInvalid)
         } else if signal != 0 && flags.contains(CloneFlags::PARENT) {
             // The kernel would tie it to the caller's parent.
@@ -390,7 +401,7 @@ impl<'a> Setup<'a> {
         if let Some(mask) = self.umask {
             process::umask(mask);
         }
-        mounts::apply(self.mounts)?;
+        mounts::apply(self.mounts, context.own_fd)?;
         if let Some(root) = self.root {
             root.enter()?;
         }
@@ -539,8 +550,12 @@ pub(crate) struct SetupCode {
     /// In the parent: the error for a failed step.
     pub(crate) error: fn(&Setup<'_>, Failure) -> StepError,
     /// Before any syscall: why the setup is refused for a child created
-    /// with these flags, if it is.
-    pub(crate) refusal: fn(&Setup<'_>, CloneFlags) -> Option<Refusal>,
+    /// with these flags, and ID maps or not, if it is.
+    pub(crate) refusal: fn(&Setup<'_>, CloneFlags, bool) -> Option<Refusal>,
+    /// In the parent, once the child's maps are written: makes its idmapped
+    /// mounts and sends them on the socket.
+    pub(crate) send_idmapped:
+        fn(&Setup<'_>, pid_t, BorrowedFd<'_>) -> core::result::Result<(), StepError>,
 }
 
 impl<'a> SetupRef<'a> {
@@ -551,8 +566,16 @@ impl<'a> SetupRef<'a> {
         }
     }
 
-    pub(crate) fn refusal(&self, flags: CloneFlags) -> Option<Refusal> {
-        (self.code.refusal)(self.setup, flags)
+    pub(crate) fn refusal(&self, flags: CloneFlags, has_maps: bool) -> Option<Refusal> {
+        (self.code.refusal)(self.setup, flags, has_maps)
+    }
+
+    pub(crate) fn send_idmapped(
+        &self,
+        pid: pid_t,
+        socket: BorrowedFd<'_>,
+    ) -> core::result::Result<(), StepError> {
+        (self.code.send_idmapped)(self.setup, pid, socket)
     }
 
     pub(crate) fn error(&self, failure: Failure) -> StepError {

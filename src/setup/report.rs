@@ -109,8 +109,9 @@ impl SharedRecord {
 /// What the child's steps need to know of how the child was made.
 pub(crate) struct ChildContext {
     /// The crate's own descriptor the child keeps through the fd step (the
-    /// pipe it reports on, or the one whose closing at exec tells the
-    /// parent it left), -1 if none; the step may move it to another number.
+    /// socket it reports on, or the one whose closing at exec tells the
+    /// parent it left; its idmapped mounts come on it), -1 if none; the
+    /// step may move it to another number.
     pub(crate) own_fd: c_int,
     /// The signal mask [`keep_signals`](crate::Setup::keep_signals)
     /// restores (an exec child runs its steps with every signal blocked),

@@ -130,6 +130,7 @@ impl Spawn<'_> {
             Some(Channel::new()?)
         };
         let (own_fd, parent_fd) = channel.as_ref().map_or((-1, -1), Channel::child_fds);
+
         let old_mask = set_mask(ALL_SIGNALS);
         let run = || {
             // Our end is no descriptor of the caller's for the fd step.

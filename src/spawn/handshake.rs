@@ -31,6 +31,18 @@ impl Handshake {
         Ok(Handshake { read, write })
     }
 
+    /// A handshake on a socket pair instead of a pipe: the parent can send
+    /// the child descriptors on it too (`read` is the parent's end).
+    pub(crate) fn new_socket() -> Result<Handshake> {
+        let (read, write) = syscall::socket_pair()?;
+        Ok(Handshake { read, write })
+    }
+
+    /// The parent's end, for sending the child descriptors.
+    pub(crate) fn parent_end(&self) -> BorrowedFd<'_> {
+        self.read.as_fd()
+    }
+
     /// What the child needs for its side.
     pub(crate) fn child_end(&self) -> ChildEnd {
         ChildEnd {
@@ -104,6 +116,11 @@ impl Channel {
             self.child.as_ref().map_or(-1, OwnedFd::as_raw_fd),
             self.parent.as_raw_fd(),
         )
+    }
+
+    /// Our end, for sending the child descriptors.
+    pub(crate) fn parent_end(&self) -> BorrowedFd<'_> {
+        self.parent.as_fd()
     }
 
     /// In the parent, once the child exists: closes our copy of its end.

@@ -399,7 +399,9 @@ impl<'a> Spawn<'a> {
     /// half set up), not a flag's safety, so
     /// [`spawn_unchecked`](Self::spawn_unchecked) applies them too.
     fn setup_refusal(&self) -> Option<Refusal> {
-        self.setup.and_then(|setup| setup.refusal(self.flags))
+        let has_maps = !matches!(self.maps, UserMaps::None);
+        self.setup
+            .and_then(|setup| setup.refusal(self.flags, has_maps))
     }
 
     /// The refusal of a child that would wait for its ID maps while the
@@ -645,7 +647,8 @@ impl<'a> Spawn<'a> {
             return Err(refusal.into());
         }
         let go_ahead = self.parent_prepares().then(Handshake::new).transpose()?;
-        let report = reports.then(Handshake::new).transpose()?;
+        // A socket pair: the parent sends the idmapped mounts on it too.
+        let report = reports.then(Handshake::new_socket).transpose()?;
         let prelude = Prelude {
             death_signal: self.death_signal(),
             go_ahead: go_ahead.as_ref().map(Handshake::child_end),
@@ -663,7 +666,7 @@ impl<'a> Spawn<'a> {
         // SAFETY: forwarded from the caller; the prelude only adds raw syscalls.
         let started = unsafe { self.start(then) };
         let prepared = started.map_err(Error::from).and_then(|child| {
-            let prepared = self.prepare(&child, go_ahead, report);
+            let prepared = self.prepare(&child, go_ahead, report, prepare.idmapped_socket());
             if prepared.is_err() {
                 // No half-created child: it has not run `f`, so end it here.
                 let _ = child.kill(SIGKILL as c_int);
@@ -683,17 +686,25 @@ impl<'a> Spawn<'a> {
         prepared
     }
 
-    /// The parent's side of preparing `child`: writes its ID maps, lets it
-    /// go on, and reads its report.
+    /// The parent's side of preparing `child`: writes its ID maps, makes
+    /// and sends its idmapped mounts (on the report socket, or on
+    /// `exec_socket` for an exec child), lets it go on, and reads its
+    /// report.
     #[inline(never)]
     fn prepare(
         &self,
         child: &Child,
         go_ahead: Option<Handshake>,
         report: Option<Handshake>,
+        exec_socket: Option<BorrowedFd<'_>>,
     ) -> Result<(), Error> {
         if let Some(go_ahead) = go_ahead {
             self.maps.write(child.pid())?;
+            // The idmapped mounts go on the socket the child reports on.
+            let socket = report.as_ref().map(Handshake::parent_end).or(exec_socket);
+            if let (Some(setup), Some(socket)) = (self.setup, socket) {
+                setup.send_idmapped(child.pid(), socket)?;
+            }
             go_ahead.give()?;
         }
         match report.map(Handshake::read_report).transpose()? {
@@ -713,6 +724,10 @@ pub(super) trait Prepare {
     /// Whether the parent waits until the child left its memory.
     fn waits_until_child_left(&self) -> bool;
 
+    /// Our end of the socket the idmapped mounts go on, when the entry
+    /// point runs the setup itself.
+    fn idmapped_socket(&self) -> Option<BorrowedFd<'_>>;
+
     /// In the parent, once the child exists and the parent's part is done
     /// (`prepared`; the child was killed if it failed): the rest, up to
     /// the child leaving our memory if the parent waits for that.
@@ -729,6 +744,10 @@ impl Prepare for SetupBeforeClosure {
 
     fn waits_until_child_left(&self) -> bool {
         false
+    }
+
+    fn idmapped_socket(&self) -> Option<BorrowedFd<'_>> {
+        None
     }
 
     fn finish(self, _: &Child, prepared: Result<(), Error>) -> Result<(), Error> {
@@ -754,6 +773,10 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
 
     fn waits_until_child_left(&self) -> bool {
         self.channel.is_some()
+    }
+
+    fn idmapped_socket(&self) -> Option<BorrowedFd<'_>> {
+        self.channel.as_ref().map(Channel::parent_end)
     }
 
     fn finish(self, child: &Child, prepared: Result<(), Error>) -> Result<(), Error> {

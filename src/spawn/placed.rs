@@ -135,7 +135,8 @@ pub(crate) struct Prelude {
     /// The setup to run before the closure, and its code; it outlives the
     /// child's use (the parent waits for the report).
     pub(crate) setup: Option<(NonNull<Setup<'static>>, &'static SetupCode)>,
-    /// Where to report how the time namespace and the setup went.
+    /// Where to report how the time namespace and the setup went (and
+    /// where the parent's idmapped mounts come).
     pub(crate) report: Option<ChildEnd>,
 }
 

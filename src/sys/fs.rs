@@ -1,10 +1,12 @@
 //! The filesystem calls a child makes to build its root: directories,
 //! files and links as mount points, unmounting, `pivot_root`, the flags a
-//! mount carries, and attributes changed over a whole mount tree.
+//! mount carries, attributes changed over a whole mount tree, and the new
+//! mount API's detached copies, ID mapping and attaching.
 
 use crate::sys::errno::{Errno, Result};
+use crate::sys::fd::{BorrowedFd, OwnedFd};
 use crate::sys::syscall::{close, syscall};
-use core::ffi::CStr;
+use core::ffi::{c_int, CStr};
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
 
@@ -30,7 +32,7 @@ pub(crate) fn make_file(path: &CStr, mode: u32) -> Result<()> {
     ];
     // SAFETY: `path` is NUL-terminated; the descriptor is closed at once.
     let fd = unsafe { syscall(k::__NR_openat, args) }?;
-    close(fd as core::ffi::c_int);
+    close(fd as c_int);
     Ok(())
 }
 
@@ -102,4 +104,46 @@ pub(crate) fn make_tree_read_only(path: &CStr) -> Result<()> {
     ];
     // SAFETY: `path` is NUL-terminated and the kernel reads `attr` only.
     unsafe { syscall(k::__NR_mount_setattr, args) }.map(drop)
+}
+
+/// `open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)` (Linux
+/// 5.2): a detached copy of the mount at `path`, not yet attached anywhere.
+pub(crate) fn detached_copy(path: &CStr) -> Result<OwnedFd> {
+    let flags = k::OPEN_TREE_CLONE | k::OPEN_TREE_CLOEXEC;
+    let args = [k::AT_FDCWD as usize, path.as_ptr() as usize, flags as usize];
+    // SAFETY: `path` is NUL-terminated; the new descriptor is nobody else's.
+    unsafe { syscall(k::__NR_open_tree, args).map(|fd| OwnedFd::from_raw_fd(fd as c_int)) }
+}
+
+/// Maps the IDs of the detached mount `mount` through the user namespace
+/// `userns` (mount_setattr(2) with `MOUNT_ATTR_IDMAP`, Linux 5.12).
+pub(crate) fn map_ids(mount: BorrowedFd<'_>, userns: BorrowedFd<'_>) -> Result<()> {
+    let attr = k::mount_attr {
+        attr_set: u64::from(k::MOUNT_ATTR_IDMAP),
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: userns.as_raw_fd() as u64,
+    };
+    let args = [
+        mount.as_raw_fd() as usize,
+        c"".as_ptr() as usize,
+        k::AT_EMPTY_PATH as usize,
+        &attr as *const _ as usize,
+        size_of_val(&attr),
+    ];
+    // SAFETY: the empty path is NUL-terminated; the kernel reads `attr` only.
+    unsafe { syscall(k::__NR_mount_setattr, args) }.map(drop)
+}
+
+/// Attaches the detached mount `mount` on `target` (move_mount(2), Linux 5.2).
+pub(crate) fn attach(mount: c_int, target: &CStr) -> Result<()> {
+    let args = [
+        mount as usize,
+        c"".as_ptr() as usize,
+        k::AT_FDCWD as usize,
+        target.as_ptr() as usize,
+        k::MOVE_MOUNT_F_EMPTY_PATH as usize,
+    ];
+    // SAFETY: both paths are NUL-terminated.
+    unsafe { syscall(k::__NR_move_mount, args) }.map(drop)
 }

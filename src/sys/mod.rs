@@ -15,6 +15,7 @@ pub(crate) mod arch;
 pub(crate) mod decimal;
 pub(crate) mod errno;
 pub(crate) mod fd;
+pub(crate) mod fd_passing;
 pub(crate) mod fd_table;
 pub(crate) mod fs;
 mod libc_shims;

@@ -7,12 +7,12 @@ extern crate std;
 use super::*;
 use crate::{
     check_id_map, check_unshare, write_id_maps, CStrArray, CloneFlags as F, Error, Fd, IdMap,
-    SetGroups, Setup, Spawn, TimeOffset, MAX_FDS, MAX_ID_MAP_LINES,
+    Mount, SetGroups, Setup, Spawn, TimeOffset, MAX_FDS, MAX_ID_MAP_LINES,
 };
 use std::string::ToString;
 
 /// Every refusal; a new one needs a line here and in [`refused_call`].
-const REFUSALS: [Refusal; 27] = [
+const REFUSALS: [Refusal; 29] = [
     Refusal::SpawnSharesMemory,
     Refusal::SpawnMakesThreads,
     Refusal::SpawnSetsTls,
@@ -39,6 +39,8 @@ const REFUSALS: [Refusal; 27] = [
     Refusal::ParentDeathSignalInvalid,
     Refusal::ParentDeathSignalWithVfork,
     Refusal::SeccompFilterLength,
+    Refusal::IdmappedMountNeedsIdMaps,
+    Refusal::TooManyIdmappedMounts,
     Refusal::ParentDeathSignalWithCloneParent,
 ];
 
@@ -95,6 +97,13 @@ fn refused_call(refusal: Refusal) -> Result<(), Error> {
         Refusal::FdTargetTwice => set_up(&Setup::new().fds(&[Fd::copy(1, 3), Fd::copy(2, 3)])),
         Refusal::ParentDeathSignalInvalid => set_up(&Setup::new().parent_death_signal(65)),
         Refusal::SeccompFilterLength => set_up(&Setup::new().seccomp(&[])),
+        Refusal::IdmappedMountNeedsIdMaps => {
+            set_up(&Setup::new().mounts(&[Mount::bind_idmapped(c"/", c"/mnt")]))
+        }
+        Refusal::TooManyIdmappedMounts => Spawn::new(F::NEWUSER | F::NEWNS)
+            .map_root_user()
+            .setup(&Setup::new().mounts(&[Mount::bind_idmapped(c"/", c"/mnt"); 17]))
+            .check(),
         Refusal::ParentDeathSignalWithVfork => Spawn::new(F::VFORK)
             .setup(&Setup::new().parent_death_signal(9))
             .check(),
