@@ -492,3 +492,50 @@ fn the_parent_death_signal_with_clone_parent_is_refused_or_comes_with_the_creato
     });
     assert_eq!(status, ExitStatus::Exited(0));
 }
+
+/// A hold that panics unwinds through `exec_held` while the child, on the
+/// caller's stack and sharing its memory, waits: the child must be gone
+/// before the unwinding frees that stack, and the caller's signal mask
+/// (all blocked across the clone) must be its own again.
+#[test]
+fn a_panicking_hold_ends_the_child_first_and_restores_the_mask() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user rejects CLONE_VM without CLONE_VFORK"
+    );
+    let status = in_child(|| {
+        let usr1: u64 = 1 << (k::SIGUSR1 - 1);
+        nsclone::sys::set_mask(usr1);
+        let mut pid = 0;
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut stack = MmapStack::new(64 * 1024).unwrap();
+            let mut argv_buf = [core::ptr::null::<c_char>(); 2];
+            let argv = CStrArray::new(&[c"true"], &mut argv_buf).unwrap();
+            let _ = Spawn::new(CloneFlags::empty()).exec_held(
+                stack.as_mut_slice(),
+                c"/bin/true",
+                argv,
+                CStrArray::empty(),
+                |held| {
+                    pid = held.pid();
+                    panic!("the hold's own panic")
+                },
+            );
+        }));
+        if unwound.is_ok() || pid <= 0 {
+            return 1;
+        }
+        if nsclone::sys::set_mask(usr1) != usr1 {
+            return 2;
+        }
+        match nsclone::sys::wait4(pid, k::__WALL) {
+            Ok((_, raw))
+                if ExitStatus::from_raw(raw) == ExitStatus::Signaled(k::SIGKILL as i32) =>
+            {
+                0
+            }
+            _ => 3,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
+}

@@ -14,7 +14,7 @@ use crate::spawn::handshake::{self, Channel};
 use crate::spawn::program::{execvpe, CStrArray};
 use crate::spawn::{SetupInExec, Spawn};
 use crate::sys::fd::OwnedFd;
-use crate::sys::signals::{set_mask, ALL_SIGNALS};
+use crate::sys::signals::{set_mask, SigSet, ALL_SIGNALS};
 use crate::sys::syscall;
 use core::ffi::{c_int, CStr};
 
@@ -132,6 +132,8 @@ impl Spawn<'_> {
         let (own_fd, parent_fd) = channel.as_ref().map_or((-1, -1), Channel::child_fds);
 
         let old_mask = set_mask(ALL_SIGNALS);
+        // Restores the caller's mask on every way out, a panicking hold's too.
+        let _restore = RestoreMask(old_mask);
         let run = || {
             // Our end is no descriptor of the caller's for the fd step.
             if parent_fd >= 0 {
@@ -169,7 +171,7 @@ impl Spawn<'_> {
         // parent returns only once the child has left its memory (vfork, or
         // the channel).
         let started = unsafe { request.place_and_start(stack, run, prepare) };
-        set_mask(old_mask);
+        drop(_restore);
         let child = started?;
         match record.failure() {
             None => Ok(child),
@@ -178,6 +180,15 @@ impl Spawn<'_> {
                 Err(setup.error(failure).into())
             }
         }
+    }
+}
+
+/// Sets the signal mask back to the one it holds when dropped.
+struct RestoreMask(SigSet);
+
+impl Drop for RestoreMask {
+    fn drop(&mut self) {
+        set_mask(self.0);
     }
 }
 

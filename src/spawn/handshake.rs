@@ -155,6 +155,11 @@ impl Channel {
 
     /// In the parent: waits until the child's end closes.
     pub(crate) fn wait_for_close(self) {
+        self.wait_until_closed();
+    }
+
+    /// [`wait_for_close`](Self::wait_for_close), keeping the channel.
+    pub(crate) fn wait_until_closed(&self) {
         let mut byte = [0u8; 1];
         while let Ok(1..) = syscall::read(self.parent.as_fd(), &mut byte) {}
     }

@@ -785,6 +785,12 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
         };
         channel.child_started();
         let mut message = channel.read_message();
+        // The caller's hold may panic while the child, on the caller's
+        // stack, waits: the unwinding must not leave before the child has.
+        let guard = KillOnUnwind {
+            child,
+            channel: &channel,
+        };
         let held = match (prepared, message, self.hold) {
             (Err(err), ..) => Err(err),
             (Ok(()), Message::Holds(listener), Some(hold)) => hold(&Held::new(child, listener))
@@ -795,6 +801,7 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
                 }),
             _ => Ok(()),
         };
+        core::mem::forget(guard);
         if let Message::Failed(failure) = message {
             self.record.record(failure);
         }
@@ -803,6 +810,21 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
         }
         channel.wait_for_close();
         held
+    }
+}
+
+/// Dropped only while unwinding out of a hold: kills the child and waits
+/// until it left the caller's memory (it stays a zombie: the `Child` goes
+/// with the unwinding, unreaped, as std's does).
+struct KillOnUnwind<'a> {
+    child: &'a Child,
+    channel: &'a Channel,
+}
+
+impl Drop for KillOnUnwind<'_> {
+    fn drop(&mut self) {
+        let _ = self.child.kill(SIGKILL as c_int);
+        self.channel.wait_until_closed();
     }
 }
 
