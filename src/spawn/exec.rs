@@ -115,16 +115,20 @@ impl Spawn<'_> {
             return Err(Refusal::StackTooSmall.into());
         }
         let holds = hold.is_some();
-        let mut flags = self.exec_flags();
+        let mut request = self.with_flags(self.exec_flags());
         if holds {
-            flags -= CloneFlags::VFORK;
+            // The child waits for the parent, which must not wait for it
+            // (the caller's own CLONE_VFORK too).
+            request.flags -= CloneFlags::VFORK;
         }
-        let request = self.with_flags(flags);
         let setup = self.setup.map_or(Setup::new(), |setup| *setup.setup);
         let record = SharedRecord::new();
-        // Without CLONE_VFORK, the parent learns that the child left its
-        // memory when the child's end of this channel closes.
-        let channel = if request.flags.contains(CloneFlags::VFORK) {
+        // The record is read only by a parent that shares the child's
+        // memory and waits in CLONE_VFORK; any other learns that the child
+        // left its memory when the child's end of this channel closes, and
+        // a failed step on it (a child of its own memory with the caller's
+        // CLONE_VFORK included).
+        let channel = if request.flags.contains(CloneFlags::VM | CloneFlags::VFORK) {
             None
         } else {
             Some(Channel::new()?)
