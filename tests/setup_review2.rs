@@ -102,7 +102,6 @@ extern "C" fn count_sigpipe(_: c_int) {
 /// fails with an error, and raises no `SIGPIPE` in the caller (which a
 /// program that keeps `SIGPIPE`'s default action would die of).
 #[test]
-#[ignore = "fixed in the next commits"]
 fn releasing_a_held_child_that_died_raises_no_sigpipe() {
     skip_under_qemu_user!();
     let status = in_child(|| {

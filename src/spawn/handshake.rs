@@ -148,9 +148,10 @@ impl Channel {
         }
     }
 
-    /// In the parent: lets a holding child go on.
+    /// In the parent: lets a holding child go on (`EPIPE`, and no
+    /// `SIGPIPE`, if it died while held).
     pub(crate) fn release(&self) -> Result<()> {
-        syscall::write(self.parent.as_fd(), b"1").map(drop)
+        syscall::send(self.parent.as_fd(), b"1").map(drop)
     }
 
     /// In the parent: waits until the child's end closes.

@@ -3,7 +3,7 @@
 
 use crate::sys::errno::{Errno, Result};
 use crate::sys::fd::BorrowedFd;
-use crate::sys::syscall::syscall;
+use crate::sys::syscall::{syscall, MSG_NOSIGNAL};
 use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use linux_raw_sys::general as k;
@@ -72,7 +72,7 @@ pub(crate) fn send_fds(socket: BorrowedFd<'_>, fds: &[c_int]) -> Result<()> {
     let args = [
         socket.as_raw_fd() as usize,
         &message as *const MsgHdr as usize,
-        0,
+        MSG_NOSIGNAL,
     ];
     // SAFETY: the message, its one-byte buffer and its control data live
     // across the call; the kernel reads them.

@@ -215,6 +215,26 @@ pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: c_int) -> Result<()>
     .map(drop)
 }
 
+/// send(2)'s flag that answers `EPIPE` without raising `SIGPIPE`.
+pub(crate) const MSG_NOSIGNAL: usize = 0x4000;
+
+/// `send(socket, data, MSG_NOSIGNAL)`, once: how much the kernel took; a
+/// peer gone is `EPIPE` and no `SIGPIPE` (which a caller keeping its
+/// default action would die of, once its mask lets it through).
+pub(crate) fn send(socket: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
+    let args = [
+        socket.as_raw_fd() as usize,
+        data.as_ptr() as usize,
+        data.len(),
+        MSG_NOSIGNAL,
+        0,
+        0,
+    ];
+    // SAFETY: the kernel reads at most `data.len()` bytes of `data`; no
+    // address is given.
+    unsafe { syscall(k::__NR_sendto, args) }
+}
+
 /// `write(fd, data)`, once: how much the kernel took.
 ///
 /// # Errors
