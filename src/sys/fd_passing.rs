@@ -119,3 +119,64 @@ pub(crate) fn receive_fds(socket: c_int, fds: &mut [c_int]) -> Result<usize> {
     fds[..count].copy_from_slice(&control.fds[..count]);
     Ok(count)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{receive_fds, send_fds, MAX_PASSED};
+    use crate::sys::errno::Errno;
+    use crate::sys::syscall::{self, socket_pair};
+    use core::ffi::c_int;
+    use linux_raw_sys::general as k;
+
+    /// Whether `fd` is open and close-on-exec.
+    fn cloexec(fd: c_int) -> Option<bool> {
+        // SAFETY: F_GETFD reads no memory.
+        let flags = unsafe { syscall::syscall(k::__NR_fcntl, [fd as usize, k::F_GETFD as usize]) };
+        flags.ok().map(|flags| flags & k::FD_CLOEXEC as usize != 0)
+    }
+
+    #[test]
+    fn descriptors_sent_come_in_order_close_on_exec_and_as_many_as_sent() {
+        let (a, b) = socket_pair().unwrap();
+        let (r, w) = syscall::pipe().unwrap();
+        let sent = [r.as_raw_fd(), w.as_raw_fd(), r.as_raw_fd()];
+        send_fds(a.as_fd(), &sent).unwrap();
+        let mut got = [-1; MAX_PASSED];
+        assert_eq!(receive_fds(b.as_raw_fd(), &mut got), Ok(3));
+        for &fd in &got[..3] {
+            assert_eq!(cloexec(fd), Some(true));
+            syscall::close(fd);
+        }
+        assert!(got[3..].iter().all(|&fd| fd == -1));
+    }
+
+    #[test]
+    fn all_sixteen_fit_and_a_seventeenth_is_refused_before_the_call() {
+        let (a, b) = socket_pair().unwrap();
+        let (r, _w) = syscall::pipe().unwrap();
+        let sent = [r.as_raw_fd(); MAX_PASSED + 1];
+        assert_eq!(send_fds(a.as_fd(), &sent), Err(Errno::E2BIG));
+        send_fds(a.as_fd(), &sent[..MAX_PASSED]).unwrap();
+        let mut got = [-1; MAX_PASSED];
+        assert_eq!(receive_fds(b.as_raw_fd(), &mut got), Ok(MAX_PASSED));
+        got.iter().for_each(|&fd| syscall::close(fd));
+    }
+
+    #[test]
+    fn a_byte_without_descriptors_or_end_of_file_is_eio() {
+        let (a, b) = socket_pair().unwrap();
+        let mut got = [-1; MAX_PASSED];
+        syscall::write(a.as_fd(), b"1").unwrap();
+        assert_eq!(receive_fds(b.as_raw_fd(), &mut got), Err(Errno::EIO));
+        drop(a);
+        assert_eq!(receive_fds(b.as_raw_fd(), &mut got), Err(Errno::EIO));
+    }
+
+    #[test]
+    fn sending_to_a_closed_peer_is_epipe() {
+        let (a, b) = socket_pair().unwrap();
+        drop(b);
+        let (r, _w) = syscall::pipe().unwrap();
+        assert_eq!(send_fds(a.as_fd(), &[r.as_raw_fd()]), Err(Errno::EPIPE));
+    }
+}
