@@ -86,7 +86,9 @@ impl Spawn<'_> {
     /// reaped and the error returned. The work that needs the child's pid
     /// while it is not yet running its program goes there: a network
     /// attached with `pasta` or `slirp4netns`, a cgroup, a listener fetched
-    /// (bubblewrap's `--block-fd`, youki's channel).
+    /// (bubblewrap's `--block-fd`, youki's channel). `hold` runs with the
+    /// caller's signal mask; should it panic, the child is killed and
+    /// reaped before the panic goes on.
     ///
     /// # Errors
     ///
@@ -136,8 +138,8 @@ impl Spawn<'_> {
         let (own_fd, parent_fd) = channel.as_ref().map_or((-1, -1), Channel::child_fds);
 
         let old_mask = set_mask(ALL_SIGNALS);
-        // Restores the caller's mask on every way out, a panicking hold's too.
-        let _restore = RestoreMask(old_mask);
+        // The caller's mask back on every way out, an unwinding hold too.
+        let restore = RestoreMask(old_mask);
         let run = || {
             // Our end is no descriptor of the caller's for the fd step.
             if parent_fd >= 0 {
@@ -168,6 +170,7 @@ impl Spawn<'_> {
             channel,
             hold,
             record: &record,
+            caller_mask: old_mask,
         };
         // SAFETY: `check_exec` passed; the child runs only this crate's raw
         // syscalls, a few frames deep, well within EXEC_STACK, so it stays on
@@ -175,7 +178,7 @@ impl Spawn<'_> {
         // parent returns only once the child has left its memory (vfork, or
         // the channel).
         let started = unsafe { request.place_and_start(stack, run, prepare) };
-        drop(_restore);
+        drop(restore);
         let child = started?;
         match record.failure() {
             None => Ok(child),
@@ -187,7 +190,7 @@ impl Spawn<'_> {
     }
 }
 
-/// Sets the signal mask back to the one it holds when dropped.
+/// Sets the calling thread's signal mask to its own when dropped.
 struct RestoreMask(SigSet);
 
 impl Drop for RestoreMask {

@@ -37,6 +37,7 @@ use crate::spawn::id_map::{IdMap, SetGroups, UserMaps};
 use crate::spawn::time_ns::{TimeOffset, TimeOffsets};
 use crate::sys::errno::Result;
 use crate::sys::fd::BorrowedFd;
+use crate::sys::signals::{set_mask, SigSet};
 use core::ffi::c_int;
 use core::ptr;
 use linux_raw_sys::general::{SIGCHLD, SIGKILL};
@@ -764,6 +765,8 @@ pub(super) struct SetupInExec<'r, H> {
     pub(super) channel: Option<Channel>,
     pub(super) hold: Option<H>,
     pub(super) record: &'r SharedRecord,
+    /// The caller's signal mask, which the hold runs with.
+    pub(super) caller_mask: SigSet,
 }
 
 impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
@@ -785,23 +788,29 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
         };
         channel.child_started();
         let mut message = channel.read_message();
-        // The caller's hold may panic while the child, on the caller's
-        // stack, waits: the unwinding must not leave before the child has.
-        let guard = KillOnUnwind {
-            child,
-            channel: &channel,
-        };
         let held = match (prepared, message, self.hold) {
             (Err(err), ..) => Err(err),
-            (Ok(()), Message::Holds(listener), Some(hold)) => hold(&Held::new(child, listener))
-                .and_then(|()| {
+            (Ok(()), Message::Holds(listener), Some(hold)) => {
+                // The caller's code, while the child (which may share our
+                // memory, on the caller's stack) waits: should it unwind,
+                // the child is ended and gone from our memory first.
+                let guard = EndOnUnwind {
+                    child,
+                    channel: &channel,
+                };
+                // Every signal was blocked across the clone only: the
+                // child has its own mask now.
+                set_mask(self.caller_mask);
+                let held = hold(&Held::new(child, listener));
+                core::mem::forget(guard);
+                held.and_then(|()| {
                     channel.release()?;
                     message = channel.read_message();
                     Ok(())
-                }),
+                })
+            }
             _ => Ok(()),
         };
-        core::mem::forget(guard);
         if let Message::Failed(failure) = message {
             self.record.record(failure);
         }
@@ -813,18 +822,21 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
     }
 }
 
-/// Dropped only while unwinding out of a hold: kills the child and waits
-/// until it left the caller's memory (it stays a zombie: the `Child` goes
-/// with the unwinding, unreaped, as std's does).
-struct KillOnUnwind<'a> {
-    child: &'a Child,
-    channel: &'a Channel,
+/// Armed while [`Spawn::exec_held`]'s hold runs: if it unwinds, kills the
+/// held child, waits until it left our memory (its end of the channel
+/// closed: the kernel releases a process's memory before its
+/// descriptors) and reaps it, so that the caller's stack and the record
+/// are the caller's again when the panic reaches them.
+struct EndOnUnwind<'c> {
+    child: &'c Child,
+    channel: &'c Channel,
 }
 
-impl Drop for KillOnUnwind<'_> {
+impl Drop for EndOnUnwind<'_> {
     fn drop(&mut self) {
         let _ = self.child.kill(SIGKILL as c_int);
         self.channel.wait_until_closed();
+        let _ = crate::sys::syscall::wait4(self.child.pid(), linux_raw_sys::general::__WALL);
     }
 }
 

@@ -1,6 +1,6 @@
-//! Review of the child's setup (second round): `exec_held`'s hold point
-//! when the caller's work panics or the child dies, and `exec` with
-//! `CLONE_VFORK` among the caller's own flags.
+//! `exec_held`'s hold point when the caller's work panics or the child
+//! dies, the caller's signal mask around it, and `exec` with `CLONE_VFORK`
+//! among the caller's own flags.
 
 mod common;
 
@@ -44,7 +44,6 @@ fn blocked_signals() -> String {
 /// caller, the child must have left that memory (the caller may reuse the
 /// stack at once), and the caller's signal mask must be its own again.
 #[test]
-#[ignore = "fixed in the next commits"]
 fn a_panicking_hold_leaves_no_child_on_the_callers_stack_nor_every_signal_blocked() {
     skip_under_qemu_user!();
     // A thread of its own, whose signal mask is only this test's.
@@ -106,7 +105,12 @@ fn releasing_a_held_child_that_died_raises_no_sigpipe() {
     skip_under_qemu_user!();
     let status = in_child(|| {
         // SAFETY: a handler that only counts, in a child of our own.
-        unsafe { libc::signal(libc::SIGPIPE, count_sigpipe as libc::sighandler_t) };
+        unsafe {
+            libc::signal(
+                libc::SIGPIPE,
+                count_sigpipe as *const () as libc::sighandler_t,
+            )
+        };
         let mut stack = MmapStack::new(64 * 1024).unwrap();
         let mut argv_buf = [core::ptr::null::<c_char>(); 2];
         let argv = CStrArray::new(&[c"true"], &mut argv_buf).unwrap();
@@ -132,7 +136,11 @@ fn releasing_a_held_child_that_died_raises_no_sigpipe() {
             Ok(_) => 3,
         }
     });
-    assert_eq!(status, ExitStatus::Exited(0), "1: SIGPIPE raised in the caller");
+    assert_eq!(
+        status,
+        ExitStatus::Exited(0),
+        "1: SIGPIPE raised in the caller"
+    );
 }
 
 /// `CLONE_VFORK` among the caller's flags with a setup that changes the
@@ -168,7 +176,11 @@ fn exec_with_the_callers_vfork_and_new_ids_still_reports_a_failed_exec() {
             }
         }
     });
-    assert_eq!(status, ExitStatus::Exited(0), "3: exec returned Ok for a failed exec");
+    assert_eq!(
+        status,
+        ExitStatus::Exited(0),
+        "3: exec returned Ok for a failed exec"
+    );
 }
 
 /// `CLONE_VFORK` among the caller's flags with `exec_held`: the hold runs
@@ -206,4 +218,36 @@ fn exec_held_with_the_callers_vfork_runs_the_hold() {
         ExitStatus::Exited(0),
         "4: Ok without the hold run, and the program never ran"
     );
+}
+
+/// The hold is the caller's work (a network to attach, a cgroup): it runs
+/// with the caller's signal mask, not with every signal blocked as across
+/// the clone, so that the caller's Ctrl-C or timer still reaches it.
+#[test]
+fn the_hold_runs_with_the_callers_signal_mask() {
+    skip_under_qemu_user!();
+    std::thread::spawn(|| {
+        let before = blocked_signals();
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let mut argv_buf = [core::ptr::null::<c_char>(); 2];
+        let argv = CStrArray::new(&[c"true"], &mut argv_buf).unwrap();
+        let mut during = String::new();
+        let child = Spawn::new(CloneFlags::empty())
+            .exec_held(
+                stack.as_mut_slice(),
+                c"/bin/true",
+                argv,
+                CStrArray::empty(),
+                |_| {
+                    during = blocked_signals();
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
+        assert_eq!(during, before);
+        assert_eq!(blocked_signals(), before);
+    })
+    .join()
+    .unwrap();
 }
