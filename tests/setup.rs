@@ -1167,9 +1167,13 @@ fn an_idmapped_bind_shows_the_files_owners_through_the_childs_id_maps() {
 }
 
 /// Whether the kernel makes idmapped mounts of the filesystem `path`'s
-/// parent is on: not of ramfs (an initramfs's root may be one), of tmpfs
+/// parent is on: not of an initramfs's root (`rootfs`, whether ramfs or
+/// tmpfs inside, as under the VM tier's runner), nor of ramfs; of tmpfs
 /// from Linux 6.3, of the disk filesystems from 5.12.
 fn idmappable(path: &std::path::Path) -> bool {
+    if root_is_the_initramfs() {
+        return false;
+    }
     const RAMFS_MAGIC: i64 = 0x8584_58f6;
     const TMPFS_MAGIC: i64 = 0x0102_1994;
     let parent = CString::new(path.parent().unwrap().to_str().unwrap()).unwrap();
