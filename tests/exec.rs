@@ -8,11 +8,7 @@ use nsclone::{CStrArray, CloneFlags, Errno, Error, ExitStatus, MmapStack, Spawn,
 
 /// Runs `sh -c script` through `Spawn::exec` with `flags`, with an empty environment.
 fn sh(flags: CloneFlags, script: &CStr) -> Result<ExitStatus, Error> {
-    let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let mut argv_buf = [core::ptr::null::<c_char>(); 4];
-    let argv = CStrArray::new(&[c"sh", c"-c", script], &mut argv_buf)?;
-    let child =
-        Spawn::new(flags).exec(stack.as_mut_slice(), c"/bin/sh", argv, CStrArray::empty())?;
+    let child = common::exec(Spawn::new(flags), c"/bin/sh", &[c"sh", c"-c", script], &[])?;
     Ok(child.wait()?)
 }
 

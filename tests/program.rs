@@ -4,7 +4,7 @@
 mod common;
 
 use core::ffi::{c_char, CStr};
-use nsclone::{CStrArray, CloneFlags, Errno, ExitStatus, MmapStack, Spawn, Step};
+use nsclone::{CStrArray, CloneFlags, Errno, ExitStatus, Spawn, Step};
 use std::ffi::CString;
 
 fn strings<'a>(array: &CStrArray<'a>) -> Vec<&'a str> {
@@ -31,12 +31,7 @@ fn an_environment_is_composed_from_another_with_variables_set_and_unset() {
 
 /// Runs `name` with `args` and the environment `env` through `Spawn::exec`.
 fn exec(name: &CStr, args: &[&CStr], env: &[&CStr]) -> Result<ExitStatus, nsclone::Error> {
-    let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let mut argv_buf = [core::ptr::null::<c_char>(); 8];
-    let argv = CStrArray::new(args, &mut argv_buf)?;
-    let mut env_buf = [core::ptr::null::<c_char>(); 8];
-    let envp = CStrArray::new(env, &mut env_buf)?;
-    let child = Spawn::new(CloneFlags::empty()).exec(stack.as_mut_slice(), name, argv, envp)?;
+    let child = common::exec(Spawn::new(CloneFlags::empty()), name, args, env)?;
     Ok(child.wait()?)
 }
 

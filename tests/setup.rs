@@ -5,7 +5,9 @@
 mod common;
 
 use common::seccomp::make_enosys;
-use common::{in_child, in_child_as_nobody, is_root, proc::no_child_left, SharedPage};
+use common::{
+    in_child, in_child_as_nobody, is_root, leaked_c_str as c, proc::no_child_left, SharedPage,
+};
 use core::ffi::{c_char, c_int, CStr};
 use linux_raw_sys::general as k;
 use nsclone::{
@@ -29,12 +31,7 @@ fn program_output(
     let mut all = vec![Fd::copy(write.as_raw_fd(), 1)];
     all.extend_from_slice(fds);
     let setup = setup.fds(&all);
-    let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let mut argv_buf = [core::ptr::null::<c_char>(); 8];
-    let args = CStrArray::new(argv, &mut argv_buf)?;
-    let started = spawn
-        .setup(&setup)
-        .exec(stack.as_mut_slice(), argv[0], args, CStrArray::empty());
+    let started = common::exec(spawn.setup(&setup), argv[0], argv, &[]);
     drop(write);
     let child = started?;
     let mut said = String::new();
@@ -570,11 +567,6 @@ fn a_closure_with_a_setup_needs_the_setups_stack_and_no_more() {
         }
     });
     assert_eq!(status, ExitStatus::Exited(0));
-}
-
-/// `text` as a C string that lives as long as the test process.
-fn c(text: impl Into<Vec<u8>>) -> &'static CStr {
-    Box::leak(CString::new(text).unwrap().into_boxed_c_str())
 }
 
 /// The mounts of a minimal root on a `tmpfs` at `/tmp` (in the child's

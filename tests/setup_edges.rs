@@ -7,9 +7,9 @@
 mod common;
 
 use common::{in_child, is_root, SharedPage};
-use core::ffi::{c_char, c_int, CStr};
+use core::ffi::{c_int, CStr};
 use linux_raw_sys::general as k;
-use nsclone::{CStrArray, CloneFlags, Errno, Error, ExitStatus, Fd, MmapStack, Setup, Spawn, Step};
+use nsclone::{CloneFlags, Errno, Error, ExitStatus, Fd, MmapStack, Setup, Spawn, Step};
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
@@ -17,14 +17,9 @@ const PR_SET_PDEATHSIG_GET: usize = 2; // PR_GET_PDEATHSIG
 const PR_GET_DUMPABLE: usize = 3;
 const PR_SET_DUMPABLE: usize = 4;
 
-/// `exec` of `argv[0]` with `request` and `setup` on a fresh stack.
+/// `exec` of `argv[0]` with `request` and `setup`.
 fn exec(request: Spawn<'_>, setup: &Setup<'_>, argv: &[&CStr]) -> Result<nsclone::Child, Error> {
-    let mut stack = MmapStack::new(64 * 1024).unwrap();
-    let mut argv_buf = [core::ptr::null::<c_char>(); 8];
-    let args = CStrArray::new(argv, &mut argv_buf)?;
-    request
-        .setup(setup)
-        .exec(stack.as_mut_slice(), argv[0], args, CStrArray::empty())
+    common::exec(request.setup(setup), argv[0], argv, &[])
 }
 
 /// Whether descriptor `fd` is open in the calling process.
@@ -238,7 +233,7 @@ fn a_target_below_a_lowered_open_files_limit_is_given() {
         }];
         let fds = [Fd::copy(1, 3)];
         let setup = Setup::new().limits(&limits).fds(&fds);
-        let nsrun = c(env!("CARGO_BIN_EXE_nsrun"));
+        let nsrun = common::leaked_c_str(env!("CARGO_BIN_EXE_nsrun"));
         match exec(Spawn::new(CloneFlags::empty()), &setup, &[nsrun, c"--help"]) {
             Ok(child) => match child.wait() {
                 Ok(ExitStatus::Exited(0)) => 0,
@@ -248,11 +243,6 @@ fn a_target_below_a_lowered_open_files_limit_is_given() {
         }
     });
     assert_eq!(status, ExitStatus::Exited(0), "{status:?}");
-}
-
-/// `text` as a C string that lives as long as the test process.
-fn c(text: &str) -> &'static CStr {
-    Box::leak(std::ffi::CString::new(text).unwrap().into_boxed_c_str())
 }
 
 /// `spawn_unchecked` skips `Setup`'s refusals, which guard no flag's

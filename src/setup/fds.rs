@@ -7,10 +7,8 @@ use crate::error::{Step, StepArgument};
 use crate::setup::report::{ChildContext, Failure};
 use crate::sys::decimal::decimal;
 use crate::sys::errno::Errno;
-use crate::sys::fd_table::{
-    close_listed, close_range, dup_above, dup_onto, open_numbered, CLOSE_RANGE_CLOEXEC,
-};
-use crate::sys::syscall::close;
+use crate::sys::fd_table::{close_listed, close_range, dup_above, CLOSE_RANGE_CLOEXEC};
+use crate::sys::syscall::{close, dup_onto, open_numbered};
 use core::ffi::{c_int, CStr};
 
 /// The most entries [`Setup::fds`](crate::Setup::fds) and

@@ -3,8 +3,8 @@
 //! ranges, and listing what is open (`/proc/self/fd`).
 
 use crate::sys::errno::{Errno, Result};
-use crate::sys::syscall::{close, syscall};
-use core::ffi::{c_int, CStr};
+use crate::sys::syscall::{close, open_numbered, syscall};
+use core::ffi::c_int;
 use linux_raw_sys::general as k;
 
 /// close_range(2)'s flag that marks the descriptors close-on-exec
@@ -17,25 +17,6 @@ pub(crate) fn dup_above(fd: c_int, floor: c_int) -> Result<c_int> {
     let args = [fd as usize, k::F_DUPFD_CLOEXEC as usize, floor as usize];
     // SAFETY: fcntl with F_DUPFD_CLOEXEC reads no memory; the copy is the caller's.
     unsafe { syscall(k::__NR_fcntl, args) }.map(|fd| fd as c_int)
-}
-
-/// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`: the new descriptor's number.
-pub(crate) fn open_numbered(path: &CStr, flags: u32, mode: u32) -> Result<c_int> {
-    let args = [
-        k::AT_FDCWD as usize,
-        path.as_ptr() as usize,
-        (flags | k::O_CLOEXEC) as usize,
-        mode as usize,
-    ];
-    // SAFETY: `path` is NUL-terminated; the descriptor is the caller's.
-    unsafe { syscall(k::__NR_openat, args) }.map(|fd| fd as c_int)
-}
-
-/// `dup3(fd, target, 0)` by numbers: `target`, not close-on-exec, now
-/// refers to `fd`'s file.
-pub(crate) fn dup_onto(fd: c_int, target: c_int) -> Result<()> {
-    // SAFETY: dup3 reads no memory; the caller owns `target`'s number.
-    unsafe { syscall(k::__NR_dup3, [fd as usize, target as usize, 0]) }.map(drop)
 }
 
 /// Closes every descriptor from `first` to `last` (close_range(2), Linux

@@ -5,7 +5,7 @@
 
 use crate::sys::errno::{Errno, Result};
 use crate::sys::fd::{BorrowedFd, OwnedFd};
-use crate::sys::syscall::{close, syscall};
+use crate::sys::syscall::{close, open_numbered, syscall};
 use core::ffi::{c_int, CStr};
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
@@ -23,16 +23,8 @@ pub(crate) fn make_dir(path: &CStr, mode: u32) -> Result<()> {
 /// Creates the empty file `path` with `mode` if it is missing (a mount
 /// point for a file or a device node).
 pub(crate) fn make_file(path: &CStr, mode: u32) -> Result<()> {
-    let flags = k::O_WRONLY | k::O_CREAT | k::O_CLOEXEC | k::O_NOFOLLOW;
-    let args = [
-        k::AT_FDCWD as usize,
-        path.as_ptr() as usize,
-        flags as usize,
-        mode as usize,
-    ];
-    // SAFETY: `path` is NUL-terminated; the descriptor is closed at once.
-    let fd = unsafe { syscall(k::__NR_openat, args) }?;
-    close(fd as c_int);
+    let flags = k::O_WRONLY | k::O_CREAT | k::O_NOFOLLOW;
+    close(open_numbered(path, flags, mode)?);
     Ok(())
 }
 

@@ -140,14 +140,20 @@ pub(crate) fn close(fd: c_int) {
 ///
 /// What openat(2) answers: `ENOENT`, `EACCES`, `EMFILE`, ...
 pub fn open(path: &CStr, flags: u32) -> Result<OwnedFd> {
+    // SAFETY: the new descriptor is nobody else's.
+    open_numbered(path, flags, 0o644).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`: the new descriptor's number.
+pub(crate) fn open_numbered(path: &CStr, flags: u32, mode: u32) -> Result<c_int> {
     let args = [
         k::AT_FDCWD as usize,
         path.as_ptr() as usize,
         (flags | k::O_CLOEXEC) as usize,
-        0o644,
+        mode as usize,
     ];
-    // SAFETY: `path` is NUL-terminated; the new descriptor is nobody else's.
-    unsafe { syscall(k::__NR_openat, args).map(|fd| OwnedFd::from_raw_fd(fd as c_int)) }
+    // SAFETY: `path` is NUL-terminated; the descriptor is the caller's.
+    unsafe { syscall(k::__NR_openat, args) }.map(|fd| fd as c_int)
 }
 
 /// The device and inode numbers of the file `fd` refers to (fstat(2)).
@@ -351,8 +357,14 @@ pub(crate) fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: c_int) -> Result<OwnedFd> {
 ///
 /// `EBADF`, `EINVAL` when `fd` is `target`, `EMFILE`.
 pub unsafe fn dup3(fd: BorrowedFd<'_>, target: c_int) -> Result<()> {
-    // SAFETY: dup3 reads no memory; the caller answers for `target`.
-    unsafe { syscall(k::__NR_dup3, [fd.as_raw_fd() as usize, target as usize, 0]) }.map(drop)
+    dup_onto(fd.as_raw_fd(), target)
+}
+
+/// `dup3(fd, target, 0)` by numbers: `target`, not close-on-exec, now
+/// refers to `fd`'s file (for a child rearranging its own table).
+pub(crate) fn dup_onto(fd: c_int, target: c_int) -> Result<()> {
+    // SAFETY: dup3 reads no memory; the caller owns `target`'s number.
+    unsafe { syscall(k::__NR_dup3, [fd as usize, target as usize, 0]) }.map(drop)
 }
 
 /// The caller's effective user and group IDs (geteuid(2), getegid(2)).

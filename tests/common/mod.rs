@@ -8,10 +8,11 @@ pub mod seccomp;
 pub mod sp_probe;
 pub mod sys;
 
+use core::ffi::c_char;
 use core::ffi::{c_int, CStr};
 use linux_raw_sys::general as k;
 use nsclone::sys::syscall;
-use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack};
+use nsclone::{spawn, CStrArray, Child, CloneFlags, Errno, Error, ExitStatus, MmapStack, Spawn};
 
 /// prctl(2) option: whether the process may dump core and owns its /proc files.
 const PR_SET_DUMPABLE: usize = 4;
@@ -184,4 +185,25 @@ pub fn cgroup2_dir() -> Vec<u8> {
     let mut path = dir.into_bytes();
     path.push(0);
     path
+}
+
+/// Starts `path` (a bare name searched in `env`'s `PATH`) with `argv` and
+/// the environment `env` through `request`'s `exec`, on a fresh stack.
+pub fn exec(
+    request: Spawn<'_>,
+    path: &CStr,
+    argv: &[&CStr],
+    env: &[&CStr],
+) -> Result<Child, Error> {
+    let mut stack = MmapStack::new(64 * 1024).expect("mmap a child stack");
+    let mut argv_buf = [core::ptr::null::<c_char>(); 8];
+    let argv = CStrArray::new(argv, &mut argv_buf)?;
+    let mut env_buf = [core::ptr::null::<c_char>(); 8];
+    let envp = CStrArray::new(env, &mut env_buf)?;
+    request.exec(stack.as_mut_slice(), path, argv, envp)
+}
+
+/// `text` as a C string that lives as long as the test process.
+pub fn leaked_c_str(text: impl Into<Vec<u8>>) -> &'static CStr {
+    Box::leak(std::ffi::CString::new(text).unwrap().into_boxed_c_str())
 }
