@@ -12,7 +12,7 @@ use core::ffi::c_char;
 use core::ffi::{c_int, CStr};
 use linux_raw_sys::general as k;
 use nsclone::sys::syscall;
-use nsclone::{spawn, CStrArray, Child, CloneFlags, Errno, Error, ExitStatus, MmapStack, Spawn};
+use nsclone::{CStrArray, Child, Errno, Error, ExitStatus, MmapStack, Spawn};
 
 /// prctl(2) option: whether the process may dump core and owns its /proc files.
 const PR_SET_DUMPABLE: usize = 4;
@@ -105,17 +105,28 @@ pub fn become_nobody() -> Result<(), Errno> {
     Ok(())
 }
 
-/// Runs `f` in a fork-like child on a fresh 256 KiB stack and returns how it
-/// ended. `f` is the tests' own code: raw syscalls and reads of its copy of
-/// what it captured, nothing that acts on "the current thread" through the
-/// C library (see `Spawn::spawn`'s safety section).
+/// Runs `f` in a child made by the C library's fork(2) and returns how it
+/// ended (a panic in `f` ends it with status 101). `f` may allocate and
+/// use std: fork makes the allocator's locks the child's own, where a
+/// raw clone of this multithreaded test process could leave one held by
+/// another test's thread for ever (seen as a helper stuck in futex_wait).
 pub fn in_child(f: impl FnOnce() -> c_int) -> ExitStatus {
-    let mut stack = MmapStack::new(256 * 1024).expect("mmap a child stack");
-    // SAFETY: as said above; the stack is guarded.
-    unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), f) }
-        .expect("spawn a helper child")
-        .wait()
-        .expect("wait for the helper child")
+    // SAFETY: the child runs `f` and ends with _exit, never returning into
+    // the test harness; fork's own handlers keep the C library usable.
+    match unsafe { libc::fork() } {
+        0 => {
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(101);
+            // SAFETY: ends this child only.
+            unsafe { libc::_exit(code) }
+        }
+        pid => {
+            assert!(pid > 0, "fork: {}", std::io::Error::last_os_error());
+            match nsclone::sys::wait4(pid, k::__WALL) {
+                Ok((_, status)) => ExitStatus::from_raw(status),
+                Err(err) => panic!("wait for the helper child: {err}"),
+            }
+        }
+    }
 }
 
 /// Exit status of an [`in_child_as_nobody`] helper that could not drop privileges.
