@@ -46,7 +46,7 @@ impl Capabilities {
     /// In the child, before its IDs change: drops every capability outside
     /// `bounding` from the bounding set (it needs `CAP_SETPCAP`, which it
     /// still has), and keeps the permitted set across the uid change.
-    pub(super) fn before_ids(&self) -> Result<(), Failure> {
+    fn before_ids(&self) -> Result<(), Failure> {
         for cap in 0..u64::BITS {
             if self.bounding & 1 << cap != 0 {
                 continue;
@@ -61,7 +61,7 @@ impl Capabilities {
     }
 
     /// In the child, after its IDs changed: sets the other four sets.
-    pub(super) fn after_ids(&self) -> Result<(), Failure> {
+    fn after_ids(&self) -> Result<(), Failure> {
         let set = process::set_keep_caps(false).and_then(|()| {
             process::set_capabilities(self.effective, self.permitted, self.inheritable)
         });
@@ -71,5 +71,33 @@ impl Capabilities {
             Failure::of(Step::Ambient, cap as usize, process::raise_ambient(cap))?;
         }
         Ok(())
+    }
+}
+
+/// Capabilities to keep, with the code that sets them, named only by
+/// [`Setup::capabilities`](crate::Setup::capabilities): a program that
+/// keeps what it has links none of it.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Kept {
+    caps: Capabilities,
+    before_ids: fn(&Capabilities) -> Result<(), Failure>,
+    after_ids: fn(&Capabilities) -> Result<(), Failure>,
+}
+
+impl Kept {
+    pub(super) const fn new(caps: Capabilities) -> Kept {
+        Kept {
+            caps,
+            before_ids: Capabilities::before_ids,
+            after_ids: Capabilities::after_ids,
+        }
+    }
+
+    pub(super) fn before_ids(&self) -> Result<(), Failure> {
+        (self.before_ids)(&self.caps)
+    }
+
+    pub(super) fn after_ids(&self) -> Result<(), Failure> {
+        (self.after_ids)(&self.caps)
     }
 }

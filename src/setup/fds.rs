@@ -72,8 +72,28 @@ impl<'a> Fd<'a> {
     }
 }
 
+/// The code of the descriptor steps, named only by
+/// [`Setup::fds`](crate::Setup::fds) and
+/// [`Setup::close_other_fds`](crate::Setup::close_other_fds): a program
+/// that asks for neither links none of it.
+#[derive(Debug)]
+pub(super) struct Code {
+    pub(super) refusal: fn(&[Fd<'_>], Option<&[c_int]>) -> Option<Refusal>,
+    pub(super) apply: Apply,
+    pub(super) argument: fn(&[Fd<'_>], usize) -> StepArgument,
+}
+
+/// In the child: the descriptors, then the others closed if asked.
+type Apply = fn(&[Fd<'_>], Option<&[c_int]>, &mut ChildContext) -> Result<(), Failure>;
+
+pub(super) const CODE: Code = Code {
+    refusal,
+    apply,
+    argument,
+};
+
 /// Why these descriptors are refused, if they are.
-pub(super) fn refusal(fds: &[Fd<'_>], keep: Option<&[c_int]>) -> Option<Refusal> {
+fn refusal(fds: &[Fd<'_>], keep: Option<&[c_int]>) -> Option<Refusal> {
     let keep = keep.unwrap_or(&[]);
     if fds.len() > MAX_FDS || keep.len() > MAX_FDS {
         return Some(Refusal::TooManyFds);
@@ -98,7 +118,7 @@ pub(super) fn refusal(fds: &[Fd<'_>], keep: Option<&[c_int]>) -> Option<Refusal>
 }
 
 /// In the child: gives it `fds`, then closes the rest but `keep` if asked.
-pub(super) fn apply(
+fn apply(
     fds: &[Fd<'_>],
     keep: Option<&[c_int]>,
     context: &mut ChildContext,
@@ -217,7 +237,7 @@ fn close_others(next_kept: impl Fn(c_int) -> Option<c_int>, execs: bool) -> crat
 
 /// The argument of entry `index` as an error shows it: `5, 1` for a copy,
 /// `"/dev/null", 0` for an open.
-pub(super) fn argument(fds: &[Fd<'_>], index: usize) -> StepArgument {
+fn argument(fds: &[Fd<'_>], index: usize) -> StepArgument {
     let Some(fd) = fds.get(index) else {
         return StepArgument::NONE;
     };

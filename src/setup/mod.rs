@@ -89,10 +89,11 @@ pub struct Setup<'a> {
     groups: Option<&'a [u32]>,
     gid: Option<u32>,
     uid: Option<u32>,
-    capabilities: Option<Capabilities>,
+    capabilities: Option<capabilities::Kept>,
     no_new_privs: bool,
     fds: &'a [Fd<'a>],
     keep_fds: Option<&'a [c_int]>,
+    fds_code: Option<&'static fds::Code>,
     keep_signals: bool,
     seccomp: Option<&'a [SockFilter]>,
     seccomp_listener: bool,
@@ -125,6 +126,7 @@ impl<'a> Setup<'a> {
             no_new_privs: false,
             fds: &[],
             keep_fds: None,
+            fds_code: None,
             keep_signals: false,
             seccomp: None,
             seccomp_listener: false,
@@ -162,7 +164,11 @@ impl<'a> Setup<'a> {
     /// [`foreground`](Self::foreground).
     pub const fn controlling_terminal(mut self, fd: c_int) -> Setup<'a> {
         self.new_session = true;
-        self.terminal = Some(Terminal::Controlling(fd));
+        self.terminal = Some(Terminal {
+            fd,
+            step: Step::Terminal,
+            take: process::set_controlling_terminal,
+        });
         self
     }
 
@@ -171,7 +177,11 @@ impl<'a> Setup<'a> {
     /// starts a job. Replaces a
     /// [`controlling_terminal`](Self::controlling_terminal).
     pub const fn foreground(mut self, fd: c_int) -> Setup<'a> {
-        self.terminal = Some(Terminal::Foreground(fd));
+        self.terminal = Some(Terminal {
+            fd,
+            step: Step::Foreground,
+            take: process::take_foreground,
+        });
         self
     }
 
@@ -205,7 +215,7 @@ impl<'a> Setup<'a> {
     /// the root is the initial ramfs (`rootfs`, under an initramfs's
     /// `/init`), which chroot serves.
     pub const fn pivot_root(mut self, new_root: &'a CStr) -> Setup<'a> {
-        self.root = Some(Root::Pivot(new_root));
+        self.root = Some(Root::pivot(new_root));
         self
     }
 
@@ -214,7 +224,7 @@ impl<'a> Setup<'a> {
     /// `CAP_SYS_CHROOT`, which [`pivot_root`](Self::pivot_root) avoids.
     /// Replaces a `pivot_root`.
     pub const fn chroot(mut self, dir: &'a CStr) -> Setup<'a> {
-        self.root = Some(Root::Chroot(dir));
+        self.root = Some(Root::chroot(dir));
         self
     }
 
@@ -262,7 +272,7 @@ impl<'a> Setup<'a> {
     /// the child keeps what it has, as the kernel's rules for the uid
     /// change and execve leave it.
     pub const fn capabilities(mut self, caps: Capabilities) -> Setup<'a> {
-        self.capabilities = Some(caps);
+        self.capabilities = Some(capabilities::Kept::new(caps));
         self
     }
 
@@ -280,6 +290,7 @@ impl<'a> Setup<'a> {
     /// entries, no target twice ([`Refusal::FdTargetTwice`]).
     pub const fn fds(mut self, fds: &'a [Fd<'a>]) -> Setup<'a> {
         self.fds = fds;
+        self.fds_code = Some(&fds::CODE);
         self
     }
 
@@ -291,6 +302,7 @@ impl<'a> Setup<'a> {
     /// `Fd::copy(n, n)` to hand it to the program.
     pub const fn close_other_fds(mut self, keep: &'a [c_int]) -> Setup<'a> {
         self.keep_fds = Some(keep);
+        self.fds_code = Some(&fds::CODE);
         self
     }
 
@@ -343,7 +355,8 @@ impl<'a> Setup<'a> {
         error: |setup, failure| setup.error(failure),
         refusal: |setup, flags, has_maps| setup.refusal(flags, has_maps),
         send_idmapped: |setup, pid, socket| {
-            mounts::send_idmapped(setup.mounts, pid, socket).map_err(|failure| setup.error(failure))
+            mounts::send_made_by_parent(setup.mounts, pid, socket)
+                .map_err(|failure| setup.error(failure))
         },
     };
 
@@ -353,7 +366,7 @@ impl<'a> Setup<'a> {
     /// applies it too.
     pub(crate) fn refusal(&self, flags: CloneFlags, has_maps: bool) -> Option<Refusal> {
         let signal = self.parent_death_signal;
-        let idmapped = mounts::idmapped(self.mounts);
+        let idmapped = mounts::made_by_parent(self.mounts);
         if idmapped > MAX_PASSED {
             Some(Refusal::TooManyIdmappedMounts)
         } else if idmapped > 0 && !has_maps {
@@ -372,7 +385,8 @@ impl<'a> Setup<'a> {
         {
             Some(Refusal::SeccompFilterLength)
         } else {
-            fds::refusal(self.fds, self.keep_fds)
+            let code = self.fds_code?;
+            (code.refusal)(self.fds, self.keep_fds)
         }
     }
 
@@ -383,14 +397,8 @@ impl<'a> Setup<'a> {
         if self.new_session {
             Failure::of(Step::Session, 0, process::setsid())?;
         }
-        match self.terminal {
-            Some(Terminal::Controlling(fd)) => {
-                Failure::of(Step::Terminal, 0, process::set_controlling_terminal(fd))?
-            }
-            Some(Terminal::Foreground(fd)) => {
-                Failure::of(Step::Foreground, 0, process::take_foreground(fd))?
-            }
-            None => {}
+        if let Some(terminal) = self.terminal {
+            Failure::of(terminal.step, 0, (terminal.take)(terminal.fd))?;
         }
         if let Some(name) = self.hostname {
             Failure::of(Step::Hostname, 0, syscall::sethostname(name))?;
@@ -415,7 +423,9 @@ impl<'a> Setup<'a> {
         if self.parent_death_signal != 0 {
             self.ask_again_for_the_parent_death_signal(context);
         }
-        fds::apply(self.fds, self.keep_fds, context)?;
+        if let Some(code) = self.fds_code {
+            (code.apply)(self.fds, self.keep_fds, context)?;
+        }
         for (index, limit) in self.limits.iter().enumerate() {
             Failure::of(Step::Limit, index, limit.set_late())?;
         }
@@ -490,9 +500,9 @@ impl<'a> Setup<'a> {
             Step::Mount | Step::MakeDir | Step::MakeFile | Step::Symlink => {
                 mounts::argument(self.mounts, failure.index)
             }
-            Step::PivotRoot | Step::Chroot => self
-                .root
-                .map_or(StepArgument::NONE, |root| path(root.dir())),
+            Step::PivotRoot | Step::Chroot => {
+                self.root.map_or(StepArgument::NONE, |root| path(root.dir))
+            }
             Step::Limit => self
                 .limits
                 .get(failure.index)
@@ -507,13 +517,12 @@ impl<'a> Setup<'a> {
                 };
                 StepArgument::new(&[decimal(u64::from(id.unwrap_or(0)), &mut digits)])
             }
-            Step::FdCopy | Step::FdOpen => fds::argument(self.fds, failure.index),
-            Step::Terminal | Step::Foreground => match self.terminal {
-                Some(Terminal::Controlling(fd) | Terminal::Foreground(fd)) => {
-                    StepArgument::new(&[decimal(fd as u64, &mut digits)])
-                }
-                None => StepArgument::NONE,
-            },
+            Step::FdCopy | Step::FdOpen => self.fds_code.map_or(StepArgument::NONE, |code| {
+                (code.argument)(self.fds, failure.index)
+            }),
+            Step::Terminal | Step::Foreground => self.terminal.map_or(StepArgument::NONE, |t| {
+                StepArgument::new(&[decimal(t.fd as u64, &mut digits)])
+            }),
             Step::Bounding | Step::Ambient => {
                 StepArgument::new(&[decimal(failure.index as u64, &mut digits)])
             }
@@ -527,11 +536,13 @@ impl<'a> Setup<'a> {
 }
 
 /// The terminal a child takes ([`Setup::controlling_terminal`],
-/// [`Setup::foreground`]), by the descriptor it inherited.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-enum Terminal {
-    Controlling(c_int),
-    Foreground(c_int),
+/// [`Setup::foreground`]), by the descriptor it inherited, and the code
+/// that takes it (a program links only the one it asks for).
+#[derive(Copy, Clone, Debug)]
+struct Terminal {
+    fd: c_int,
+    step: Step,
+    take: fn(c_int) -> crate::sys::errno::Result<()>,
 }
 
 /// A setup as a request holds it: the data, and the code that runs it and

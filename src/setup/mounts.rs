@@ -6,7 +6,7 @@
 use crate::error::{Step, StepArgument};
 use crate::pid_t;
 use crate::setup::report::Failure;
-use crate::sys::errno::Result;
+use crate::sys::errno::{Errno, Result};
 use crate::sys::fd::{BorrowedFd, OwnedFd};
 use crate::sys::fd_passing::{receive_fds, send_fds, MAX_PASSED};
 use crate::sys::proc_path::ProcPath;
@@ -18,9 +18,50 @@ use linux_raw_sys::general as k;
 /// directory, file or link to mount on. Paths are the child's, resolved
 /// in the order of the list (an earlier mount changes what a later path
 /// names).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone)]
 pub struct Mount<'a> {
     op: Op<'a>,
+    /// The code of its kind, named only by that kind's constructors: a
+    /// program links the code of the kinds it makes, no other.
+    kind: &'static Kind,
+}
+
+/// The code of a kind of [`Mount`].
+struct Kind {
+    /// In the child: makes an entry of this kind.
+    make: fn(&Op<'_>, &mut Received) -> Result<()>,
+    /// In the parent, once the child's maps are written: makes what the
+    /// list's entries of this kind need from it, and sends them on the
+    /// socket the child reports on (idmapped binds).
+    made_by_parent: Option<SendToChild>,
+}
+
+type Outcome = core::result::Result<(), Failure>;
+
+/// In the parent: makes mounts for the child `pid` and sends them on the socket.
+type SendToChild = fn(&[Mount<'_>], pid_t, BorrowedFd<'_>) -> Outcome;
+
+/// What a child received from its parent for its mounts: the idmapped
+/// ones, in order, once the first is made.
+struct Received {
+    from: c_int,
+    fds: [c_int; MAX_PASSED],
+    taken: usize,
+}
+
+impl PartialEq for Mount<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        // The kind follows from the constructor, which the operation names.
+        self.op == other.op
+    }
+}
+
+impl Eq for Mount<'_> {}
+
+impl core::fmt::Debug for Mount<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.op.fmt(f)
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -72,6 +113,7 @@ impl<'a> Mount<'a> {
                 flags,
                 data,
             },
+            kind: &PLAIN,
         }
     }
 
@@ -92,6 +134,7 @@ impl<'a> Mount<'a> {
                 target,
                 recursive: false,
             },
+            kind: &READ_ONLY_BIND,
         }
     }
 
@@ -106,6 +149,7 @@ impl<'a> Mount<'a> {
                 target,
                 recursive: true,
             },
+            kind: &READ_ONLY_BIND,
         }
     }
 
@@ -122,6 +166,7 @@ impl<'a> Mount<'a> {
     pub const fn bind_idmapped(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
         Mount {
             op: Op::Idmapped { source, target },
+            kind: &IDMAPPED,
         }
     }
 
@@ -164,6 +209,7 @@ impl<'a> Mount<'a> {
     pub const fn dir(path: &'a CStr, mode: u32) -> Mount<'a> {
         Mount {
             op: Op::Dir { path, mode },
+            kind: &DIR,
         }
     }
 
@@ -172,6 +218,7 @@ impl<'a> Mount<'a> {
     pub const fn file(path: &'a CStr, mode: u32) -> Mount<'a> {
         Mount {
             op: Op::File { path, mode },
+            kind: &FILE,
         }
     }
 
@@ -180,45 +227,7 @@ impl<'a> Mount<'a> {
     pub const fn symlink(target: &'a CStr, link: &'a CStr) -> Mount<'a> {
         Mount {
             op: Op::Symlink { target, link },
-        }
-    }
-
-    /// In the child: makes it; an idmapped one is attached from `received`.
-    fn apply(&self, received: c_int) -> Result<()> {
-        match self.op {
-            Op::Idmapped { target, .. } => {
-                let attached = fs::attach(received, target);
-                syscall::close(received);
-                attached
-            }
-            Op::Mount {
-                source,
-                target,
-                fstype,
-                flags,
-                data,
-            } => syscall::mount(source, target, fstype, flags, data),
-            Op::ReadOnlyBind {
-                source,
-                target,
-                recursive,
-            } => {
-                let bind = if recursive {
-                    k::MS_BIND | k::MS_REC
-                } else {
-                    k::MS_BIND
-                };
-                syscall::mount(Some(source), target, None, bind, None)?;
-                if recursive {
-                    return fs::make_tree_read_only(target);
-                }
-                let kept = fs::mount_flags(target)?;
-                let remount = k::MS_BIND | k::MS_REMOUNT | k::MS_RDONLY | kept;
-                syscall::mount(None, target, None, remount, None)
-            }
-            Op::Dir { path, mode } => fs::make_dir(path, mode),
-            Op::File { path, mode } => fs::make_file(path, mode),
-            Op::Symlink { target, link } => fs::make_symlink(target, link),
+            kind: &SYMLINK,
         }
     }
 
@@ -271,43 +280,134 @@ impl<'a> Mount<'a> {
 
 /// In the child: makes every entry, in order; the idmapped ones from the
 /// descriptors the parent sent on `from` (the socket the child reports
-/// on), received before the first of them.
-pub(super) fn apply(mounts: &[Mount<'_>], from: c_int) -> core::result::Result<(), Failure> {
-    let mut received = [-1 as c_int; MAX_PASSED];
-    let mut next = 0;
+/// on).
+pub(super) fn apply(mounts: &[Mount<'_>], from: c_int) -> Outcome {
+    let mut received = Received {
+        from,
+        fds: [-1; MAX_PASSED],
+        taken: 0,
+    };
     for (index, mount) in mounts.iter().enumerate() {
-        let fd = match mount.op {
-            Op::Idmapped { .. } => {
-                if next == 0 {
-                    Failure::of(Step::Mount, index, receive_fds(from, &mut received))?;
-                }
-                next += 1;
-                received[next - 1]
-            }
-            _ => -1,
-        };
-        Failure::of(mount.step(), index, mount.apply(fd))?;
+        Failure::of(
+            mount.step(),
+            index,
+            (mount.kind.make)(&mount.op, &mut received),
+        )?;
     }
     Ok(())
 }
 
-/// How many of `mounts` are idmapped.
-pub(super) fn idmapped(mounts: &[Mount<'_>]) -> usize {
+/// How many of `mounts` the parent makes (idmapped binds).
+pub(super) fn made_by_parent(mounts: &[Mount<'_>]) -> usize {
     mounts
         .iter()
-        .filter(|m| matches!(m.op, Op::Idmapped { .. }))
+        .filter(|m| m.kind.made_by_parent.is_some())
         .count()
 }
 
-/// In the parent, once the child `pid`'s ID maps are written: makes each
-/// idmapped mount of `mounts` (a detached copy of its source, its IDs
-/// mapped through the child's user namespace) and sends them, in order, on
-/// `socket`.
-pub(super) fn send_idmapped(
+/// In the parent, once the child `pid`'s ID maps are written: makes the
+/// mounts of `mounts` the child gets from it and sends them on `socket`.
+pub(super) fn send_made_by_parent(
     mounts: &[Mount<'_>],
     pid: pid_t,
     socket: BorrowedFd<'_>,
-) -> core::result::Result<(), Failure> {
+) -> Outcome {
+    match mounts.iter().find_map(|m| m.kind.made_by_parent) {
+        Some(send) => send(mounts, pid, socket),
+        None => Ok(()),
+    }
+}
+
+/// mount(2) as given.
+const PLAIN: Kind = Kind {
+    make: |op, _| match *op {
+        Op::Mount {
+            source,
+            target,
+            fstype,
+            flags,
+            data,
+        } => syscall::mount(source, target, fstype, flags, data),
+        _ => Err(Errno::EINVAL),
+    },
+    made_by_parent: None,
+};
+
+/// A bind, then made read-only: by a remount keeping the flags the kernel
+/// locks, or for the tree, by mount_setattr.
+const READ_ONLY_BIND: Kind = Kind {
+    make: |op, _| {
+        let Op::ReadOnlyBind {
+            source,
+            target,
+            recursive,
+        } = *op
+        else {
+            return Err(Errno::EINVAL);
+        };
+        let bind = if recursive {
+            k::MS_BIND | k::MS_REC
+        } else {
+            k::MS_BIND
+        };
+        syscall::mount(Some(source), target, None, bind, None)?;
+        if recursive {
+            return fs::make_tree_read_only(target);
+        }
+        let kept = fs::mount_flags(target)?;
+        let remount = k::MS_BIND | k::MS_REMOUNT | k::MS_RDONLY | kept;
+        syscall::mount(None, target, None, remount, None)
+    },
+    made_by_parent: None,
+};
+
+/// Attached from the next descriptor the parent sent (all of them
+/// received before the first).
+const IDMAPPED: Kind = Kind {
+    make: |op, received| {
+        let Op::Idmapped { target, .. } = *op else {
+            return Err(Errno::EINVAL);
+        };
+        if received.taken == 0 {
+            receive_fds(received.from, &mut received.fds)?;
+        }
+        let fd = received.fds.get(received.taken).copied().unwrap_or(-1);
+        received.taken += 1;
+        let attached = fs::attach(fd, target);
+        syscall::close(fd);
+        attached
+    },
+    made_by_parent: Some(send_idmapped),
+};
+
+const DIR: Kind = Kind {
+    make: |op, _| match *op {
+        Op::Dir { path, mode } => fs::make_dir(path, mode),
+        _ => Err(Errno::EINVAL),
+    },
+    made_by_parent: None,
+};
+
+const FILE: Kind = Kind {
+    make: |op, _| match *op {
+        Op::File { path, mode } => fs::make_file(path, mode),
+        _ => Err(Errno::EINVAL),
+    },
+    made_by_parent: None,
+};
+
+const SYMLINK: Kind = Kind {
+    make: |op, _| match *op {
+        Op::Symlink { target, link } => fs::make_symlink(target, link),
+        _ => Err(Errno::EINVAL),
+    },
+    made_by_parent: None,
+};
+
+/// Makes each idmapped mount of `mounts` (a detached copy of its source,
+/// its IDs mapped through the user namespace of the child `pid`) and sends
+/// them, in order, on `socket`.
+fn send_idmapped(mounts: &[Mount<'_>], pid: pid_t, socket: BorrowedFd<'_>) -> Outcome {
     let first = mounts
         .iter()
         .position(|m| matches!(m.op, Op::Idmapped { .. }));

@@ -9,32 +9,42 @@ use core::ffi::CStr;
 use linux_raw_sys::general::MNT_DETACH;
 
 /// Where [`Setup::pivot_root`](crate::Setup::pivot_root) or
-/// [`Setup::chroot`](crate::Setup::chroot) puts the child's root.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(super) enum Root<'a> {
-    Pivot(&'a CStr),
-    Chroot(&'a CStr),
+/// [`Setup::chroot`](crate::Setup::chroot) puts the child's root, and the
+/// code of that one (a program links only the one it uses).
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Root<'a> {
+    /// The directory that becomes the root.
+    pub(super) dir: &'a CStr,
+    step: Step,
+    enter: fn(&CStr) -> Result<()>,
 }
 
 impl<'a> Root<'a> {
-    /// The directory that becomes the root.
-    pub(super) fn dir(&self) -> &'a CStr {
-        match *self {
-            Root::Pivot(dir) | Root::Chroot(dir) => dir,
+    pub(super) const fn pivot(dir: &'a CStr) -> Root<'a> {
+        Root {
+            dir,
+            step: Step::PivotRoot,
+            enter: pivot_into,
+        }
+    }
+
+    pub(super) const fn chroot(dir: &'a CStr) -> Root<'a> {
+        Root {
+            dir,
+            step: Step::Chroot,
+            enter: chroot_into,
         }
     }
 
     /// In the child: moves its root, then its working directory to it.
     pub(super) fn enter(&self) -> core::result::Result<(), Failure> {
-        match *self {
-            Root::Pivot(dir) => Failure::of(Step::PivotRoot, 0, pivot_into(dir)),
-            Root::Chroot(dir) => Failure::of(
-                Step::Chroot,
-                0,
-                syscall::chroot(dir).and_then(|()| syscall::chdir(c"/")),
-            ),
-        }
+        Failure::of(self.step, 0, (self.enter)(self.dir))
     }
+}
+
+fn chroot_into(dir: &CStr) -> Result<()> {
+    syscall::chroot(dir)?;
+    syscall::chdir(c"/")
 }
 
 /// `pivot_root` without a directory for the old root: the old root is
