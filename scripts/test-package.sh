@@ -11,7 +11,9 @@ version=$(cargo pkgid | sed 's/.*[#@]//')
 cargo package -q --allow-dirty --no-verify
 unpacked=$(mktemp -d)
 trap 'rm -rf "$unpacked"' EXIT
-tar -xzf "$target_dir/package/nsclone-$version.crate" -C "$unpacked"
+# -m: the files dated now, not the package's fixed 2006 date, which would make
+# cargo reuse what the persistent target directory built from older sources.
+tar -xmzf "$target_dir/package/nsclone-$version.crate" -C "$unpacked"
 cd "$unpacked/nsclone-$version"
 echo "--- cargo test in the unpacked nsclone-$version"
 CARGO_TARGET_DIR="$target_dir/package/target" cargo test --no-fail-fast
