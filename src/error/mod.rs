@@ -128,12 +128,33 @@ macro_rules! steps {
 
             /// What the step does: the call it makes, or the file it writes.
             pub const fn description(self) -> &'static str {
-                match self {
-                    $(Step::$variant => $description,)*
-                }
+                // One string and its ends, not a table of slices: a third
+                // of the size in a binary that names steps.
+                const TEXT: &str = concat!($($description,)*);
+                const ENDS: [u16; Step::ALL.len()] = ends([$($description.len(),)*]);
+                const { assert!(TEXT.is_ascii()) };
+                let number = self as usize;
+                let start = if number == 0 { 0 } else { ENDS[number - 1] as usize };
+                let (_, rest) = TEXT.as_bytes().split_at(start);
+                let (text, _) = rest.split_at(ENDS[number] as usize - start);
+                // SAFETY: TEXT is ASCII, so every byte boundary is a char boundary.
+                unsafe { core::str::from_utf8_unchecked(text) }
             }
         }
     };
+}
+
+/// Where each of strings of `lengths`, laid end to end, ends.
+const fn ends<const N: usize>(lengths: [usize; N]) -> [u16; N] {
+    let mut ends = [0; N];
+    let mut end = 0;
+    let mut i = 0;
+    while i < N {
+        end += lengths[i];
+        ends[i] = end as u16;
+        i += 1;
+    }
+    ends
 }
 
 steps! {
