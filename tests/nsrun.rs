@@ -479,3 +479,203 @@ fn nsrun_and_util_linux_unshare_show_the_program_the_same_things() {
         assert_eq!(ours.status.code(), theirs.status.code(), "{args:?}");
     }
 }
+
+/// A program that prints `ready` and sleeps, in new namespaces made by
+/// `args`; returns it and the pid of its program (nsrun's child).
+fn holder(args: &[&str], uid: Option<u32>) -> (std::process::Child, String) {
+    let mut command = command();
+    command
+        .args(args)
+        .args(["--", "sh", "-c", "echo ready; exec sleep 100"])
+        .stdout(Stdio::piped());
+    if let Some(id) = uid {
+        command.uid(id).gid(id);
+    }
+    let mut holder = command.spawn().unwrap();
+    let mut out = BufReader::new(holder.stdout.take().unwrap());
+    out.read_line(&mut String::new()).unwrap();
+    let children =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", holder.id())).unwrap();
+    let program = children.split_whitespace().next().unwrap().to_string();
+    (holder, program)
+}
+
+#[test]
+fn joining_refuses_every_option_that_would_change_the_joined_namespaces() {
+    // Refused while parsing: no process is needed, and none is touched.
+    let creating: &[&[&str]] = &[
+        &["--hostname", "hijacked"],
+        &["--mount-proc"],
+        &["--mount-proc=/mnt"],
+        &["--monotonic", "1000"],
+        &["--boottime=5"],
+        &["-r"],
+        &["--map-root-user"],
+        &["-c"],
+        &["--map-user=0"],
+        &["--map-group", "0"],
+        &["--setgroups", "deny"],
+        &["--propagation=slave"],
+    ];
+    for option in creating {
+        for target in [&["-t", "1"][..], &["--target=1"][..]] {
+            for args in [[*option, target].concat(), [target, *option].concat()] {
+                let output = nsrun(&[&args[..], &["true"]].concat());
+                let message = stderr(&output);
+                assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+                assert!(
+                    message.starts_with("nsrun: ")
+                        && message.contains(option[0])
+                        && message.contains(target[0])
+                        && message.lines().count() == 1,
+                    "{args:?} names both options: {message}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn joining_changes_nothing_of_the_target() {
+    needs_namespaces!();
+    let (mut holder, program) = holder(&["-u", "-m", "--hostname", "kept"], None);
+    let hostname = nsrun(&["-t", &program, "--hostname", "hijacked", "true"]);
+    let mounts = |pid: &str| std::fs::read_to_string(format!("/proc/{pid}/mountinfo")).unwrap();
+    let before = mounts(&program);
+    let proc = nsrun(&["-t", &program, "--mount-proc", "true"]);
+    let after = mounts(&program);
+    let name = nsrun(&["-t", &program, "cat", "/proc/sys/kernel/hostname"]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(hostname.status.code(), Some(1), "{}", stderr(&hostname));
+    assert_eq!(proc.status.code(), Some(1), "{}", stderr(&proc));
+    assert_eq!(before, after, "no proc stacked on the target's /proc");
+    assert_eq!(stdout(&name), "kept\n", "{}", stderr(&name));
+}
+
+/// `cat`s of the calling process's ID maps and setgroups, as the program sees them.
+const SHOW_MAPS: &[&str] = &[
+    "--",
+    "sh",
+    "-c",
+    "echo uid:; cat /proc/self/uid_map; echo gid:; cat /proc/self/gid_map; \
+     echo setgroups: $(cat /proc/self/setgroups); id -u; id -g",
+];
+
+#[test]
+fn map_user_or_map_group_alone_maps_only_that_id_as_util_linux_does() {
+    needs_namespaces!();
+    let expected = |uid_line: &str, gid_line: &str, setgroups: &str, uid: &str, gid: &str| {
+        format!("uid:\n{uid_line}gid:\n{gid_line}setgroups: {setgroups}\n{uid}\n{gid}\n")
+    };
+    let squeeze = |text: String| {
+        text.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") + "\n")
+            .collect::<String>()
+    };
+    let user = nsrun(&[&["--map-user=1000"], SHOW_MAPS].concat());
+    assert_eq!(
+        squeeze(stdout(&user)),
+        expected("1000 0 1\n", "", "allow", "1000", "65534"),
+        "{}",
+        stderr(&user)
+    );
+    let group = nsrun(&[&["--map-group=2000"], SHOW_MAPS].concat());
+    assert_eq!(
+        squeeze(stdout(&group)),
+        expected("", "2000 0 1\n", "deny", "65534", "2000"),
+        "{}",
+        stderr(&group)
+    );
+    let both = nsrun(&[&["--map-user=7", "--map-group=8"], SHOW_MAPS].concat());
+    assert_eq!(
+        squeeze(stdout(&both)),
+        expected("7 0 1\n", "8 0 1\n", "deny", "7", "8"),
+        "{}",
+        stderr(&both)
+    );
+    if Command::new("unshare").arg("--version").output().is_ok() {
+        for options in [&["--map-user=1000"][..], &["--map-group=2000"][..]] {
+            let theirs = Command::new("unshare")
+                .args(["--fork", "-U"])
+                .args(options)
+                .args(SHOW_MAPS)
+                .output()
+                .unwrap();
+            let ours = nsrun(&[options, SHOW_MAPS].concat());
+            assert_eq!(stdout(&ours), stdout(&theirs), "{options:?}");
+        }
+    }
+}
+
+#[test]
+fn setgroups_allow_with_a_group_map_is_refused_as_util_linux_does() {
+    for args in [
+        &["-r", "--setgroups", "allow"][..],
+        &["--setgroups=allow", "-c"][..],
+        &["--map-group=0", "--setgroups", "allow"][..],
+    ] {
+        let output = nsrun(&[args, &["true"]].concat());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&output).contains("--setgroups") && stderr(&output).contains("exclusive"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn joining_a_user_namespace_switches_to_its_root_unless_preserving_credentials() {
+    needs_namespaces!();
+    // Made by nobody: its root is nobody outside, and our uid 0 is unmapped in it.
+    let (mut holder, program) = holder(&["-U", "-r"], Some(common::NOBODY));
+    let ids = &["--", "sh", "-c", "id -u; id -g"];
+    let switched = nsrun(&[&["-t", &program, "-U"], &ids[..]].concat());
+    let preserved = nsrun(&[&["-t", &program, "-U", "--preserve-credentials"], &ids[..]].concat());
+    let theirs = Command::new("nsenter")
+        .args(["-t", &program, "-U"])
+        .args(ids)
+        .output();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(stdout(&switched), "0\n0\n", "{}", stderr(&switched));
+    assert_eq!(
+        stdout(&preserved),
+        "65534\n65534\n",
+        "{}",
+        stderr(&preserved)
+    );
+    if let Ok(theirs) = theirs {
+        assert_eq!(stdout(&switched), stdout(&theirs), "nsenter -U agrees");
+    }
+}
+
+#[test]
+fn a_failed_step_is_named_by_the_message() {
+    needs_namespaces!();
+    // Thirty years before boot: the kernel refuses a negative monotonic clock.
+    let output = nsrun(&["--monotonic", "-999999999", "true"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "nsrun: entering a new time namespace with its offsets: ERANGE: \
+         numerical result out of range\n"
+    );
+}
+
+#[test]
+fn an_empty_program_name_is_not_found_and_a_script_without_interpreter_runs_in_sh() {
+    runs_programs!();
+    let empty = nsrun(&[""]);
+    assert_eq!(empty.status.code(), Some(127), "{}", stderr(&empty));
+    assert!(stderr(&empty).contains("ENOENT"), "{}", stderr(&empty));
+    let dir = std::env::temp_dir().join(format!("nsrun-script-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("no-interpreter");
+    std::fs::write(&script, "echo ran by sh: $1\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let output = nsrun(&[script.to_str().unwrap(), "arg"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(stdout(&output), "ran by sh: arg\n", "{}", stderr(&output));
+}

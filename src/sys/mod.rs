@@ -26,6 +26,7 @@ pub(crate) mod signals;
 pub(crate) mod syscall;
 
 pub use proc_path::ProcPath;
+pub use process::{set_gid, set_uid, setgroups};
 pub use seccomp::SockFilter;
 pub use signals::{set_default_action, set_mask, SigSet, ALL_SIGNALS};
 pub use syscall::{

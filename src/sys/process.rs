@@ -89,20 +89,20 @@ pub(crate) fn limit(resource: u32) -> Result<(u64, u64)> {
 }
 
 /// setgroups(2): the supplementary groups.
-pub(crate) fn setgroups(groups: &[u32]) -> Result<()> {
+pub fn setgroups(groups: &[u32]) -> Result<()> {
     // SAFETY: the kernel reads `groups.len()` gid_t values.
     unsafe { syscall(k::__NR_setgroups, [groups.len(), groups.as_ptr() as usize]) }.map(drop)
 }
 
 /// setresgid(gid, gid, gid): real, effective and saved group ID.
-pub(crate) fn set_gid(gid: u32) -> Result<()> {
+pub fn set_gid(gid: u32) -> Result<()> {
     let gid = gid as usize;
     // SAFETY: setresgid reads no memory.
     unsafe { syscall(k::__NR_setresgid, [gid, gid, gid]) }.map(drop)
 }
 
 /// setresuid(uid, uid, uid): real, effective and saved user ID.
-pub(crate) fn set_uid(uid: u32) -> Result<()> {
+pub fn set_uid(uid: u32) -> Result<()> {
     let uid = uid as usize;
     // SAFETY: setresuid reads no memory.
     unsafe { syscall(k::__NR_setresuid, [uid, uid, uid]) }.map(drop)

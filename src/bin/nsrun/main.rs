@@ -17,8 +17,7 @@ mod words;
 use args::Args;
 use launch::Launch;
 use nsclone::{
-    setns, user_namespace_refusal_cause, CloneFlags, Errno, IdMap, Namespace, SetGroups, Spawn,
-    StaticStack, TimeOffset,
+    setns, CloneFlags, Errno, Error, IdMap, Namespace, SetGroups, Spawn, StaticStack, TimeOffset,
 };
 use options::{Command, Mapping, Options};
 use report::{fail, Line};
@@ -47,7 +46,7 @@ fn run(options: &Options, args: &Args) -> ! {
     // process (for a joined PID namespace to apply).
     let created = match options.target {
         Some(target) => {
-            join(target, options.namespaces);
+            join(target, options);
             CloneFlags::empty()
         }
         None => options.namespaces,
@@ -93,7 +92,7 @@ fn run(options: &Options, args: &Args) -> ! {
     let child = unsafe { request.spawn(child_stack, launch.in_child(Launch::first_process)) };
     let child = match child {
         Ok(child) => child,
-        Err(err) => cannot_create(created, err.errno()),
+        Err(err) => cannot_create(err),
     };
     let ended = supervise::wait_for(child.pid());
     // An init inside a PID namespace records how the program itself ended.
@@ -113,45 +112,45 @@ fn spawn_request(options: &Options, created: CloneFlags) -> Spawn<'static> {
     Spawn::new(created).time_offsets(seconds(options.monotonic), seconds(options.boottime))
 }
 
-/// Adds the ID maps the options ask for; `uid_map` and `gid_map` hold line 0
-/// as root-to-caller, adjusted here for the other mappings.
+/// Adds the ID maps the options ask for, as util-linux does: a uid map
+/// for `-r`, `-c` or `--map-user`, a gid map (setgroups denied first) for
+/// `-r`, `-c` or `--map-group`, each mapping one ID inside to the caller's
+/// (line 0 of `uid_map` and `gid_map`, outside already).
 fn mapped<'a>(
     request: Spawn<'a>,
     options: &Options,
     uid_map: &'a mut [IdMap; 1],
     gid_map: &'a mut [IdMap; 1],
 ) -> Spawn<'a> {
+    let (uid, gid) = match options.mapping {
+        Mapping::None => (None, None),
+        Mapping::Root => (Some(0), Some(0)),
+        Mapping::Current => (Some(uid_map[0].outside), Some(gid_map[0].outside)),
+        Mapping::To => (options.map_user, options.map_group),
+    };
     let setgroups = match options.setgroups_allow {
         Some(true) => SetGroups::Allow,
         Some(false) => SetGroups::Deny,
-        None if options.mapping == Mapping::None => SetGroups::Unchanged,
-        None => SetGroups::Deny,
+        None if gid.is_some() => SetGroups::Deny,
+        None if uid.is_some() => SetGroups::Unchanged,
+        None => return request,
     };
-    if !options.namespaces.contains(CloneFlags::NEWUSER) || options.target.is_some() {
-        return request;
-    }
-    match options.mapping {
-        Mapping::None if setgroups == SetGroups::Unchanged => return request,
-        Mapping::None => return request.id_maps(&[], &[], setgroups),
-        Mapping::Root => {}
-        Mapping::Current => {
-            uid_map[0].inside = uid_map[0].outside;
-            gid_map[0].inside = gid_map[0].outside;
-        }
-        Mapping::To => {
-            uid_map[0].inside = options.map_user.unwrap_or(uid_map[0].outside);
-            gid_map[0].inside = options.map_group.unwrap_or(gid_map[0].outside);
-        }
-    }
-    request.id_maps(uid_map, gid_map, setgroups)
+    uid_map[0].inside = uid.unwrap_or(0);
+    gid_map[0].inside = gid.unwrap_or(0);
+    let lines = |map: &'a [IdMap; 1], id: Option<u32>| match id {
+        Some(_) => &map[..],
+        None => &[],
+    };
+    request.id_maps(lines(uid_map, uid), lines(gid_map, gid), setgroups)
 }
 
 /// Joins `target`'s namespaces of the kinds asked for (all that differ from
-/// ours when none), in one setns(2) through a pidfd.
-fn join(target: i32, asked: CloneFlags) {
+/// ours when none), in one setns(2) through a pidfd; in a user namespace,
+/// becomes its root as nsenter does, unless `--preserve-credentials`.
+fn join(target: i32, options: &Options) {
     let pidfd = nsclone::pidfd_open(target)
         .unwrap_or_else(|err| fail(b"cannot open the target process", err));
-    let mut kinds = asked;
+    let mut kinds = options.namespaces;
     if kinds.is_empty() {
         for ns in Namespace::ALL {
             let theirs = nsclone::ns_id(target, ns);
@@ -160,26 +159,44 @@ fn join(target: i32, asked: CloneFlags) {
             }
         }
     }
-    if !kinds.is_empty() {
-        if let Err(err) = setns(pidfd.as_fd(), kinds) {
-            fail(b"cannot join the target's namespaces", err.errno());
+    if kinds.is_empty() {
+        return;
+    }
+    let switch = kinds.contains(CloneFlags::NEWUSER) && !options.preserve_credentials;
+    // Dropped before too: a joined namespace may deny setgroups (nsenter's way).
+    let dropped_groups = switch && sys::setgroups(&[]).is_ok();
+    if let Err(err) = setns(pidfd.as_fd(), kinds) {
+        fail(b"cannot join the target's namespaces", err.errno());
+    }
+    if !switch {
+        return;
+    }
+    if let Err(err) = sys::setgroups(&[]) {
+        if !dropped_groups {
+            fail(b"setgroups", err);
         }
+    }
+    if let Err(err) = sys::set_gid(0) {
+        fail(b"setresgid", err);
+    }
+    if let Err(err) = sys::set_uid(0) {
+        fail(b"setresuid", err);
     }
 }
 
-/// Reports a refused clone, with the likely cause when a user namespace was refused.
-fn cannot_create(namespaces: CloneFlags, err: Errno) -> ! {
-    let refused_user_namespace = namespaces.contains(CloneFlags::NEWUSER)
-        && matches!(err, Errno::EPERM | Errno::ENOSPC | Errno::EACCES);
+/// Reports a failed clone: the step that failed (an ID map, the time
+/// offsets) and its argument, or the clone itself.
+fn cannot_create(err: Error) -> ! {
     let mut line = Line::new();
-    line.text(b"cannot create namespaces: ").errno(err);
-    if let Some(cause) = refused_user_namespace
-        .then(user_namespace_refusal_cause)
-        .flatten()
-    {
-        line.text(b" (").text(cause.as_bytes()).text(b")");
+    if let Error::Step(step) = err {
+        line.text(step.step().description().as_bytes());
+        if !step.argument().is_empty() {
+            line.text(b"(").text(step.argument()).text(b")");
+        }
+    } else {
+        line.text(b"cannot create namespaces");
     }
-    line.send();
+    line.text(b": ").errno(err.errno()).send();
     sys::exit_group(1)
 }
 

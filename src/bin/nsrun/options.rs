@@ -37,6 +37,8 @@ pub struct Options {
     pub namespaces: CloneFlags,
     /// `-t PID`: join that process's namespaces instead of creating new ones.
     pub target: Option<i32>,
+    /// `--preserve-credentials`: keep nsrun's IDs when joining a user namespace.
+    pub preserve_credentials: bool,
     pub mount_proc: Option<CStrRef>,
     pub propagation: Propagation,
     pub mapping: Mapping,
@@ -54,6 +56,18 @@ pub struct Options {
     pub boottime: Option<i64>,
     /// The index in argv of the program; argv's end when none was given.
     pub program: usize,
+    /// The words of options that must not meet, for the error.
+    words: Words,
+}
+
+/// The first word of each kind of option that conflicts with another:
+/// `-t` and one that changes namespaces; a group map and `--setgroups allow`.
+#[derive(Default)]
+struct Words {
+    target: Option<CStrRef>,
+    /// One that creates or changes a namespace, which joining must not.
+    changing: Option<CStrRef>,
+    group_map: Option<CStrRef>,
 }
 
 /// What the command line asks nsrun to do.
@@ -64,10 +78,12 @@ pub enum Command {
     Version,
 }
 
-/// A mistake on the command line: the option (or word) and what is wrong.
+/// A mistake on the command line: the option (or word), what is wrong,
+/// and the option it conflicts with, if that is the problem.
 pub struct UsageError {
     pub option: CStrRef,
     pub problem: &'static str,
+    pub other: Option<CStrRef>,
 }
 
 /// What is wrong with an option, before the word it came in is known.
@@ -97,6 +113,7 @@ enum Action {
     Target,
     Monotonic,
     Boottime,
+    PreserveCredentials,
 }
 
 /// Whether an option takes a value.
@@ -117,7 +134,8 @@ impl Action {
             | Action::Help
             | Action::Version
             | Action::MapRoot
-            | Action::MapCurrent => Takes::Nothing,
+            | Action::MapCurrent
+            | Action::PreserveCredentials => Takes::Nothing,
             Action::MountProc | Action::KillChild => Takes::Maybe,
             _ => Takes::Value,
         }
@@ -177,6 +195,7 @@ options! {
     b't' "target" => Action::Target,
     0 "monotonic" => Action::Monotonic,
     0 "boottime" => Action::Boottime,
+    0 "preserve-credentials" => Action::PreserveCredentials,
 }
 
 impl Options {
@@ -184,6 +203,7 @@ impl Options {
         Options {
             namespaces: CloneFlags::empty(),
             target: None,
+            preserve_credentials: false,
             mount_proc: None,
             propagation: Propagation::Private,
             mapping: Mapping::None,
@@ -197,6 +217,7 @@ impl Options {
             monotonic: None,
             boottime: None,
             program: 0,
+            words: Words::default(),
         }
     }
 }
@@ -222,12 +243,14 @@ pub fn parse(args: &Args, options: &mut Options) -> Result<Command, UsageError> 
         match ended.map_err(|problem| UsageError {
             option: word,
             problem,
+            other: None,
         })? {
             Some(command) => return Ok(command),
             None => continue,
         }
     }
     options.program = next;
+    options.conflict()?;
     options.add_implied();
     Ok(Command::Run)
 }
@@ -251,7 +274,7 @@ fn long_option(
         (None, Takes::Value) => Some(take_next(args, next)?),
         (inline, _) => inline,
     };
-    options.apply(action, value)
+    options.apply(action, word, value)
 }
 
 /// A bundle of short options (`-mpu`, `-tPID`, `-w DIR`).
@@ -268,7 +291,7 @@ fn short_options(
         };
         let action = ACTIONS[row];
         if action.takes() == Takes::Nothing {
-            if let Some(command) = options.apply(action, None)? {
+            if let Some(command) = options.apply(action, word, None)? {
                 return Ok(Some(command));
             }
             continue;
@@ -278,7 +301,7 @@ fn short_options(
             true => word.suffix(at + 1),
             false => take_next(args, next)?,
         };
-        return options.apply(action, Some(value));
+        return options.apply(action, word, Some(value));
     }
     Ok(None)
 }
@@ -291,14 +314,31 @@ fn take_next(args: &Args, next: &mut usize) -> Result<CStrRef, Problem> {
 }
 
 impl Options {
-    /// Does what `action` says, with its value (checked against its kind by
-    /// the caller); `Some` when it ends parsing.
+    /// Does what `action` (from `word`) says, with its value (checked
+    /// against its kind by the caller); `Some` when it ends parsing.
     fn apply(
         &mut self,
         action: Action,
+        word: CStrRef,
         value: Option<CStrRef>,
     ) -> Result<Option<Command>, Problem> {
         let text = value.map_or(&[][..], CStrRef::bytes);
+        let words = &mut self.words;
+        let first = |slot: &mut Option<CStrRef>| {
+            slot.get_or_insert(word);
+        };
+        match action {
+            Action::New(_) | Action::Fork | Action::Help | Action::Version => {}
+            Action::Root | Action::Wd | Action::KillChild | Action::PreserveCredentials => {}
+            Action::Target => first(&mut words.target),
+            _ => first(&mut words.changing),
+        }
+        if matches!(
+            action,
+            Action::MapRoot | Action::MapCurrent | Action::MapGroup
+        ) {
+            first(&mut words.group_map);
+        }
         match action {
             Action::New(namespace) => self.namespaces |= namespace.flag(),
             Action::Fork => {}
@@ -332,8 +372,32 @@ impl Options {
             }
             Action::Monotonic => self.monotonic = Some(seconds(text)?),
             Action::Boottime => self.boottime = Some(seconds(text)?),
+            Action::PreserveCredentials => self.preserve_credentials = true,
         }
         Ok(None)
+    }
+
+    /// Options that must not meet: joining with one that would change the
+    /// joined namespaces; a group map with `setgroups` allowed (the kernel
+    /// takes an unprivileged gid map only once it is denied), which
+    /// util-linux refuses too.
+    fn conflict(&self) -> Result<(), UsageError> {
+        let words = &self.words;
+        if let (Some(option), Some(other)) = (words.changing, words.target) {
+            return Err(UsageError {
+                option,
+                problem: "would change the namespaces joined by",
+                other: Some(other),
+            });
+        }
+        match (words.group_map, self.setgroups_allow) {
+            (Some(option), Some(true)) => Err(UsageError {
+                option,
+                problem: "and --setgroups allow are mutually exclusive",
+                other: None,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Adds the namespaces other options imply.

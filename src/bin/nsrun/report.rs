@@ -81,13 +81,16 @@ pub fn fail(what: &[u8], err: Errno) -> ! {
     sys::exit_group(1)
 }
 
-/// `nsrun: <option> <problem>`, then exit status 1.
+/// `nsrun: <option> <problem>[ <other option>]`, then exit status 1.
 pub fn usage_error(err: UsageError) -> ! {
-    Line::new()
-        .text(err.option.bytes())
+    let mut line = Line::new();
+    line.text(err.option.bytes())
         .text(b" ")
-        .text(err.problem.as_bytes())
-        .send();
+        .text(err.problem.as_bytes());
+    if let Some(other) = err.other {
+        line.text(b" ").text(other.bytes());
+    }
+    line.send();
     sys::exit_group(1)
 }
 
@@ -111,22 +114,22 @@ orphans and forwards TERM INT HUP QUIT USR1 USR2 to the program.
 /// The help from what the namespace options do.
 const HELP_TAIL: &[u8] = b"namespaces to create (with -t, to join: all
                              that differ if none is named)
-  -t, --target PID           join the namespaces of process PID
-  -f, --fork                 accepted (always on)
+  -t, --target PID           join the namespaces of process PID, as root of
+                             its user namespace unless --preserve-credentials
   --mount-proc[=DIR]         mount a new proc on DIR (/proc); implies -m
   --propagation slave|shared|private|unchanged   mount propagation (private)
   -r, --map-root-user        map root inside to the caller; implies -U
   -c, --map-current-user     map the caller to itself; implies -U
   --map-user=UID, --map-group=GID   map the caller to these; imply -U
-  --setgroups allow|deny     setgroups(2) inside (deny when mapping)
+  --setgroups allow|deny     setgroups(2) inside (deny with a gid map)
   --hostname NAME            hostname inside; implies -u
   -R, --root DIR, -w, --wd DIR   root and directory of the program
   --kill-child[=SIG]         send SIG (KILL) to the program if nsrun dies
   --monotonic SECS, --boottime SECS   clock offsets inside; imply -T
-  -h, --help, -V, --version
+  -f, --fork (always on), -h, --help, -V, --version
 
-Exit status: the program's (a signal that killed it kills nsrun); 1 for
-nsrun's own errors; 127 if the program is not found, 126 if it cannot run.
+Exit status: the program's (its killing signal kills nsrun), 1 for nsrun's
+errors, 127 if the program is not found, 126 if it cannot run.
 ";
 
 pub fn help() -> ! {

@@ -5,8 +5,8 @@ use core::ffi::c_int;
 use core::sync::atomic::AtomicI32;
 use linux_raw_sys::general as k;
 pub use nsclone::sys::{
-    chdir, chroot, effective_ids, exit_group, getpid, kill, mount, set_default_action, set_mask,
-    sethostname, SigSet,
+    chdir, chroot, effective_ids, exit_group, getpid, kill, mount, set_default_action, set_gid,
+    set_mask, set_uid, setgroups, sethostname, SigSet,
 };
 use nsclone::sys::{syscall, write_all};
 use nsclone::{BorrowedFd, Errno};
