@@ -276,6 +276,74 @@ fn termination_signals_are_forwarded_to_the_program() {
     }
 }
 
+/// Every signal a program can be sent but the kernel's fault signals,
+/// SIGCHLD, the terminal's SIGTTIN and SIGTTOU (and SIGKILL and SIGSTOP).
+fn forwarded_signals() -> Vec<i32> {
+    const NOT_FORWARDED: [i32; 12] = [4, 5, 6, 7, 8, 9, 11, 17, 19, 21, 22, 31];
+    (1..=64).filter(|s| !NOT_FORWARDED.contains(s)).collect()
+}
+
+#[test]
+fn every_signal_but_faults_chld_ttin_ttou_reaches_the_program() {
+    runs_programs!();
+    // The shell cannot catch 32 and 33 (the C library keeps them for its
+    // threads): 32 is checked last, as what kills the program, and nsrun.
+    let caught: Vec<i32> = forwarded_signals()
+        .into_iter()
+        .filter(|s| ![32, 33].contains(s))
+        .collect();
+    let numbers: Vec<String> = caught.iter().map(i32::to_string).collect();
+    let script = "for s in $SIGNALS; do trap \"echo $s\" $s; done; \
+                  echo ready; while :; do sleep 0.02; done";
+    for args in [&[][..], &["-p"][..]] {
+        if !args.is_empty() && (!is_root() || common::under_qemu_user()) {
+            eprintln!("SKIPPED the -p half: needs root and a real kernel");
+            continue;
+        }
+        let mut command = command();
+        command
+            .args(args)
+            .args(["--", "sh", "-c", script])
+            .env("SIGNALS", numbers.join(" "))
+            .stdout(Stdio::piped());
+        // SAFETY: a raw sigaction, async-signal-safe, in the forked child:
+        // 32 may come ignored from whoever started the tests, and an
+        // ignored signal stays ignored across exec.
+        unsafe {
+            command.pre_exec(|| {
+                nsclone::sys::set_default_action(32);
+                Ok(())
+            })
+        };
+        let mut child = command.spawn().unwrap();
+        // Lines through a thread: a signal nsrun does not pass on may kill
+        // it and leave the program holding the pipe.
+        let (lines, next) = std::sync::mpsc::channel();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            out.lines()
+                .map_while(Result::ok)
+                .try_for_each(|l| lines.send(l))
+        });
+        let line = || {
+            next.recv_timeout(Duration::from_secs(5))
+                .unwrap_or_default()
+        };
+        assert_eq!(line(), "ready");
+        for &signal in &caught {
+            let sent = nsclone::sys::kill(child.id() as i32, signal);
+            let got = line();
+            if got != signal.to_string() {
+                let _ = child.kill();
+                let _ = Command::new("pkill").args(["-f", "sleep 0.02"]).status();
+                panic!("{args:?}: signal {signal} ({sent:?}) reached the program as {got:?}");
+            }
+        }
+        nsclone::sys::kill(child.id() as i32, 32).unwrap();
+        assert_eq!(child.wait().unwrap().signal(), Some(32), "{args:?}");
+    }
+}
+
 #[test]
 fn kill_child_ends_the_program_when_nsrun_is_killed() {
     runs_programs!();

@@ -107,7 +107,7 @@ const HELP_HEAD: &[u8] = b"Usage: nsrun [options] [--] [program [arguments...]]
 
 Runs a program ($SHELL or /bin/sh if none) in new namespaces, or with -t in
 those of another process. As PID 1 of a new PID namespace, nsrun reaps
-orphans and forwards TERM INT HUP QUIT USR1 USR2 to the program.
+orphans and forwards all signals but CHLD, TTIN, TTOU and faults.
 
 ";
 

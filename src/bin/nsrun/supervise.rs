@@ -1,4 +1,4 @@
-//! Waiting for the program: forwarding the usual termination signals to it,
+//! Waiting for the program: forwarding the signals nsrun gets to it,
 //! reaping every child (orphans too, when nsrun is a PID 1), and ending the
 //! way the program ended.
 
@@ -8,29 +8,39 @@ use core::sync::atomic::{AtomicI32, Ordering};
 use linux_raw_sys::general as k;
 use nsclone::ExitStatus;
 
-/// The signals passed on to the program, as init systems and `docker --init` do.
-const FORWARDED: [u32; 6] = [
-    k::SIGTERM,
-    k::SIGINT,
-    k::SIGHUP,
-    k::SIGQUIT,
-    k::SIGUSR1,
-    k::SIGUSR2,
+/// The signals never passed on to the program: those the kernel raises
+/// for a fault of nsrun's own, SIGCHLD (nsrun's to handle), the
+/// terminal's stops of a background reader or writer, and the two no
+/// process can catch, as tini leaves them.
+const NOT_FORWARDED: [u32; 12] = [
+    k::SIGILL,
+    k::SIGTRAP,
+    k::SIGABRT,
+    k::SIGBUS,
+    k::SIGFPE,
+    k::SIGSEGV,
+    k::SIGSYS,
+    k::SIGCHLD,
+    k::SIGTTIN,
+    k::SIGTTOU,
+    k::SIGKILL,
+    k::SIGSTOP,
 ];
 
 const fn bit(signal: u32) -> SigSet {
     1 << (signal - 1)
 }
 
-/// The forwarded signals and SIGCHLD, which nsrun waits for instead of handling.
+/// Every signal but [`NOT_FORWARDED`] (real-time ones included), and
+/// SIGCHLD, which nsrun waits for instead of handling.
 const WATCHED: SigSet = {
-    let mut set = bit(k::SIGCHLD);
+    let mut set = !0;
     let mut i = 0;
-    while i < FORWARDED.len() {
-        set |= bit(FORWARDED[i]);
+    while i < NOT_FORWARDED.len() {
+        set &= !bit(NOT_FORWARDED[i]);
         i += 1;
     }
-    set
+    set | bit(k::SIGCHLD)
 };
 
 /// "No status recorded yet" in the shared status word (a wait status is never negative).
