@@ -4,8 +4,8 @@
 mod common;
 
 use common::proc::{no_child_left, sched_yield};
-use common::seccomp::make_clone3_enosys;
-use common::{in_child, is_root, SharedPage};
+use common::seccomp::make_clone3_fail;
+use common::{in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
 use core::ffi::{c_int, c_void};
 use linux_raw_sys::general as k;
 use nsclone::sys::{getpid, read_file, syscall};
@@ -103,36 +103,101 @@ fn ten_thousand_pidfd_spawns_leak_no_fd_and_leave_no_zombie() {
     assert_eq!(status, ExitStatus::Exited(0));
 }
 
+/// In a child whose clone3 answers `errno` (a seccomp filter, as container
+/// profiles have): a request legacy clone can express gets its namespaces
+/// and its pidfd there, and later ones go there directly; one only clone3
+/// can express fails with `errno`. Exits 0 when all of that held.
+fn falls_back_from_clone3_answering(errno: Errno) -> ExitStatus {
+    in_child(|| {
+        if make_clone3_fail(errno).is_err() {
+            return 1;
+        }
+        let outside = ns_inode(c"/proc/self/ns/uts");
+        let mut stack = MmapStack::new(64 * 1024).unwrap();
+        let request = Spawn::new(CloneFlags::NEWUTS | CloneFlags::NEWNET).pidfd(true);
+        if request.syscall() != Syscall::Clone3 {
+            return 2;
+        }
+        // SAFETY: the closure reads a /proc link with raw syscalls.
+        let child = unsafe {
+            request.spawn(stack.as_mut_slice(), move || {
+                c_int::from(ns_inode(c"/proc/self/ns/uts") == outside)
+            })
+        };
+        let Ok(child) = child else {
+            return 3;
+        };
+        let had_pidfd = child.pidfd().is_some();
+        if child.wait() != Ok(ExitStatus::Exited(0)) || !had_pidfd {
+            return 4;
+        }
+        if request.syscall() != Syscall::Clone {
+            return 5;
+        }
+        let clear = Spawn::new(CloneFlags::empty()).clear_sighand();
+        // SAFETY: the closure only returns a constant.
+        match unsafe { clear.spawn(stack.as_mut_slice(), || 0) } {
+            Err(Error::Kernel(got)) if got == errno => 0,
+            _ => 6,
+        }
+    })
+}
+
 #[test]
 fn clone3_answering_enosys_falls_back_to_legacy_clone_and_is_remembered() {
     skip_if!(
         common::under_qemu_user(),
         "qemu-user has no clone3 and rejects CLONE_PIDFD in legacy clone"
     );
-    let status = in_child(|| {
-        if make_clone3_enosys().is_err() {
+    skip_if!(!is_root(), "needs root for the UTS and network namespaces");
+    assert_eq!(
+        falls_back_from_clone3_answering(Errno::ENOSYS),
+        ExitStatus::Exited(0)
+    );
+}
+
+#[test]
+fn clone3_answering_eperm_falls_back_to_legacy_clone_and_is_remembered() {
+    skip_if!(
+        common::under_qemu_user(),
+        "qemu-user has no clone3 and rejects CLONE_PIDFD in legacy clone"
+    );
+    skip_if!(!is_root(), "needs root for the UTS and network namespaces");
+    assert_eq!(
+        falls_back_from_clone3_answering(Errno::EPERM),
+        ExitStatus::Exited(0)
+    );
+}
+
+#[test]
+fn an_eperm_legacy_clone_shares_is_returned_and_not_remembered() {
+    skip_if!(common::under_qemu_user(), "qemu-user has no clone3");
+    let status = in_child_as_nobody(|| {
+        if make_clone3_fail(Errno::EPERM).is_err() {
             return 1;
         }
         let mut stack = MmapStack::new(64 * 1024).unwrap();
-        let request = Spawn::new(CloneFlags::empty()).pidfd(true);
-        if request.syscall() != Syscall::Clone3 {
-            return 2;
-        }
+        // Without CAP_SYS_ADMIN legacy clone refuses a UTS namespace too:
+        // clone3's EPERM was about privilege, not clone3.
+        let refused = Spawn::new(CloneFlags::NEWUTS).pidfd(true);
         // SAFETY: here and below, the closures only return a constant.
-        let child = unsafe { request.spawn(stack.as_mut_slice(), || 6) }.unwrap();
-        let had_pidfd = child.pidfd().is_some();
-        if child.wait() != Ok(ExitStatus::Exited(6)) || !had_pidfd {
+        match unsafe { refused.spawn(stack.as_mut_slice(), || 0) } {
+            Err(Error::Kernel(Errno::EPERM)) => {}
+            _ => return 2,
+        }
+        if refused.syscall() != Syscall::Clone3 {
             return 3;
         }
-        if request.syscall() != Syscall::Clone {
-            return 4;
-        }
-        // A request only clone3 can express fails, saying ENOSYS.
-        let clear = Spawn::new(CloneFlags::empty()).clear_sighand();
+        let plain = Spawn::new(CloneFlags::empty()).pidfd(true);
         // SAFETY: as above.
-        match unsafe { clear.spawn(stack.as_mut_slice(), || 0) } {
-            Err(Error::Kernel(Errno::ENOSYS)) => 0,
-            _ => 5,
+        match unsafe { plain.spawn(stack.as_mut_slice(), || 0) }.map(|c| c.wait()) {
+            Ok(Ok(ExitStatus::Exited(0))) => {}
+            _ => return 4,
+        }
+        if plain.syscall() == Syscall::Clone {
+            0
+        } else {
+            5
         }
     });
     assert_eq!(status, ExitStatus::Exited(0));

@@ -8,20 +8,25 @@ use core::mem::size_of;
 use core::sync::atomic::{AtomicBool, Ordering};
 use linux_raw_sys::general::clone_args;
 
-/// Set once clone3 answered `ENOSYS` (an old kernel, or a seccomp filter that
-/// hides it), so later requests go to legacy clone directly.
-static CLONE3_MISSING: AtomicBool = AtomicBool::new(false);
+/// Set once clone3 answered `ENOSYS` or `EPERM` and legacy clone then made
+/// the child (an old kernel, or a seccomp filter that hides or refuses
+/// clone3), so later requests go to legacy clone directly.
+static CLONE3_REFUSED: AtomicBool = AtomicBool::new(false);
 
-/// Whether clone3 is worth trying: not known to answer `ENOSYS`.
+/// Whether clone3 is worth trying: not known to be missing or refused.
 pub(crate) fn clone3_available() -> bool {
-    !CLONE3_MISSING.load(Ordering::Relaxed)
+    !CLONE3_REFUSED.load(Ordering::Relaxed)
+}
+
+/// Remembers for [`clone3_available`] that clone3 is missing or refused.
+pub(crate) fn clone3_refused() {
+    CLONE3_REFUSED.store(true, Ordering::Relaxed);
 }
 
 /// Creates a child with clone3(2) that runs `f(arg)` on the stack
 /// `[args.stack, args.stack + args.stack_size)` and exits with its return
 /// value. Shrinks `args.stack_size` by the two words that carry `f` and `arg`
 /// (and the alignment), so the kernel starts the child right below them.
-/// Remembers an `ENOSYS` answer for [`clone3_available`].
 ///
 /// # Safety
 ///
@@ -45,9 +50,5 @@ pub(crate) unsafe fn clone3(args: &mut clone_args, f: CloneFn, arg: *mut c_void)
     args.stack_size = (slots as usize - low) as u64;
     // SAFETY: the stack ends right below `f` and `arg`; the rest is the caller's.
     let ret = unsafe { arch::clone3(args, size_of::<clone_args>()) };
-    let result = Errno::from_syscall(ret as usize).map(|tid| tid as pid_t);
-    if result == Err(Errno::ENOSYS) {
-        CLONE3_MISSING.store(true, Ordering::Relaxed);
-    }
-    result
+    Errno::from_syscall(ret as usize).map(|tid| tid as pid_t)
 }

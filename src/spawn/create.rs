@@ -1,12 +1,13 @@
 //! Creating the child that runs a placed closure: clone3 or legacy clone
-//! through the trampoline, with the ENOSYS fallback.
+//! through the trampoline, with the fallback from a clone3 that answers
+//! `ENOSYS` or `EPERM`.
 
 use super::placed::Placed;
 use super::Spawn;
 use crate::flags::check::Syscall;
 use crate::pid_t;
 use crate::spawn::child::Child;
-use crate::spawn::clone3::clone3;
+use crate::spawn::clone3::{clone3, clone3_refused};
 use crate::sys::errno::{Errno, Result};
 use crate::sys::fd::OwnedFd;
 use core::ffi::{c_int, c_void};
@@ -33,7 +34,9 @@ impl Spawn<'_> {
     }
 
     /// Makes the syscall: clone3 when [`Self::syscall`] says so, falling back
-    /// to legacy clone on `ENOSYS` when the request allows.
+    /// to legacy clone on `ENOSYS` or `EPERM` when the request allows. Once
+    /// legacy clone has made the child, clone3 is known to be missing or
+    /// refused (an `EPERM` that legacy clone shares is about privilege).
     ///
     /// # Safety
     ///
@@ -45,11 +48,14 @@ impl Spawn<'_> {
         arg: *mut c_void,
         pidfd: &mut c_int,
     ) -> Result<pid_t> {
-        if self.syscall() == Syscall::Clone3 {
+        let tried_clone3 = self.syscall() == Syscall::Clone3;
+        if tried_clone3 {
             let mut args = self.clone_args(low, len, pidfd);
             // SAFETY: `args` points at the stack, pidfd, cgroup and PIDs of this request.
             match unsafe { clone3(&mut args, f, arg) } {
-                Err(Errno::ENOSYS) if !self.needs_clone3() => {}
+                // An old kernel, or a seccomp profile (Docker's answered
+                // EPERM before 20.10.10).
+                Err(Errno::ENOSYS | Errno::EPERM) if !self.needs_clone3() => {}
                 result => return result,
             }
         }
@@ -61,7 +67,7 @@ impl Spawn<'_> {
         };
         let top = low.wrapping_add(len);
         // SAFETY: forwarded from the caller; legacy clone writes the pidfd to `ptid`.
-        unsafe {
+        let result = unsafe {
             crate::clone(
                 Some(f),
                 top,
@@ -71,7 +77,11 @@ impl Spawn<'_> {
                 ptr::null_mut(),
                 ptr::null_mut(),
             )
+        };
+        if tried_clone3 && result.is_ok() {
+            clone3_refused();
         }
+        result
     }
 
     fn clone_args(&self, low: *mut u8, len: usize, pidfd: &mut c_int) -> clone_args {

@@ -70,11 +70,13 @@ pub unsafe fn spawn<F: FnOnce() -> c_int>(
 /// Uses clone3 when the request needs it (`CLONE_NEWTIME` without
 /// [`time_offsets`](Spawn::time_offsets),
 /// `CLONE_CLEAR_SIGHAND`, a cgroup, `set_tid`) or asks for a pidfd, legacy
-/// clone otherwise. When clone3 answers `ENOSYS` (kernels before 5.3, and
-/// seccomp filters that hide it) a request legacy clone can express is made
-/// there, and later ones go there directly; one it cannot express fails
-/// with `ENOSYS`. `EPERM` from clone3 is the kernel's answer about privilege
-/// and is returned as is, as glibc does.
+/// clone otherwise. When clone3 answers `ENOSYS` (kernels before 5.3,
+/// seccomp filters that hide it) or `EPERM` (seccomp profiles that refuse
+/// it, such as Docker's before 20.10.10), a request legacy clone can
+/// express is made there; once legacy clone has made a child so, later
+/// requests go there directly. An `EPERM` that legacy clone answers too is
+/// the kernel's about privilege: it is returned, and clone3 stays in use.
+/// A request legacy clone cannot express fails with clone3's error.
 #[derive(Copy, Clone, Debug)]
 pub struct Spawn<'a> {
     flags: CloneFlags,

@@ -22,9 +22,10 @@ const PR_SET_NO_NEW_PRIVS: usize = 38;
 const PR_SET_SECCOMP: usize = 22;
 const SECCOMP_MODE_FILTER: usize = 2;
 
-/// From now on, clone3 in this process (and its children) fails with ENOSYS.
-pub fn make_clone3_enosys() -> Result<(), Errno> {
-    make_enosys(k::__NR_clone3)
+/// From now on, clone3 in this process (and its children) fails with
+/// `errno`, as container profiles answer it (Docker's EPERM before 20.10.10).
+pub fn make_clone3_fail(errno: Errno) -> Result<(), Errno> {
+    make_fail(k::__NR_clone3, errno.raw() as u32)
 }
 
 /// A filter under which syscall `nr` fails with `errno` and every other
@@ -42,7 +43,12 @@ pub fn answering(nr: u32, errno: u32) -> [SockFilter; 4] {
 
 /// From now on, syscall `nr` in this process (and its children) fails with ENOSYS.
 pub fn make_enosys(nr: u32) -> Result<(), Errno> {
-    let filter = answering(nr, linux_raw_sys::errno::ENOSYS);
+    make_fail(nr, linux_raw_sys::errno::ENOSYS)
+}
+
+/// From now on, syscall `nr` in this process (and its children) fails with `errno`.
+fn make_fail(nr: u32, errno: u32) -> Result<(), Errno> {
+    let filter = answering(nr, errno);
     let program = SockFprog {
         len: filter.len() as u16,
         filter: filter.as_ptr(),
