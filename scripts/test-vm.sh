@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The VM tier: QEMU machines with a Debian kernel boot our static binaries as
-# /init, per architecture, three times:
+# /init, per architecture and kernel, three times:
 #   runner     tests/vm, the test runner: every case must pass, then it powers off;
 #   tiny-init  examples/tiny-init, the static-init example: its report, then power-off;
 #   nsrun      nsrun itself as the machine's init, with a PID namespace: the
 #              program's line, and nsrun's exit status 7 in the kernel's
 #              "Attempted to kill init" (an init that exits panics the kernel).
 # qemu-user cannot create namespaces and turns vfork into fork; a machine
-# shows the real thing, with our code as PID 1 as in an init system.
+# shows the real thing, with our code as PID 1 as in an init system. The
+# kernels: Debian 12's 6.1 and Debian 11's 5.10 on x86_64 and aarch64 (the
+# oldest long-term kernel our users run, on the far side of most of the
+# crate's kernel lines), Debian 13's 6.12 on riscv64; the runner's cases
+# state each line and check the side the booted kernel is on.
 # Usage: scripts/test-vm.sh [x86_64|aarch64|riscv64]...   (default: all three)
 # Environment: NSCLONE_VM_CACHE (kernels and busybox; default target/vm-cache),
 # NSCLONE_VM_TIMEOUT (seconds per machine; default 600).
@@ -34,6 +38,16 @@ for tool in qemu-system-x86_64 qemu-system-aarch64 qemu-system-riscv64 cpio xz \
     echo "$tool is missing: run scripts/install-deps.sh as root" >&2
     exit 1
 done
+
+# releases ARCH: the Debian releases whose kernels ARCH's machines boot
+# (scripts/vm-fetch.sh fetches them): 6.1 and 5.10; riscv64 is in neither,
+# so 6.12.
+releases() {
+    case "$1" in
+        riscv64) echo trixie ;;
+        *) echo bookworm bullseye ;;
+    esac
+}
 
 # The applets the cases' shell scripts use (busybox runs as any of them).
 APPLETS=(sh cat grep hostname id ls readlink sleep touch true wc)
@@ -83,11 +97,12 @@ for line in sys.stdin:
     cp -r fuzz/corpus "$root$PWD/fuzz/corpus"
 }
 
-# initramfs ARCH TRIPLE INIT OUT [EXTRA]: a gzip'd newc cpio with INIT as
-# /init, TRIPLE's /bin/nsrun and ARCH's busybox, and the tree EXTRA if given.
+# initramfs TRIPLE INIT OUT [EXTRA]: a gzip'd newc cpio with INIT as
+# /init, TRIPLE's /bin/nsrun and the architecture's $busybox, and the tree
+# EXTRA if given.
 # No device nodes: the kernel's built-in initramfs has /dev/console.
 initramfs() {
-    local arch=$1 triple=$2 init=$3 initrd=$4 extra=${5:-} root applet
+    local triple=$1 init=$2 initrd=$3 extra=${4:-} root applet
     root=$(mktemp -d)
     [[ -n "$extra" ]] && cp -a "$extra/." "$root/"
     # mktemp's 0700 would become the machine's /: closed to all but root.
@@ -95,7 +110,7 @@ initramfs() {
     mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/mnt"
     cp "$init" "$root/init"
     cp "$target_dir/$triple/release/nsrun" "$root/bin/nsrun"
-    cp "$cache/$arch/busybox" "$root/bin/busybox"
+    cp "$busybox" "$root/bin/busybox"
     for applet in "${APPLETS[@]}"; do
         ln -s busybox "$root/bin/$applet"
     done
@@ -103,12 +118,13 @@ initramfs() {
     rm -rf "$root"
 }
 
-# boot ARCH INITRD LOG ACCEL SECONDS [INIT_ARG]...: runs the machine, console
-# to stdout and LOG; its exit status. INIT_ARGs go to /init's argv.
+# boot ARCH INITRD LOG ACCEL SECONDS [INIT_ARG]...: runs the machine with
+# the kernel in $boots, console to stdout and LOG; its exit status.
+# INIT_ARGs go to /init's argv.
 boot() {
     local arch=$1 initrd=$2 log=$3 accel=$4 seconds=$5 cmd
     shift 5
-    local common=(-m 1024 -nographic -no-reboot -net none -kernel "$cache/$arch/kernel" -initrd "$initrd")
+    local common=(-m 1024 -nographic -no-reboot -net none -kernel "$boots/kernel" -initrd "$initrd")
     local append='panic=-1 quiet'
     (($#)) && append+=" -- $*"
     case "$arch" in
@@ -174,12 +190,13 @@ expect_lines() {
 }
 
 # machine ARCH TRIPLE ACCEL NAME INIT [--extra DIR] CHECK... -- [INIT_ARG]...:
-# builds the initramfs (with the tree DIR), boots it with ACCEL, checks the
-# log with the command CHECK... (given the log first), and adds the result
-# to the tier's `report` (and sets `failed`).
+# builds the initramfs (with the tree DIR), boots it with ACCEL on the
+# kernel in $boots, checks the log with the command CHECK... (given the log
+# first), and adds the result, with the kernel, to the tier's `report` (and
+# sets `failed`).
 machine() {
     local arch=$1 triple=$2 accel=$3 name=$4 init=$5 check=() args=() extra='' status=0
-    local start secs result log initrd
+    local start secs result log initrd kernel
     shift 5
     while (($#)) && [[ "$1" != -- ]]; do
         if [[ "$1" == --extra ]]; then
@@ -192,17 +209,18 @@ machine() {
     done
     (($#)) && shift
     args=("$@")
-    initrd=$out/$arch-$name.cpio.gz
-    log=$out/$arch-$name.log
-    initramfs "$arch" "$triple" "$init" "$initrd" "$extra"
-    echo "--- $arch: $name as /init"
+    kernel=$(cat "$boots/kernel.version")
+    initrd=$out/$arch-$kernel-$name.cpio.gz
+    log=$out/$arch-$kernel-$name.log
+    initramfs "$triple" "$init" "$initrd" "$extra"
+    echo "--- $arch $kernel: $name as /init"
     start=$EPOCHREALTIME
     boot "$arch" "$initrd" "$log" "$accel" "$limit" "${args[@]}" || status=$?
     secs=$(seconds_since "$start")
     if result=$("${check[0]}" "$log" "${check[@]:1}") && ((status == 0)); then
-        report+=("$arch $name ($accel): $result in ${secs}s")
+        report+=("$arch $kernel $name ($accel): $result in ${secs}s")
     else
-        report+=("$arch $name ($accel): FAILED: $result (qemu exit $status) after ${secs}s")
+        report+=("$arch $kernel $name ($accel): FAILED: $result (qemu exit $status) after ${secs}s")
         failed=1
     fi
 }
@@ -212,7 +230,7 @@ machine() {
 # console goes to stderr, a line for the report to stdout.
 probe_kvm() {
     local arch=$1 triple=$2 runner=$3 status=0 start secs
-    initramfs "$arch" "$triple" "$runner" "$out/kvm-probe.cpio.gz"
+    initramfs "$triple" "$runner" "$out/kvm-probe.cpio.gz"
     echo "--- $arch: trying KVM" >&2
     start=$EPOCHREALTIME
     boot "$arch" "$out/kvm-probe.cpio.gz" "$out/kvm-probe.log" kvm 45 >&2 || status=$?
@@ -236,27 +254,37 @@ report=()
 for arch in "${arches[@]}"; do
     triple=$(rust_target "$arch")
     echo "=== VM $arch"
-    bash scripts/vm-fetch.sh "$arch" "$cache"
+    read -r -a arch_releases < <(releases "$arch")
+    for release in "${arch_releases[@]}"; do
+        bash scripts/vm-fetch.sh "$arch" "$release" "$cache"
+    done
+    # One busybox (the first release's) for every kernel, so that the
+    # cases' scripts are the same wherever they run.
+    busybox=$cache/$arch/${arch_releases[0]}/busybox
     build "$arch" "$triple"
     runner=$out/$triple/release/nsclone-vm-init
-    accel=tcg
-    if [[ "$arch" == x86_64 && -w /dev/kvm ]]; then
-        probe=0
-        line=$(probe_kvm "$arch" "$triple" "$runner") || probe=$?
-        ((probe == 0)) && accel=kvm
-        report+=("$line")
-    fi
     suite=$(mktemp -d)
     build_suite "$arch" "$triple" "$suite"
-    machine "$arch" "$triple" "$accel" runner "$runner" runner_verdict --extra "$suite"
+    accel=tcg
+    for release in "${arch_releases[@]}"; do
+        boots=$cache/$arch/$release
+        # Whether this host's KVM runs a machine: asked once, on the first kernel.
+        if [[ "$arch" == x86_64 && -w /dev/kvm && "$release" == "${arch_releases[0]}" ]]; then
+            probe=0
+            line=$(probe_kvm "$arch" "$triple" "$runner") || probe=$?
+            ((probe == 0)) && accel=kvm
+            report+=("$line")
+        fi
+        machine "$arch" "$triple" "$accel" runner "$runner" runner_verdict --extra "$suite"
+        machine "$arch" "$triple" "$accel" tiny-init "$out/$triple/release/tiny-init" expect_lines \
+            'tiny-init: the child is pid 1 of a new PID namespace, hostname tiny' \
+            'tiny-init: the child exited with status 0' 'reboot: Power down'
+        machine "$arch" "$triple" "$accel" nsrun "$target_dir/$triple/release/nsrun" expect_lines \
+            'nsrun as init: pid 2 under init on nsrun-init' \
+            'Attempted to kill init! exitcode=0x00000700' \
+            -- -p -u --mount-proc --hostname nsrun-init /bin/sh -c "$NSRUN_INIT_SCRIPT"
+    done
     rm -rf "$suite"
-    machine "$arch" "$triple" "$accel" tiny-init "$out/$triple/release/tiny-init" expect_lines \
-        'tiny-init: the child is pid 1 of a new PID namespace, hostname tiny' \
-        'tiny-init: the child exited with status 0' 'reboot: Power down'
-    machine "$arch" "$triple" "$accel" nsrun "$target_dir/$triple/release/nsrun" expect_lines \
-        'nsrun as init: pid 2 under init on nsrun-init' \
-        'Attempted to kill init! exitcode=0x00000700' \
-        -- -p -u --mount-proc --hostname nsrun-init /bin/sh -c "$NSRUN_INIT_SCRIPT"
 done
 printf '\n=== VM tier\n'
 printf '%s\n' "${report[@]}"
