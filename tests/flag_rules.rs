@@ -13,7 +13,9 @@
 
 mod common;
 
-use common::{become_nobody, cgroup2_dir};
+use common::kernel_lines::{Side, CLONE3_NEWTIME, PIDFD_THREAD};
+use common::raw_clone::{clone3_exit_child, clone_exit_child};
+use common::{become_nobody, cgroup2_dir, kernel_line};
 use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use core::ptr;
@@ -21,7 +23,6 @@ use linux_raw_sys::general as k;
 use nsclone::sys::{syscall, wait4};
 use nsclone::{spawn, CloneFlags as F, Errno, ExitStatus, FlagError, MmapStack, Rule, Syscall};
 use nsclone_testkit::kernel_oracle::{has_cap_sys_admin, kernel_version};
-use nsclone_testkit::raw_clone::{clone3_exit_child, clone_exit_child};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -404,23 +405,37 @@ fn describe_check(result: Result<(), FlagError>) -> String {
     }
 }
 
+/// The running kernel's side of the lines `check` follows the newer side of.
+struct KernelLines {
+    pidfd_thread: Side,
+    clone3_newtime: Side,
+}
+
 /// Why the kernel's answer to `word` depends on more than the flags, if it does.
 fn skip_reason(
     call: Syscall,
     flags: F,
     checked: Result<(), FlagError>,
     privileged: bool,
-    kernel: (u32, u32),
+    lines: &KernelLines,
 ) -> Option<&'static str> {
     let copy_process = matches!(call, Syscall::Clone | Syscall::Clone3);
     let rule = checked.err().map(|err| err.rule());
     if copy_process && !privileged && rule == Some(Rule::NewipcWithSysvsem) {
         return Some("unprivileged: privilege and user-namespace creation (P-11, P-12a: EPERM) are checked before NEWIPC|SYSVSEM (P-12b: EINVAL)");
     }
-    if copy_process && kernel < (6, 9) && checked.is_ok() && flags.contains(F::PIDFD | F::THREAD) {
+    if copy_process
+        && lines.pidfd_thread != Side::Has
+        && checked.is_ok()
+        && flags.contains(F::PIDFD | F::THREAD)
+    {
         return Some("kernel before 6.9: PIDFD|THREAD is EINVAL there, allowed from 6.9 (check follows 6.9+)");
     }
-    if call == Syscall::Clone3 && kernel < (6, 3) && checked.is_ok() && flags.contains(F::NEWTIME) {
+    if call == Syscall::Clone3
+        && lines.clone3_newtime != Side::Has
+        && checked.is_ok()
+        && flags.contains(F::NEWTIME)
+    {
         return Some("kernel before 6.3: clone3 rejects CLONE_NEWTIME unless the fix was backported (check follows 6.3+)");
     }
     None
@@ -432,6 +447,10 @@ fn compare_with_kernel(unprivileged: bool) {
     let words = words();
     assert!(words.len() <= MAX_WORDS);
     let kernel = kernel_version();
+    let lines = KernelLines {
+        pidfd_thread: kernel_line(&PIDFD_THREAD),
+        clone3_newtime: kernel_line(&CLONE3_NEWTIME),
+    };
     let privileged = !unprivileged && has_cap_sys_admin();
     let cgroup_dir = cgroup2_dir();
     let mut report = String::new();
@@ -475,7 +494,7 @@ fn compare_with_kernel(unprivileged: bool) {
                 ));
                 continue;
             }
-            if let Some(why) = skip_reason(call, flags, checked, privileged, kernel) {
+            if let Some(why) = skip_reason(call, flags, checked, privileged, &lines) {
                 skipped.push(format!(
                     "{word:#x} ({flags}): kernel {}, {why}",
                     answer.describe()

@@ -3,13 +3,16 @@
 //! in a sacrificial child, dropping privileges, and visible skips.
 #![allow(dead_code)]
 
+pub mod kernel_lines;
 pub mod proc;
+pub mod raw_clone;
 pub mod seccomp;
 pub mod sp_probe;
 pub mod sys;
 
 use core::ffi::c_char;
 use core::ffi::{c_int, CStr};
+use kernel_lines::{Line, Side};
 use linux_raw_sys::general as k;
 use nsclone::sys::syscall;
 use nsclone::{CStrArray, Child, Errno, Error, ExitStatus, MmapStack, Spawn};
@@ -52,6 +55,14 @@ macro_rules! skip_under_qemu_user {
             "qemu-user rejects CLONE_NEW* flags with EINVAL; the VM tier covers this"
         )
     };
+}
+
+/// The running kernel's side of `line` (its probe's answer), printed so
+/// that the test's output names the line it checked and the side.
+pub fn kernel_line(line: &Line) -> Side {
+    let side = line.side();
+    eprintln!("kernel line {} {}: {side}", line.since, line.feature);
+    side
 }
 
 pub fn geteuid() -> u32 {

@@ -3,6 +3,7 @@
 //! may differ. `no_std`: for the fuzz target `kernel` (through
 //! `invariants::kernel`) and the VM runner (`tests/vm`).
 
+use crate::kernel_lines::{Side, CLONE3_NEWTIME, PIDFD_THREAD};
 use crate::raw_clone::{clone3_exit_child, clone_exit_child};
 use core::ffi::c_int;
 use core::mem::size_of;
@@ -149,9 +150,11 @@ pub enum Explained {
     /// P-10..P-12a (process limits, user-namespace creation, privilege)
     /// come before NEWIPC|SYSVSEM's EINVAL (P-12b).
     StateBeforeNewipcSysvsem,
-    /// Kernels before 6.9 refuse CLONE_PIDFD with CLONE_THREAD.
+    /// Kernels before 6.9 refuse CLONE_PIDFD with CLONE_THREAD
+    /// (`kernel_lines::PIDFD_THREAD`).
     PidfdThreadBefore6_9,
-    /// Kernels before 6.3 (without the backport) refuse CLONE_NEWTIME in clone3.
+    /// Kernels before 6.3 (without the backport) refuse CLONE_NEWTIME in
+    /// clone3 (`kernel_lines::CLONE3_NEWTIME`).
     Clone3NewtimeBefore6_3,
     /// 7.1 adds clone3 bits 34..=37 (AUTOREAP, NNP, PIDFD_AUTOKILL, EMPTY_MNTNS).
     Clone3BitsOf7_1,
@@ -203,8 +206,11 @@ pub struct Oracle {
     answer: *mut i64,
     /// A cgroup2 directory for CLONE_INTO_CGROUP.
     cgroup: c_int,
-    /// The running kernel's (major, minor).
+    /// The running kernel's (major, minor), for reports.
     pub kernel: (u32, u32),
+    /// Its side of the lines `check` follows the newer side of.
+    pidfd_thread: Side,
+    clone3_newtime: Side,
     /// Whether this process holds CAP_SYS_ADMIN.
     pub privileged: bool,
     explained: [u64; EXPLAINED_KINDS],
@@ -231,6 +237,8 @@ impl Oracle {
             answer: shared_page.cast(),
             cgroup,
             kernel: kernel_version(),
+            pidfd_thread: PIDFD_THREAD.side(),
+            clone3_newtime: CLONE3_NEWTIME.side(),
             privileged: has_cap_sys_admin(),
             explained: [0; EXPLAINED_KINDS],
         }
@@ -355,14 +363,14 @@ impl Oracle {
             ),
             (
                 copy_process
-                    && self.kernel < (6, 9)
+                    && self.pidfd_thread != Side::Has
                     && accepted
                     && bits & (PIDFD | THREAD) == PIDFD | THREAD,
                 Explained::PidfdThreadBefore6_9,
             ),
             (
                 v.call == Syscall::Clone3
-                    && self.kernel < (6, 3)
+                    && self.clone3_newtime != Side::Has
                     && accepted
                     && bits & NEWTIME != 0,
                 Explained::Clone3NewtimeBefore6_3,

@@ -1,6 +1,7 @@
 //! A raw `clone` or `clone3` whose child exits at once, for asking the
-//! kernel whether it accepts flags: for the kernel oracle and
-//! `tests/flag_rules.rs`.
+//! kernel whether it accepts flags: for the kernel oracle,
+//! `tests/flag_rules.rs` and the kernel lines' probes (`kernel_lines.rs`).
+//! `no_std`: the test kit (`tests/testkit`) shares this file.
 
 use linux_raw_sys::general as k;
 
