@@ -4,8 +4,9 @@
 
 mod common;
 
+use common::kernel_lines::{Side, CLONE3_NEWTIME, TIME_NAMESPACE_VM_CHILD};
 use common::proc::{no_child_left, sched_yield};
-use common::{geteuid, in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
+use common::{geteuid, in_child, in_child_as_nobody, is_root, kernel_line, ns_inode, SharedPage};
 use core::ffi::{c_char, c_int, CStr};
 use core::mem::{align_of_val, size_of_val};
 use linux_raw_sys::general as k;
@@ -327,11 +328,45 @@ fn plain_newtime_through_clone3_gives_the_child_a_new_time_namespace() {
     let request = Spawn::new(CloneFlags::NEWTIME);
     assert_eq!(request.syscall(), Syscall::Clone3);
     let before = own_time_namespaces();
-    let look = spawn_and_look(request).unwrap();
+    // Before clone3 takes CLONE_NEWTIME, zero offsets are the documented way.
+    let look = match kernel_line(&CLONE3_NEWTIME) {
+        Side::Has => spawn_and_look(request).unwrap(),
+        Side::Lacks(_) => {
+            let refused = spawn_and_look(request).map(drop);
+            assert_eq!(refused, Err(Error::Kernel(Errno::EINVAL)));
+            spawn_and_look(Spawn::new(CloneFlags::empty()).time_offsets(secs(0), secs(0))).unwrap()
+        }
+    };
     assert_ne!(look.seen.time_ns, 0);
     assert_ne!(look.seen.time_ns, before.0);
     assert!(look.monotonic.shifted_by(0), "no offset");
     assert_eq!(own_time_namespaces(), before);
+}
+
+#[test]
+fn exec_from_a_caller_whose_time_for_children_moved_runs_the_program_there_from_6_2() {
+    skip_under_qemu_user!();
+    skip_if!(!is_root(), "unsharing a time namespace needs CAP_SYS_ADMIN");
+    let status = in_child(|| {
+        if unshare(CloneFlags::NEWTIME).is_err() {
+            return 1;
+        }
+        let side = kernel_line(&TIME_NAMESPACE_VM_CHILD);
+        let script = c"[ \"$(readlink /proc/self/ns/time)\" = \"$(readlink /proc/$PPID/ns/time_for_children)\" ]";
+        let started = common::exec(
+            Spawn::new(CloneFlags::empty()),
+            c"/bin/sh",
+            &[c"sh", c"-c", script],
+            &[c"PATH=/bin:/usr/bin"],
+        );
+        match (side, started.map(|child| child.wait())) {
+            (Side::Has, Ok(Ok(ExitStatus::Exited(0)))) => 0,
+            // Before 6.2 the kernel refuses exec's CLONE_VM child there.
+            (Side::Lacks(_), Err(Error::Kernel(Errno::EINVAL))) => 0,
+            _ => 2,
+        }
+    });
+    assert_eq!(status, ExitStatus::Exited(0));
 }
 
 #[test]

@@ -58,7 +58,11 @@ impl Spawn<'_> {
     /// [`check_exec`](Self::check_exec) names them, or
     /// [`Refusal::StackTooSmall`] for a stack below [`EXEC_STACK`] bytes
     /// (no guard below it is needed);
-    /// [`Error::Kernel`] as for [`Spawn::spawn`]; [`Error::Step`] with the
+    /// [`Error::Kernel`] as for [`Spawn::spawn`], and `EINVAL` before
+    /// Linux 6.2 from a caller whose `time_for_children` is not its own
+    /// time namespace (after `unshare(CLONE_NEWTIME)`: the kernel refused
+    /// a `CLONE_VM` child there; from 6.2 the program starts in that
+    /// namespace); [`Error::Step`] with the
     /// step that failed, or [`Step::Exec`] and [`execvpe`]'s errno (`ENOENT`,
     /// `EACCES`, `ENOEXEC`, ...) when the program could not be started
     /// (the child is reaped, unless `CLONE_PARENT` made it the caller's

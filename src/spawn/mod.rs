@@ -77,6 +77,11 @@ pub unsafe fn spawn<F: FnOnce() -> c_int>(
 /// requests go there directly. An `EPERM` that legacy clone answers too is
 /// the kernel's about privilege: it is returned, and clone3 stays in use.
 /// A request legacy clone cannot express fails with clone3's error.
+///
+/// `CLONE_NEWTIME` itself goes through clone3 from Linux 6.3 (and the
+/// stable kernels the fix was backported to); before, clone3 answers
+/// `EINVAL`, and [`time_offsets`](Spawn::time_offsets) with zero offsets,
+/// which needs only 5.6, starts the child in a new time namespace instead.
 #[derive(Copy, Clone, Debug)]
 pub struct Spawn<'a> {
     flags: CloneFlags,
