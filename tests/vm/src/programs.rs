@@ -22,6 +22,11 @@ impl<'a> Program<'a> {
 
     /// Starts it vfork-style; returns once it runs (exec errors come back).
     pub fn start(&self) -> Result<Child> {
+        self.start_with(Spawn::new(CloneFlags::empty()))
+    }
+
+    /// Starts it through `request`'s `exec`.
+    pub fn start_with(&self, request: Spawn<'_>) -> Result<Child> {
         let path = self.argv.first().ok_or(Errno::EINVAL)?;
         let mut argv_ptrs = [ptr::null(); 16];
         let argv = CStrArray::new(self.argv, &mut argv_ptrs)?;
@@ -29,7 +34,7 @@ impl<'a> Program<'a> {
         let envp = CStrArray::new(&ENV, &mut env_ptrs)?;
         // The child runs on it only until its execve: free to drop after.
         let mut stack = MmapStack::new(EXEC_STACK)?;
-        Spawn::new(CloneFlags::empty())
+        request
             .exec(stack.as_mut_slice(), path, argv, envp)
             .map_err(|err| err.errno())
     }

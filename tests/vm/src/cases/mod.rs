@@ -2,6 +2,7 @@
 
 mod differential;
 mod exec;
+mod kernel_lines;
 mod namespaces;
 mod nsrun;
 mod pidfd;
@@ -64,6 +65,7 @@ pub fn run_all(tally: &mut Tally) {
     exec::run(tally);
     nsrun::run(tally);
     differential::run(tally);
+    kernel_lines::run(tally);
     suite::run(tally);
 }
 
