@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 echo "--- cargo test (default features, the no_std library)"
 cargo test --no-fail-fast
 
+echo "--- the kernel lines on this kernel ($(uname -r)): each feature's side"
+cargo test -q --test kernel_lines -- --nocapture 2>&1 | grep '^kernel'
+
 echo "--- cargo test --all-features (std conversions): lib and doc tests"
 cargo test --no-fail-fast --all-features --lib
 cargo test --no-fail-fast --all-features --doc
