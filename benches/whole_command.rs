@@ -3,11 +3,17 @@
 //! --ipc --mount --mount-proc true`, in the same rounds, with each binary's
 //! stripped size and shared libraries. Needs root.
 //!
-//! `true` alone runs in the same rounds: the floor both launchers stand on.
+//! `true` alone runs in the same rounds: the floor every launcher stands
+//! on; and so does `benches/floor-launcher`, the least a launcher can do for
+//! the same command (one clone, private propagation, a new proc, execve;
+//! no init, no libc). Below the table, the two goals: nsrun's overhead
+//! above `true` against unshare's, and nsrun's time against the floor
+//! launcher's, each taken round by round.
 //!
-//! `NSRUN=path cargo bench --bench whole_command [-- --rounds N --batch-ms N]`
-//! (by default the nsrun this `cargo bench` built, with the bench profile;
-//! `scripts/bench.sh` passes the release build, as users get it).
+//! `NSRUN=path FLOOR_LAUNCHER=path cargo bench --bench whole_command [--
+//! --rounds N --batch-ms N]` (by default the nsrun this `cargo bench`
+//! built, with the bench profile, and a floor launcher built here;
+//! `scripts/bench.sh` passes release builds of both, as users get them).
 
 mod common;
 
@@ -38,10 +44,13 @@ fn main() {
         std::env::var_os("NSRUN").map_or_else(|| env!("CARGO_BIN_EXE_nsrun").into(), PathBuf::from);
     let unshare = on_path("unshare").expect("util-linux unshare on PATH");
     let floor = on_path("true").expect("true on PATH");
-    // The program alone is the floor: what both launchers add is above it.
+    let floor_arg = floor.to_str().expect("a UTF-8 path");
+    let launcher = floor_launcher();
+    // The program alone is the floor: what the launchers add is above it.
     let commands = [
         (&unshare, UNSHARE_ARGS),
         (&nsrun, NSRUN_ARGS),
+        (&launcher, &[floor_arg][..]),
         (&floor, &[][..]),
     ];
     let mut contenders = commands.map(|(program, args)| {
@@ -76,6 +85,33 @@ fn main() {
         ]);
     }
     out.print();
+    let (unshare, nsrun, launcher, floor) = (&samples[0], &samples[1], &samples[2], &samples[3]);
+    let above =
+        |times: &[f64]| -> Vec<f64> { times.iter().zip(floor).map(|(t, f)| t - f).collect() };
+    println!(
+        "nsrun's overhead above `true` ÷ unshare's: {} (goal at most 0.25); \
+         nsrun ÷ the floor launcher: {} (goal at most 1.15).\n",
+        table::ratio(Spread::of(&ratios(&above(nsrun), &above(unshare)))),
+        table::ratio(Spread::of(&ratios(nsrun, launcher))),
+    );
+}
+
+/// The floor launcher as `FLOOR_LAUNCHER` names it, or built here (release,
+/// in a target directory of its own, so no lock is shared with this build).
+fn floor_launcher() -> PathBuf {
+    if let Some(path) = std::env::var_os("FLOOR_LAUNCHER") {
+        return path.into();
+    }
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("floor-launcher");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/floor-launcher/Cargo.toml");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-q", "--release", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("start cargo");
+    assert!(status.success(), "building the floor launcher: {status}");
+    target.join("release/floor-launcher")
 }
 
 /// Runs `program args` to the end and checks that it succeeded.

@@ -10,6 +10,7 @@ cargo fmt --all --check
 cargo fmt --check --manifest-path fuzz/Cargo.toml
 cargo fmt --check --manifest-path tests/vm/Cargo.toml
 cargo fmt --check --manifest-path examples/tiny-init/Cargo.toml
+cargo fmt --check --manifest-path benches/floor-launcher/Cargo.toml
 cargo fmt --check --manifest-path tests/testkit/Cargo.toml
 
 # `nsclone::sys::syscall` is the one raw-syscall entry: nothing else (the
@@ -35,7 +36,7 @@ for arch in x86_64 aarch64 riscv64; do
         RUSTDOCFLAGS="-D warnings" cargo doc --target "$target" $features --no-deps
     done
     # The static, libc-free binaries that are packages of their own.
-    for package in tests/vm examples/tiny-init; do
+    for package in tests/vm examples/tiny-init benches/floor-launcher; do
         echo "--- clippy $target ($package)"
         CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/vm" \
             cargo clippy --release --target "$target" --manifest-path "$package/Cargo.toml" -- -D warnings
