@@ -641,27 +641,29 @@ fn map_user_or_map_group_alone_maps_only_that_id_as_util_linux_does() {
             .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") + "\n")
             .collect::<String>()
     };
-    let user = nsrun(&[&["--map-user=1000"], SHOW_MAPS].concat());
-    assert_eq!(
-        squeeze(stdout(&user)),
-        expected("1000 0 1\n", "", "allow", "1000", "65534"),
-        "{}",
-        stderr(&user)
-    );
-    let group = nsrun(&[&["--map-group=2000"], SHOW_MAPS].concat());
-    assert_eq!(
-        squeeze(stdout(&group)),
-        expected("", "2000 0 1\n", "deny", "65534", "2000"),
-        "{}",
-        stderr(&group)
-    );
-    let both = nsrun(&[&["--map-user=7", "--map-group=8"], SHOW_MAPS].concat());
-    assert_eq!(
-        squeeze(stdout(&both)),
-        expected("7 0 1\n", "8 0 1\n", "deny", "7", "8"),
-        "{}",
-        stderr(&both)
-    );
+    let cases: [(&[&str], String); 3] = [
+        (
+            &["--map-user=1000"],
+            expected("1000 0 1\n", "", "allow", "1000", "65534"),
+        ),
+        (
+            &["--map-group=2000"],
+            expected("", "2000 0 1\n", "deny", "65534", "2000"),
+        ),
+        (
+            &["--map-user=7", "--map-group=8"],
+            expected("7 0 1\n", "8 0 1\n", "deny", "7", "8"),
+        ),
+    ];
+    for (options, want) in cases {
+        let output = nsrun(&[options, SHOW_MAPS].concat());
+        assert_eq!(
+            squeeze(stdout(&output)),
+            want,
+            "{options:?}: {}",
+            stderr(&output)
+        );
+    }
     if Command::new("unshare").arg("--version").output().is_ok() {
         for options in [&["--map-user=1000"][..], &["--map-group=2000"][..]] {
             let theirs = Command::new("unshare")
