@@ -7,18 +7,16 @@ fn main() {
     println!("cargo:rerun-if-changed=src/bin/nsrun/link.ld");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/src/bin/nsrun/link.ld");
     let script = format!("-Wl,-T,{script}");
-    let args = [
-        "-nostartfiles",
-        "-nostdlib",
-        "-static",
-        "-no-pie",
-        "-Wl,--gc-sections",
+    // Those of every static program on nsclone's `_start`, then nsrun's own
+    // for size.
+    let common = include_str!("src/sys/arch/static-link-args").split_whitespace();
+    let own = [
         "-Wl,--build-id=none",
         "-Wl,--no-eh-frame-hdr",
         "-Wl,-z,norelro",
         &script,
     ];
-    for arg in args {
+    for arg in common.chain(own) {
         println!("cargo:rustc-link-arg-bin=nsrun={arg}");
     }
 }

@@ -3,13 +3,9 @@
 //! `/init` with nothing else in the initramfs.
 
 fn main() {
-    for arg in [
-        "-nostartfiles",
-        "-nostdlib",
-        "-static",
-        "-no-pie",
-        "-Wl,--gc-sections",
-    ] {
+    // The link arguments of a static program on nsclone's `_start` (no C
+    // runtime, no libc), shared by every such program of the repository.
+    for arg in include_str!("../../src/sys/arch/static-link-args").split_whitespace() {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
 }
