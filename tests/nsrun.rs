@@ -239,6 +239,29 @@ fn orphans_left_by_the_program_are_reaped_by_nsrun_as_pid_1() {
     );
 }
 
+#[test]
+fn without_a_pid_namespace_orphans_come_to_nsrun_which_reaps_them() {
+    runs_programs!();
+    // The orphan prints its parent once its own has gone; the program then
+    // counts nsrun's zombie children ($PPID: nsrun, without -p).
+    let script = "(sh -c 'sleep 0.2; cut -d\" \" -f4 /proc/$$/stat' &); sleep 0.6; \
+                  ps -e -o stat=,ppid= | grep -c \"^Z *$PPID\\$\" || true";
+    let child = command()
+        .args(["--", "sh", "-c", script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let nsrun_pid = child.id().to_string();
+    let output = child.wait_with_output().unwrap();
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [&*nsrun_pid, "0"],
+        "the orphan's parent, then nsrun's zombies"
+    );
+}
+
 /// Starts nsrun with a program that prints `ready` once its TERM trap is set.
 fn start_trapping(args: &[&str]) -> (std::process::Child, impl BufRead) {
     let mut child = command()

@@ -42,7 +42,7 @@ impl<'a> Launch<'a> {
     pub fn first_process(&self) -> c_int {
         let options = self.options;
         if let Some(signal) = options.kill_child {
-            if let Err(err) = sys::set_parent_death_signal(signal) {
+            if let Err(err) = sys::prctl(sys::PR_SET_PDEATHSIG, signal as usize) {
                 fail(b"cannot set the parent death signal", err);
             }
             // nsrun may have died before the death signal was armed.

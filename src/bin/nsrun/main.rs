@@ -42,6 +42,9 @@ extern "C" fn main(sp: *const usize) -> ! {
 
 fn run(options: &Options, args: &Args) -> ! {
     let program_mask = supervise::block_watched_signals();
+    // The program's orphans come to nsrun, which reaps them as it waits (a
+    // PID namespace's init reaps those inside); it cannot refuse.
+    let _ = sys::prctl(sys::PR_SET_CHILD_SUBREAPER, 1);
     // Joining moves nsrun itself; its child then only needs to be a new
     // process (for a joined PID namespace to apply).
     let created = match options.target {

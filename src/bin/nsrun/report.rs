@@ -34,20 +34,17 @@ impl Line {
         self
     }
 
-    fn number(&mut self, n: i64) -> &mut Line {
-        let mut digits = [0u8; 20];
+    /// A number the kernel gave (not negative), in decimal.
+    fn number(&mut self, mut n: u32) -> &mut Line {
+        let mut digits = [0u8; 10];
         let mut at = digits.len();
-        let mut rest = n.unsigned_abs();
         loop {
             at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
                 break;
             }
-        }
-        if n < 0 {
-            self.text(b"-");
         }
         self.text(&digits[at..])
     }
@@ -56,7 +53,7 @@ impl Line {
     /// Linux does not define.
     pub fn errno(&mut self, err: Errno) -> &mut Line {
         match err.name() {
-            "EUNKNOWN" => self.text(b"errno ").number(err.raw().into()),
+            "EUNKNOWN" => self.text(b"errno ").number(err.raw() as u32),
             name => {
                 self.text(name.as_bytes()).text(b": ");
                 // The packed descriptions: 0.6 KiB less nsrun than description().
@@ -106,8 +103,8 @@ const HELP: [u8; HELP_HEAD.len() + namespace_options::HELP + HELP_TAIL.len()] = 
 const HELP_HEAD: &[u8] = b"Usage: nsrun [options] [--] [program [arguments...]]
 
 Runs a program ($SHELL or /bin/sh if none) in new namespaces, or with -t in
-those of another process. As PID 1 of a new PID namespace, nsrun reaps
-orphans and forwards all signals but CHLD, TTIN, TTOU and faults.
+those of another process. nsrun reaps orphans (as PID 1 with -p, else as a
+subreaper) and forwards all signals but CHLD, TTIN, TTOU and faults.
 
 ";
 

@@ -18,11 +18,14 @@ pub fn write(fd: c_int, bytes: &[u8]) {
     let _ = write_all(unsafe { BorrowedFd::borrow_raw(fd) }, bytes);
 }
 
-/// prctl(PR_SET_PDEATHSIG, signal): `signal` when the parent dies.
-pub fn set_parent_death_signal(signal: c_int) -> Result<(), Errno> {
-    const PR_SET_PDEATHSIG: usize = 1;
-    // SAFETY: this prctl takes a plain value.
-    unsafe { syscall(k::__NR_prctl, [PR_SET_PDEATHSIG, signal as usize]) }.map(drop)
+/// prctl(2) options nsrun sets (`linux/prctl.h`).
+pub const PR_SET_PDEATHSIG: usize = 1;
+pub const PR_SET_CHILD_SUBREAPER: usize = 36;
+
+/// prctl(`option`, `value`), for the options above, which take a plain value.
+pub fn prctl(option: usize, value: usize) -> Result<(), Errno> {
+    // SAFETY: these options read no memory.
+    unsafe { syscall(k::__NR_prctl, [option, value]) }.map(drop)
 }
 
 /// Waits for one signal of `set` (which must be blocked) and returns its number.
