@@ -43,6 +43,7 @@ pub mod sys;
 pub use error::refusal::Refusal;
 pub use error::{Error, Step, StepError};
 pub use flags::check::{FlagError, Rule, Syscall};
+pub use flags::iter::{CloneFlagsIter, CloneFlagsIterNames};
 pub use flags::namespace::{Namespace, Namespaces};
 pub use flags::parse::ParseFlagsError;
 pub use flags::CloneFlags;
