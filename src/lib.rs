@@ -45,7 +45,7 @@ pub use error::{Error, Step, StepError};
 pub use flags::check::{FlagError, Rule, Syscall};
 pub use flags::iter::{CloneFlagsIter, CloneFlagsIterNames};
 pub use flags::namespace::{Namespace, Namespaces};
-pub use flags::parse::ParseFlagsError;
+pub use flags::parse::{ParseFlagsError, ParseNamespaceError};
 pub use flags::CloneFlags;
 pub use ns::ns_file::{ns_id, open_ns};
 pub use ns::pidfd::pidfd_open;

@@ -3,7 +3,8 @@
 //! without the feature none of it is linked.
 
 use crate::{
-    BorrowedFd, Errno, Error, FlagError, OwnedFd, ParseFlagsError, Refusal, Rule, StepError,
+    BorrowedFd, Errno, Error, FlagError, OwnedFd, ParseFlagsError, ParseNamespaceError, Refusal,
+    Rule, StepError,
 };
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 
@@ -53,6 +54,8 @@ impl std::error::Error for Errno {}
 impl std::error::Error for FlagError {}
 
 impl std::error::Error for ParseFlagsError {}
+
+impl std::error::Error for ParseNamespaceError {}
 
 impl std::error::Error for Rule {}
 
@@ -136,6 +139,13 @@ mod tests {
             step.to_string(),
             "writing gid_map: EPERM: operation not permitted"
         );
+    }
+
+    #[test]
+    fn a_namespace_parse_error_is_a_std_error() {
+        let err = "bogus".parse::<crate::Namespace>().unwrap_err();
+        let boxed: std::boxed::Box<dyn std::error::Error> = err.into();
+        assert_eq!(boxed.to_string(), err.to_string());
     }
 
     #[test]

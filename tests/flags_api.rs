@@ -1,9 +1,10 @@
 //! `CloneFlags` has bitflags 2's API with its meanings: each method and
 //! operator is checked against its definition on the raw bits, over every
 //! named flag and values with unknown bits; the names and number formats
-//! are checked to the letter.
+//! are checked to the letter. `Namespace` prints its `/proc` name and parses
+//! every name util-linux takes for it, as `CloneFlags` parses them.
 
-use nsclone::CloneFlags;
+use nsclone::{CloneFlags, Namespace, ParseNamespaceError};
 
 /// Every flag with its constant's name and its value in the kernel's
 /// headers (`include/uapi/linux/sched.h`), in bit order.
@@ -250,4 +251,73 @@ fn number_formats_write_the_bits_as_a_u64() {
     assert_eq!(format!("{:#b}", CloneFlags::NEWTIME), "0b10000000");
     assert_eq!(format!("{:012b}", CloneFlags::VM), "000100000000");
     assert_eq!(format!("{:#06x}", CloneFlags::empty()), "0x0000");
+}
+
+#[test]
+fn a_namespace_prints_its_proc_name_and_parses_back() {
+    let names: Vec<String> = Namespace::ALL.iter().map(Namespace::to_string).collect();
+    assert_eq!(
+        names,
+        ["mnt", "uts", "ipc", "net", "pid", "user", "cgroup", "time"]
+    );
+    for ns in Namespace::ALL {
+        assert_eq!(ns.to_string().parse::<Namespace>(), Ok(ns));
+        assert_eq!(ns.to_string(), ns.proc_name());
+    }
+    assert_eq!(format!("{:<7}|", Namespace::Pid), "pid    |");
+}
+
+#[test]
+fn a_namespace_parses_from_every_name_util_linux_takes_as_clone_flags_does() {
+    let names = [
+        ("mount", Namespace::Mount),
+        ("mnt", Namespace::Mount),
+        ("uts", Namespace::Uts),
+        ("ipc", Namespace::Ipc),
+        ("net", Namespace::Net),
+        ("network", Namespace::Net),
+        ("pid", Namespace::Pid),
+        ("user", Namespace::User),
+        ("cgroup", Namespace::Cgroup),
+        ("time", Namespace::Time),
+        ("MOUNT", Namespace::Mount),
+        ("Network", Namespace::Net),
+    ];
+    for (name, ns) in names {
+        assert_eq!(name.parse::<Namespace>(), Ok(ns), "{name}");
+        assert_eq!(name.parse::<CloneFlags>(), Ok(ns.flag()), "{name}");
+    }
+    for ns in Namespace::ALL {
+        assert_eq!(ns.option_name().parse::<Namespace>(), Ok(ns));
+    }
+}
+
+#[test]
+fn a_string_naming_no_namespace_is_named_in_the_error() {
+    for bad in [
+        "",
+        " net",
+        "net,pid",
+        "CLONE_NEWNET",
+        "0x40000000",
+        "namespace",
+    ] {
+        let err: ParseNamespaceError = bad.parse::<Namespace>().unwrap_err();
+        assert_eq!(err.word(), bad);
+    }
+    let err = "bogus".parse::<Namespace>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown namespace \"bogus\" (expected one of mount, mnt, uts, ipc, net, network, \
+         pid, user, cgroup, time)"
+    );
+    assert_eq!(
+        format!("{err:?}"),
+        "ParseNamespaceError { word: \"bogus\" }"
+    );
+    let long = "x".repeat(40).parse::<Namespace>().unwrap_err();
+    assert_eq!(long.word(), "x".repeat(32));
+    assert!(long
+        .to_string()
+        .starts_with(&format!("unknown namespace \"{}...\" (", "x".repeat(32))));
 }

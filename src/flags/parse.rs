@@ -4,46 +4,91 @@ use crate::flags::namespace::Namespace;
 use crate::flags::{CloneFlags, NAMED};
 use core::{fmt, str::FromStr};
 
-/// The longest bad word a [`ParseFlagsError`] keeps.
+/// The longest bad word a parse error keeps.
 const WORD_CAPACITY: usize = 32;
 
-/// A word in a flags string that names no flag.
+/// A word that named nothing, kept in the error (its first
+/// [`WORD_CAPACITY`] bytes) so that the error needs no allocation.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct ParseFlagsError {
-    word: [u8; WORD_CAPACITY],
+struct BadWord {
+    bytes: [u8; WORD_CAPACITY],
     len: usize,
     truncated: bool,
 }
 
-impl ParseFlagsError {
-    fn new(word: &str) -> ParseFlagsError {
+impl BadWord {
+    fn new(word: &str) -> BadWord {
         let mut len = word.len().min(WORD_CAPACITY);
         while !word.is_char_boundary(len) {
             len -= 1;
         }
-        let mut buf = [0; WORD_CAPACITY];
-        buf[..len].copy_from_slice(&word.as_bytes()[..len]);
-        ParseFlagsError {
-            word: buf,
+        let mut bytes = [0; WORD_CAPACITY];
+        bytes[..len].copy_from_slice(&word.as_bytes()[..len]);
+        BadWord {
+            bytes,
             len,
             truncated: len < word.len(),
         }
     }
 
-    /// The bad word (its first 32 bytes if it was longer).
-    pub fn word(&self) -> &str {
+    fn as_str(&self) -> &str {
         // The bytes were copied from a `&str` and cut at a char boundary.
-        core::str::from_utf8(&self.word[..self.len]).unwrap_or("")
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
     }
 }
 
-impl fmt::Display for ParseFlagsError {
+/// The word in quotes, with `...` if it was cut.
+impl fmt::Display for BadWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let more = if self.truncated { "..." } else { "" };
+        write!(f, "\"{}{more}\"", self.as_str())
+    }
+}
+
+/// A word in a flags string that names no flag.
+///
+/// ```
+/// use nsclone::CloneFlags;
+///
+/// let err = "net,bogus".parse::<CloneFlags>().unwrap_err();
+/// assert_eq!(err.word(), "bogus");
+/// assert!(err.to_string().starts_with("unknown namespace or clone flag \"bogus\""));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ParseFlagsError {
+    word: BadWord,
+}
+
+impl ParseFlagsError {
+    /// The bad word (its first 32 bytes if it was longer).
+    ///
+    /// ```
+    /// use nsclone::CloneFlags;
+    ///
+    /// assert_eq!("net,,pid".parse::<CloneFlags>().unwrap_err().word(), "");
+    /// ```
+    pub fn word(&self) -> &str {
+        self.word.as_str()
+    }
+}
+
+/// Names the word and what was expected instead.
+///
+/// ```
+/// use nsclone::CloneFlags;
+///
+/// assert_eq!(
+///     "bogus".parse::<CloneFlags>().unwrap_err().to_string(),
+///     "unknown namespace or clone flag \"bogus\" (expected mount, uts, ipc, net, pid, \
+///      user, cgroup, time, a CLONE_* name or a hex number, separated by ',' or '|')",
+/// );
+/// ```
+impl fmt::Display for ParseFlagsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown namespace or clone flag \"{}{more}\" (expected ",
-            self.word()
+            "unknown namespace or clone flag {} (expected ",
+            self.word
         )?;
         for ns in Namespace::ALL {
             write!(f, "{}, ", ns.option_name())?;
@@ -60,9 +105,89 @@ impl fmt::Debug for ParseFlagsError {
     }
 }
 
+/// A string that names no kind of namespace: what [`Namespace`]'s
+/// [`FromStr`] returns.
+///
+/// ```
+/// use nsclone::Namespace;
+///
+/// let err = "mnt ns".parse::<Namespace>().unwrap_err();
+/// assert_eq!(err.word(), "mnt ns");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ParseNamespaceError {
+    word: BadWord,
+}
+
+impl ParseNamespaceError {
+    /// The string that named no kind (its first 32 bytes if it was longer).
+    ///
+    /// ```
+    /// use nsclone::Namespace;
+    ///
+    /// assert_eq!("".parse::<Namespace>().unwrap_err().word(), "");
+    /// ```
+    pub fn word(&self) -> &str {
+        self.word.as_str()
+    }
+}
+
+/// Names the string and every name a kind has.
+///
+/// ```
+/// use nsclone::Namespace;
+///
+/// assert_eq!(
+///     "bogus".parse::<Namespace>().unwrap_err().to_string(),
+///     "unknown namespace \"bogus\" (expected one of mount, mnt, uts, ipc, net, network, \
+///      pid, user, cgroup, time)",
+/// );
+/// ```
+impl fmt::Display for ParseNamespaceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown namespace {} (expected one of ", self.word)?;
+        let mut sep = "";
+        for ns in Namespace::ALL {
+            let names = ns.names();
+            for (i, name) in names.iter().enumerate() {
+                // "uts" is both the option's name and the /proc one: once.
+                if !names[..i].contains(name) {
+                    write!(f, "{sep}{name}")?;
+                    sep = ", ";
+                }
+            }
+        }
+        f.write_str(")")
+    }
+}
+
+impl fmt::Debug for ParseNamespaceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParseNamespaceError")
+            .field("word", &self.word())
+            .finish()
+    }
+}
+
 /// Parses `"net,pid,uts"`, `"mnt"`, `"CLONE_NEWNET|CLONE_NEWPID"` or the
 /// [`Display`](fmt::Display) form (`0x...` for bits without a name, `0` for none).
 /// Names are case-insensitive; spaces around a word are ignored.
+///
+/// # Errors
+///
+/// [`ParseFlagsError`], naming the first word that is none of these
+/// (an empty string is one empty word).
+///
+/// ```
+/// use nsclone::CloneFlags;
+///
+/// let flags = CloneFlags::NEWNET | CloneFlags::NEWPID;
+/// assert_eq!("net, pid".parse::<CloneFlags>(), Ok(flags));
+/// assert_eq!("CLONE_NEWNET|clone_newpid".parse::<CloneFlags>(), Ok(flags));
+/// assert_eq!("0x60000000".parse::<CloneFlags>(), Ok(flags));
+/// assert_eq!(flags.to_string().parse::<CloneFlags>(), Ok(flags));
+/// assert!("".parse::<CloneFlags>().is_err());
+/// ```
 impl FromStr for CloneFlags {
     type Err = ParseFlagsError;
 
@@ -76,15 +201,56 @@ impl FromStr for CloneFlags {
 
 fn parse_word(word: &str) -> Result<CloneFlags, ParseFlagsError> {
     let trimmed = word.trim();
-    let by_name = Namespace::ALL
+    if let Some(ns) = namespace_named(trimmed) {
+        return Ok(ns.flag());
+    }
+    let by_kernel_name = NAMED
         .iter()
-        .flat_map(|ns| ns.names().iter().map(|&name| (ns.flag(), name)))
-        .chain(NAMED.iter().copied())
         .find(|(_, name)| name.eq_ignore_ascii_case(trimmed));
-    if let Some((flag, _)) = by_name {
+    if let Some(&(flag, _)) = by_kernel_name {
         return Ok(flag);
     }
-    parse_number(trimmed).ok_or_else(|| ParseFlagsError::new(word))
+    parse_number(trimmed).ok_or_else(|| ParseFlagsError {
+        word: BadWord::new(word),
+    })
+}
+
+/// Parses any name util-linux takes for a kind, as [`CloneFlags`]'s
+/// [`FromStr`] does for one word, without spaces around it: its option name
+/// (`"mount"`), its `/proc` name (`"mnt"`, what [`Display`](fmt::Display)
+/// prints) and others (`"network"`), in any case. `CLONE_NEW*` names are
+/// flags': [`CloneFlags`] reads them.
+///
+/// # Errors
+///
+/// [`ParseNamespaceError`] if `text` is none of these names.
+///
+/// ```
+/// use nsclone::Namespace;
+///
+/// assert_eq!("mount".parse::<Namespace>(), Ok(Namespace::Mount));
+/// assert_eq!("mnt".parse::<Namespace>(), Ok(Namespace::Mount));
+/// assert_eq!("NETWORK".parse::<Namespace>(), Ok(Namespace::Net));
+/// assert!("CLONE_NEWNET".parse::<Namespace>().is_err());
+/// for ns in Namespace::ALL {
+///     assert_eq!(ns.to_string().parse::<Namespace>(), Ok(ns));
+/// }
+/// ```
+impl FromStr for Namespace {
+    type Err = ParseNamespaceError;
+
+    fn from_str(text: &str) -> Result<Namespace, ParseNamespaceError> {
+        namespace_named(text).ok_or_else(|| ParseNamespaceError {
+            word: BadWord::new(text),
+        })
+    }
+}
+
+/// The kind one of whose names util-linux takes is `name`, in any case.
+fn namespace_named(name: &str) -> Option<Namespace> {
+    Namespace::ALL
+        .into_iter()
+        .find(|ns| ns.names().iter().any(|n| n.eq_ignore_ascii_case(name)))
 }
 
 /// `0`, or a hex number with a `0x` prefix, as [`CloneFlags`]'s Display prints unknown bits.
