@@ -37,6 +37,13 @@ impl BadWord {
     }
 }
 
+/// The word kept, as a `&str` shows it: an error's `Debug` shows its word.
+impl fmt::Debug for BadWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// The word in quotes, with `...` if it was cut.
 impl fmt::Display for BadWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -54,7 +61,7 @@ impl fmt::Display for BadWord {
 /// assert_eq!(err.word(), "bogus");
 /// assert!(err.to_string().starts_with("unknown namespace or clone flag \"bogus\""));
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ParseFlagsError {
     word: BadWord,
 }
@@ -97,14 +104,6 @@ impl fmt::Display for ParseFlagsError {
     }
 }
 
-impl fmt::Debug for ParseFlagsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ParseFlagsError")
-            .field("word", &self.word())
-            .finish()
-    }
-}
-
 /// A string that names no kind of namespace: what [`Namespace`]'s
 /// [`FromStr`] returns.
 ///
@@ -114,7 +113,7 @@ impl fmt::Debug for ParseFlagsError {
 /// let err = "mnt ns".parse::<Namespace>().unwrap_err();
 /// assert_eq!(err.word(), "mnt ns");
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ParseNamespaceError {
     word: BadWord,
 }
@@ -158,14 +157,6 @@ impl fmt::Display for ParseNamespaceError {
             }
         }
         f.write_str(")")
-    }
-}
-
-impl fmt::Debug for ParseNamespaceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ParseNamespaceError")
-            .field("word", &self.word())
-            .finish()
     }
 }
 
