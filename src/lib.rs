@@ -66,6 +66,7 @@ pub use sys::arch::CloneFn;
 pub use sys::errno::{Errno, Result};
 pub use sys::fd::{BorrowedFd, OwnedFd};
 pub use sys::seccomp::SockFilter;
+pub use sys::signal::{InvalidSignal, Signal};
 
 /// A process or thread ID, as the kernel's `pid_t`.
 #[allow(non_camel_case_types)]

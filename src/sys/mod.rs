@@ -1,7 +1,7 @@
 //! The kernel, below everything else: the raw syscalls and the clone
-//! trampolines, errno, file descriptors, signal masks, `/proc` paths,
-//! decimal text and the ABI facts pinned at compile time. Uses nothing
-//! else of the crate.
+//! trampolines, errno, file descriptors, signal numbers and masks, `/proc`
+//! paths, decimal text and the ABI facts pinned at compile time. Uses
+//! nothing else of the crate.
 //!
 //! Public here: the raw calls the crate's own programs (nsrun, the VM
 //! runner, `tiny-init`) and tests share with it, for `no_std` binaries
@@ -22,12 +22,14 @@ mod libc_shims;
 pub(crate) mod proc_path;
 pub(crate) mod process;
 pub(crate) mod seccomp;
+pub(crate) mod signal;
 pub(crate) mod signals;
 pub(crate) mod syscall;
 
 pub use proc_path::ProcPath;
 pub use process::{set_gid, set_uid, setgroups};
 pub use seccomp::SockFilter;
+pub use signal::SIGNAL_NAMES;
 pub use signals::{set_default_action, set_mask, SigSet, ALL_SIGNALS};
 pub use syscall::{
     chdir, chroot, dup3, effective_capabilities, effective_ids, exit_group, getpid, kill,

@@ -3,6 +3,7 @@
 //! the child (caught ones always, ignored ones unless kept), then set the
 //! mask the program starts with.
 
+use crate::sys::signal::LAST_SIGNAL;
 use crate::sys::syscall::syscall;
 use core::ffi::{c_int, c_ulong};
 use core::mem::size_of;
@@ -40,9 +41,6 @@ impl KernelSigaction {
 const SIG_DFL: usize = 0;
 const SIG_IGN: usize = 1;
 
-/// The highest signal number (`_NSIG` on x86 and arm).
-const LAST_SIGNAL: usize = 64;
-
 /// Replaces the calling thread's signal mask (rt_sigprocmask(2),
 /// `SIG_SETMASK`); returns the old one. It cannot fail: both sets are
 /// valid and of the kernel's size.
@@ -77,7 +75,7 @@ pub const ALL_SIGNALS: SigSet = !0;
 /// ones ignored (what exec does, done before it so that no handler of the
 /// parent's can run in a child that shares its memory).
 pub(crate) fn reset_caught_handlers() {
-    for signal in 1..=LAST_SIGNAL {
+    for signal in 1..=LAST_SIGNAL as usize {
         let mut old = KernelSigaction::DEFAULT;
         let args = [signal, 0, &mut old as *mut _ as usize, size_of::<SigSet>()];
         // SAFETY: a null new action only reads the old one into `old`.
@@ -92,7 +90,7 @@ pub(crate) fn reset_caught_handlers() {
 /// Sets every signal's action to the default, ignored ones too, as
 /// `std::process::Command` leaves `SIGPIPE` for the programs it starts.
 pub(crate) fn reset_handlers() {
-    for signal in 1..=LAST_SIGNAL {
+    for signal in 1..=LAST_SIGNAL as usize {
         set_default_action(signal as c_int);
     }
 }

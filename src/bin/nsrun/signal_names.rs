@@ -2,11 +2,7 @@
 
 use crate::options::number;
 use crate::words::find_word;
-
-/// The standard signals by name (without the `SIG` prefix), from 1 on: the
-/// numbers of x86_64, aarch64 and riscv64 alike.
-const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
-STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS ";
+use nsclone::sys::SIGNAL_NAMES;
 
 /// `KILL`, `SIGKILL`, `kill` or `9`: the signal's number, if it is one (1..=64).
 pub fn signal_number(text: &[u8]) -> Option<i32> {
@@ -20,5 +16,5 @@ pub fn signal_number(text: &[u8]) -> Option<i32> {
         *to = from.to_ascii_uppercase();
     }
     let name = upper.strip_prefix(b"SIG").unwrap_or(upper);
-    find_word(NAMES, name).map(|at| at as i32 + 1)
+    find_word(SIGNAL_NAMES.as_bytes(), name).map(|at| at as i32 + 1)
 }
