@@ -74,7 +74,7 @@ fn main() {
         argv,
         envp,
     );
-    let child = match started {
+    let mut child = match started {
         Ok(child) => child,
         Err(err) => {
             let cause = nsclone::user_namespace_refusal_cause().unwrap_or("");

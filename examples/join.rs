@@ -46,7 +46,7 @@ fn main() {
     // SAFETY: the example is single-threaded; the child execs, or prints
     // and returns, neither panicking nor calling the C library's
     // thread-directed functions.
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
             let err = std::process::Command::new(&program[0])
                 .args(&program[1..])

@@ -60,7 +60,7 @@ fn main() -> Result<(), nsclone::Error> {
     // locks and allocator; it cannot panic (write errors are ignored), and
     // calls none of the C library's functions that act on "the current
     // thread" by a cached ID, which would reach this process's thread.
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(flags, stack.as_mut_slice(), || {
             // sethostname(2) needs CAP_SYS_ADMIN in the UTS namespace's
             // user namespace (which the child has), unlike writing

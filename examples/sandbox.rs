@@ -54,7 +54,7 @@ fn main() {
         envp,
     );
     let status = match started {
-        Ok(child) => child.wait().expect("wait for the sandbox"),
+        Ok(mut child) => child.wait().expect("wait for the sandbox"),
         Err(err) => {
             let cause = nsclone::user_namespace_refusal_cause().unwrap_or("");
             eprintln!("sandbox: {err} {cause}");

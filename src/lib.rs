@@ -6,7 +6,7 @@
 //! let mut stack = MmapStack::new(64 * 1024)?;
 //! let answer = 42;
 //! // SAFETY: the child only returns a number it captured.
-//! let child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), move || answer) }?;
+//! let mut child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), move || answer) }?;
 //! assert_eq!(child.wait()?, ExitStatus::Exited(42));
 //! # Ok::<(), nsclone::Error>(())
 //! ```

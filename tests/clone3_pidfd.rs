@@ -10,8 +10,8 @@ use core::ffi::{c_int, c_void};
 use linux_raw_sys::general as k;
 use nsclone::sys::{getpid, read_file, syscall};
 use nsclone::{
-    ns_id, setns, BorrowedFd, CloneFlags, Errno, Error, ExitStatus, MmapStack, Namespace, Spawn,
-    Syscall,
+    ns_id, setns, BorrowedFd, CloneFlags, Errno, Error, ExitStatus, MmapStack, Namespace, Signal,
+    Spawn, Syscall,
 };
 use std::os::fd::AsRawFd;
 
@@ -35,18 +35,18 @@ fn a_pidfd_child_is_waited_and_killed_through_its_pidfd() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let request = Spawn::new(CloneFlags::empty()).pidfd(true);
     // SAFETY: the closure only returns a constant.
-    let child = unsafe { request.spawn(stack.as_mut_slice(), || 9) }.unwrap();
+    let mut child = unsafe { request.spawn(stack.as_mut_slice(), || 9) }.unwrap();
     assert!(child.pidfd().is_some());
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(9)));
 
     // SAFETY: the closure only calls sched_yield, a raw syscall, until killed.
-    let child = unsafe {
+    let mut child = unsafe {
         request.spawn(stack.as_mut_slice(), || loop {
             sched_yield()
         })
     }
     .unwrap();
-    child.kill(SIGKILL).unwrap();
+    child.kill(Signal::KILL).unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Signaled(SIGKILL)));
 }
 
@@ -55,7 +55,7 @@ fn the_pidfd_is_close_on_exec() {
     skip_if!(common::under_qemu_user(), "qemu-user has no pidfds");
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     // SAFETY: the closure only returns a constant.
-    let child = unsafe {
+    let mut child = unsafe {
         Spawn::new(CloneFlags::empty())
             .pidfd(true)
             .spawn(stack.as_mut_slice(), || 0)
@@ -75,21 +75,23 @@ fn ten_thousand_pidfd_spawns_leak_no_fd_and_leave_no_zombie() {
         let request = Spawn::new(CloneFlags::empty()).pidfd(true);
         // SAFETY: here and below, each closure only returns a number it captured
         // or a constant.
-        let first = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
+        let mut first = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
         let first_fd = first.pidfd().unwrap().as_raw_fd();
         if first.wait() != Ok(ExitStatus::Exited(0)) {
             return 1;
         }
+        // Waiting no longer consumes the Child: dropping it closes the pidfd.
+        drop(first);
         for i in 0..10_000 {
             // SAFETY: as above.
             let child = unsafe { request.spawn(stack.as_mut_slice(), move || i % 100) };
-            match child.map(|c| c.wait()) {
+            match child.map(|mut c| c.wait()) {
                 Ok(Ok(ExitStatus::Exited(code))) if code == i % 100 => {}
                 _ => return 2,
             }
         }
         // SAFETY: as above.
-        let last = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
+        let mut last = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
         if last.pidfd().unwrap().as_raw_fd() != first_fd {
             return 3;
         }
@@ -124,7 +126,7 @@ fn falls_back_from_clone3_answering(errno: Errno) -> ExitStatus {
                 c_int::from(ns_inode(c"/proc/self/ns/uts") == outside)
             })
         };
-        let Ok(child) = child else {
+        let Ok(mut child) = child else {
             return 3;
         };
         let had_pidfd = child.pidfd().is_some();
@@ -190,7 +192,7 @@ fn an_eperm_legacy_clone_shares_is_returned_and_not_remembered() {
         }
         let plain = Spawn::new(CloneFlags::empty()).pidfd(true);
         // SAFETY: as above.
-        match unsafe { plain.spawn(stack.as_mut_slice(), || 0) }.map(|c| c.wait()) {
+        match unsafe { plain.spawn(stack.as_mut_slice(), || 0) }.map(|mut c| c.wait()) {
             Ok(Ok(ExitStatus::Exited(0))) => {}
             _ => return 4,
         }
@@ -249,7 +251,7 @@ fn into_cgroup_starts_the_child_in_that_cgroup() {
     assert_eq!(request.syscall(), Syscall::Clone3);
     // SAFETY: the closure reads a /proc file with raw syscalls and compares
     // it with its copy of the captured text.
-    let child = unsafe {
+    let mut child = unsafe {
         request.spawn(stack.as_mut_slice(), move || {
             let mut cgroups = [0u8; 4096];
             let len = read_file(c"/proc/self/cgroup", &mut cgroups).unwrap_or(0);
@@ -312,7 +314,7 @@ fn set_tid_gives_the_child_the_pid_asked_for_and_eexist_for_a_taken_one() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let pids = [wanted];
     // SAFETY: the closure only returns a constant.
-    let child = unsafe {
+    let mut child = unsafe {
         Spawn::new(CloneFlags::empty())
             .set_tid(&pids)
             .spawn(stack.as_mut_slice(), || 0)
@@ -364,7 +366,7 @@ fn clear_sighand_gives_the_child_default_handlers() {
                 (handler_of(k::SIGURG) == SIG_DFL) as c_int
             })
         }
-        .map(|c| c.wait());
+        .map(|mut c| c.wait());
         // SAFETY: as above.
         let cleared = unsafe {
             Spawn::new(CloneFlags::empty())
@@ -373,7 +375,7 @@ fn clear_sighand_gives_the_child_default_handlers() {
                     (handler_of(k::SIGURG) != SIG_DFL) as c_int
                 })
         }
-        .map(|c| c.wait());
+        .map(|mut c| c.wait());
         match (inherited, cleared) {
             (Ok(Ok(ExitStatus::Exited(0))), Ok(Ok(ExitStatus::Exited(0)))) => 0,
             (Ok(Ok(ExitStatus::Exited(0))), _) => 2,
@@ -391,7 +393,7 @@ fn setns_through_a_pidfd_joins_exactly_the_kinds_asked_for() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     // SAFETY: the closure only reads a shared page and calls sched_yield, a
     // raw syscall.
-    let holder = unsafe {
+    let mut holder = unsafe {
         Spawn::new(CloneFlags::NEWUTS | CloneFlags::NEWIPC | CloneFlags::NEWNET)
             .pidfd(true)
             .spawn(stack.as_mut_slice(), || {

@@ -8,7 +8,7 @@ use nsclone::{CStrArray, CloneFlags, Errno, Error, ExitStatus, MmapStack, Spawn,
 
 /// Runs `sh -c script` through `Spawn::exec` with `flags`, with an empty environment.
 fn sh(flags: CloneFlags, script: &CStr) -> Result<ExitStatus, Error> {
-    let child = common::exec(Spawn::new(flags), c"/bin/sh", &[c"sh", c"-c", script], &[])?;
+    let mut child = common::exec(Spawn::new(flags), c"/bin/sh", &[c"sh", c"-c", script], &[])?;
     Ok(child.wait()?)
 }
 
@@ -130,7 +130,7 @@ fn execs_deepest_path_uses_less_than_half_of_exec_stack() {
             argv,
             envp,
         );
-        let Ok(Ok(ExitStatus::Exited(0))) = child.map(|child| child.wait()) else {
+        let Ok(Ok(ExitStatus::Exited(0))) = child.map(|mut child| child.wait()) else {
             return 101;
         };
         let stack = stack.as_mut_slice();

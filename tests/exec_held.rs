@@ -170,7 +170,7 @@ fn exec_with_the_callers_vfork_and_new_ids_still_reports_a_failed_exec() {
                 }
             }
             Err(_) => 2,
-            Ok(child) => {
+            Ok(mut child) => {
                 let _ = child.wait();
                 3
             }
@@ -204,7 +204,7 @@ fn exec_held_with_the_callers_vfork_runs_the_hold() {
             },
         );
         match result {
-            Ok(child) => match (held, child.wait()) {
+            Ok(mut child) => match (held, child.wait()) {
                 (true, Ok(ExitStatus::Exited(0))) => 0,
                 (false, Ok(ExitStatus::Exited(127))) => 4,
                 _ => 5,
@@ -232,7 +232,7 @@ fn the_hold_runs_with_the_callers_signal_mask() {
         let mut argv_buf = [core::ptr::null::<c_char>(); 2];
         let argv = CStrArray::new(&[c"true"], &mut argv_buf).unwrap();
         let mut during = String::new();
-        let child = Spawn::new(CloneFlags::empty())
+        let mut child = Spawn::new(CloneFlags::empty())
             .exec_held(
                 stack.as_mut_slice(),
                 c"/bin/true",

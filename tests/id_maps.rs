@@ -32,7 +32,7 @@ fn run(request: Spawn<'_>, body: fn() -> c_int) -> Result<ExitStatus, Error> {
     let mut stack = MmapStack::new(256 * 1024).unwrap();
     // SAFETY: every body here makes raw syscalls only, reading its own IDs
     // and /proc files into buffers on its (guarded) stack.
-    let child = unsafe { request.spawn(stack.as_mut_slice(), body) }?;
+    let mut child = unsafe { request.spawn(stack.as_mut_slice(), body) }?;
     Ok(child.wait()?)
 }
 

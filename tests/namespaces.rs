@@ -63,7 +63,8 @@ fn as_root(flags: CloneFlags, fact: fn(&Before) -> c_int) {
         let before = Before::now();
         let mut stack = MmapStack::new(256 * 1024).unwrap();
         // SAFETY: each fact makes raw syscalls only and reads its copy of `before`.
-        let child = unsafe { request.spawn(stack.as_mut_slice(), move || fact(&before)) }.unwrap();
+        let mut child =
+            unsafe { request.spawn(stack.as_mut_slice(), move || fact(&before)) }.unwrap();
         assert_eq!(
             child.wait(),
             Ok(ExitStatus::Exited(0)),
@@ -90,7 +91,7 @@ fn as_nobody_through(request: Spawn<'static>, fact: fn(&Before) -> c_int) {
         let mut stack = MmapStack::new(256 * 1024).unwrap();
         // SAFETY: each fact makes raw syscalls only and reads its copy of `before`.
         match unsafe { request.spawn(stack.as_mut_slice(), move || fact(&before)) } {
-            Ok(child) => match child.wait() {
+            Ok(mut child) => match child.wait() {
                 Ok(ExitStatus::Exited(code)) => code,
                 _ => 91,
             },
@@ -286,7 +287,7 @@ fn user_namespace_maps_root(map: &'static [u8]) -> ExitStatus {
     let mut stack = MmapStack::new(256 * 1024).unwrap();
     // SAFETY: the closure makes raw syscalls only, talks through a shared
     // page and reads its copy of `before`.
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(CloneFlags::NEWUSER, stack.as_mut_slice(), || {
             let unmapped = geteuid() == NOBODY;
             step.set(UNMAPPED_SEEN);

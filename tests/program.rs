@@ -31,7 +31,7 @@ fn an_environment_is_composed_from_another_with_variables_set_and_unset() {
 
 /// Runs `name` with `args` and the environment `env` through `Spawn::exec`.
 fn exec(name: &CStr, args: &[&CStr], env: &[&CStr]) -> Result<ExitStatus, nsclone::Error> {
-    let child = common::exec(Spawn::new(CloneFlags::empty()), name, args, env)?;
+    let mut child = common::exec(Spawn::new(CloneFlags::empty()), name, args, env)?;
     Ok(child.wait()?)
 }
 

@@ -35,7 +35,7 @@ fn program_output(
     let setup = setup.fds(&all);
     let started = common::exec(spawn.setup(&setup), argv[0], argv, &[]);
     drop(write);
-    let child = started?;
+    let mut child = started?;
     let mut said = String::new();
     read.read_to_string(&mut said).unwrap();
     Ok((child.wait()?, said))
@@ -318,7 +318,7 @@ fn exec_writes_id_maps_while_its_child_waits() {
 fn the_parent_death_signal_comes_when_the_spawning_thread_ends() {
     skip_under_qemu_user!();
     let setup = Setup::new().parent_death_signal(k::SIGKILL as c_int);
-    let child = std::thread::spawn(move || {
+    let mut child = std::thread::spawn(move || {
         let mut stack = MmapStack::new(64 * 1024).unwrap();
         let mut argv_buf = [core::ptr::null::<c_char>(); 3];
         let argv = CStrArray::new(&[c"sleep", c"60"], &mut argv_buf).unwrap();
@@ -505,7 +505,7 @@ fn a_closures_child_runs_the_setup_before_the_closure() {
                 )
             })
         };
-        let Ok(ExitStatus::Exited(0)) = child.map(|child| child.wait().unwrap()) else {
+        let Ok(ExitStatus::Exited(0)) = child.map(|mut child| child.wait().unwrap()) else {
             return 1;
         };
         let failing = Setup::new().current_dir(c"/nonexistent");
@@ -563,7 +563,7 @@ fn a_closure_with_a_setup_needs_the_setups_stack_and_no_more() {
         }
         let enough = &mut stack.as_mut_slice()[..needed + Spawn::SETUP_STACK + 256];
         // SAFETY: as above.
-        match unsafe { request.spawn(enough, || 7) }.map(|child| child.wait()) {
+        match unsafe { request.spawn(enough, || 7) }.map(|mut child| child.wait()) {
             Ok(Ok(ExitStatus::Exited(7))) => 0,
             _ => 102,
         }
@@ -902,7 +902,7 @@ fn a_held_child_waits_for_the_callers_work_before_its_program_runs() {
         },
     );
     drop(write);
-    let child = child.unwrap();
+    let mut child = child.unwrap();
     let mut said = String::new();
     read.read_to_string(&mut said).unwrap();
     assert_eq!(child.pid(), seen_pid);
@@ -967,7 +967,7 @@ fn the_seccomp_listener_is_handed_to_the_caller_while_the_child_holds() {
                 Ok(())
             },
         );
-        match child.map(|child| child.wait()) {
+        match child.map(|mut child| child.wait()) {
             Ok(Ok(ExitStatus::Exited(0))) => {}
             Err(err) if err.errno() == Errno::ENOSYS => return 50,
             _ => return 1,
@@ -1148,7 +1148,7 @@ fn an_idmapped_bind_shows_the_files_owners_through_the_childs_id_maps() {
             0
         })
     }
-    .map(|child| child.wait());
+    .map(|mut child| child.wait());
     std::fs::remove_dir_all(&dir).unwrap();
     if let Side::Lacks(_) = kernel_line(&MOUNT_SETATTR) {
         // The parent's mount_setattr fails: the mount step names it.

@@ -98,7 +98,7 @@ fn a_source_the_child_did_not_inherit_is_ebadf_even_where_a_copy_landed() {
             {
                 0
             }
-            Ok(child) => match child.wait() {
+            Ok(mut child) => match child.wait() {
                 Ok(ExitStatus::Exited(1)) => 1, // 601 got fd 0's file
                 _ => 2,
             },
@@ -141,7 +141,7 @@ fn the_crates_own_pipe_is_no_source_and_exec_returns_while_the_program_runs() {
             match child {
                 Err(Error::Step(failed))
                     if failed.step() == Step::FdCopy && failed.errno() == Errno::EBADF => {}
-                Ok(child) => {
+                Ok(mut child) => {
                     let _ = child.wait();
                     return code + 1 + c_int::from(took > Duration::from_millis(1500));
                 }
@@ -171,7 +171,7 @@ fn the_parent_death_signal_survives_the_identity_steps() {
                 .setup(&setup)
                 .spawn(stack.as_mut_slice(), || prctl_get(PR_SET_PDEATHSIG_GET))
         };
-        match spawned.map(|child| child.wait()) {
+        match spawned.map(|mut child| child.wait()) {
             Ok(Ok(ExitStatus::Exited(sig))) if sig == k::SIGUSR2 as c_int => 0,
             Ok(Ok(ExitStatus::Exited(0))) => 1,
             _ => 2,
@@ -201,7 +201,8 @@ fn changing_ids_in_an_exec_child_leaves_the_caller_dumpable() {
             if unsafe { nsclone::sys::syscall(k::__NR_prctl, [PR_SET_DUMPABLE, 1]) }.is_err() {
                 return 100;
             }
-            let Ok(child) = exec(Spawn::new(CloneFlags::empty()), &setup, &[c"/bin/true"]) else {
+            let Ok(mut child) = exec(Spawn::new(CloneFlags::empty()), &setup, &[c"/bin/true"])
+            else {
                 return 101;
             };
             let _ = child.wait();
@@ -235,7 +236,7 @@ fn a_target_below_a_lowered_open_files_limit_is_given() {
         let setup = Setup::new().limits(&limits).fds(&fds);
         let nsrun = common::leaked_c_str(env!("CARGO_BIN_EXE_nsrun"));
         match exec(Spawn::new(CloneFlags::empty()), &setup, &[nsrun, c"--help"]) {
-            Ok(child) => match child.wait() {
+            Ok(mut child) => match child.wait() {
                 Ok(ExitStatus::Exited(0)) => 0,
                 _ => 1,
             },
@@ -261,7 +262,7 @@ fn spawn_unchecked_gives_every_descriptor_or_refuses() {
                 .setup(&setup)
                 .spawn_unchecked(stack.as_mut_slice(), || c_int::from(!is_open(300)))
         };
-        match spawned.map(|child| child.wait()) {
+        match spawned.map(|mut child| child.wait()) {
             Err(Error::Refused(nsclone::Refusal::TooManyFds)) => 0,
             Ok(Ok(ExitStatus::Exited(0))) => 0,
             Ok(Ok(ExitStatus::Exited(1))) => 1, // fd 300 silently not given
@@ -288,7 +289,7 @@ fn spawn_unchecked_refuses_a_parent_death_signal_that_is_no_signal() {
             err,
             Error::Refused(nsclone::Refusal::ParentDeathSignalInvalid)
         ),
-        Ok(child) => {
+        Ok(mut child) => {
             let _ = child.wait();
             panic!("a child started without its parent-death signal");
         }
@@ -315,7 +316,7 @@ fn the_crates_own_descriptor_as_a_target_is_moved_away() {
             .fds(&fds)
             .close_other_fds(&[]);
         let started = Instant::now();
-        let Ok(child) = exec(
+        let Ok(mut child) = exec(
             Spawn::new(CloneFlags::empty()),
             &setup,
             &[c"/bin/sleep", c"1"],

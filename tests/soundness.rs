@@ -74,7 +74,7 @@ fn a_vm_vfork_closure_cannot_leave_the_parent_a_file_its_fd_table_does_not_have(
         })
     };
     let refusal = result.as_ref().err().copied();
-    if let Ok(child) = result {
+    if let Ok(mut child) = result {
         let _ = child.wait();
     }
     // The fd is the child's: dropping a File over it would close whatever the
@@ -148,7 +148,7 @@ fn a_vm_vfork_closure_cannot_run_the_parents_exit_handlers_or_tls_destructors() 
         let accepted = result.is_ok();
         let refused_by_rule =
             result.as_ref().err() == Some(&Error::Refused(Refusal::SpawnSharesMemory));
-        let status = match result.map(nsclone::Child::wait) {
+        let status = match result.map(|mut child| child.wait()) {
             Ok(Ok(ExitStatus::Exited(code))) => code,
             _ => -1,
         };
@@ -189,7 +189,7 @@ fn a_vm_vfork_closure_cannot_leave_the_parent_panicking() {
         })
     };
     let refusal = result.as_ref().err().copied();
-    let waited = result.map(|child| child.wait());
+    let waited = result.map(|mut child| child.wait());
     let panicking = std::thread::panicking();
     assert!(
         !panicking,
@@ -215,7 +215,7 @@ fn a_vm_vfork_closure_that_dies_holding_a_lock_leaves_the_parents_mutex_lockable
         })
     };
     let refusal = result.as_ref().err().copied();
-    let waited = result.map(|child| child.wait());
+    let waited = result.map(|mut child| child.wait());
     let lockable = LOCKED_BY_CHILD.try_lock().is_ok();
     assert!(
         lockable,
@@ -280,7 +280,7 @@ fn a_vm_vfork_stack_with_a_hole_below_is_refused_and_nothing_below_is_written() 
         })
     };
     let refusal = result.as_ref().err().copied();
-    let waited = result.map(|child| child.wait());
+    let waited = result.map(|mut child| child.wait());
     // Whether the child's mapping is there now: mapping the hole ourselves
     // fails if so (or if another thread of the harness took the place).
     let written = match mmap_anon(hole, HALF, k::MAP_FIXED_NOREPLACE) {
@@ -348,7 +348,7 @@ fn a_child_whose_closure_returns_ends_with_its_threads() {
         }
     };
     // SAFETY: the closure makes raw syscalls only (the clone above).
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(
             CloneFlags::empty(),
             child_stack.as_mut_slice(),
@@ -397,7 +397,7 @@ fn check_refuses_whatever_exec_refuses_before_a_syscall() {
             "exec refused with {err:?}, but the check said {checked:?}"
         ),
         Err(_) => {}
-        Ok(child) => {
+        Ok(mut child) => {
             let _ = child.wait();
         }
     }
@@ -426,7 +426,7 @@ fn a_refused_spawn_names_the_rule_it_broke() {
 fn exec_true(stack: &mut [u8]) -> Result<ExitStatus, Error> {
     let mut argv_buf = [ptr::null::<c_char>(); 2];
     let argv = CStrArray::new(&[c"true"], &mut argv_buf)?;
-    let child =
+    let mut child =
         Spawn::new(CloneFlags::empty()).exec(stack, c"/bin/true", argv, CStrArray::empty())?;
     Ok(child.wait()?)
 }

@@ -7,7 +7,8 @@ use common::SharedPage;
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use nsclone::{
-    spawn, CloneFlags, Errno, Error, ExitStatus, MmapStack, Refusal, Rule, Spawn, StaticStack,
+    spawn, CloneFlags, Errno, Error, ExitStatus, MmapStack, Refusal, Rule, Signal, Spawn,
+    StaticStack,
 };
 
 #[test]
@@ -15,7 +16,7 @@ fn a_captured_array_reaches_the_child_intact() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let data: [u8; 3000] = core::array::from_fn(|i| (i * 7 % 251) as u8);
     // SAFETY: the closure only reads its copy of the captured array.
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
             let intact = data
                 .iter()
@@ -37,7 +38,7 @@ fn the_exit_status_is_the_closures_return_value_modulo_256() {
     let mut stack = StaticStack::<16384>::new();
     for (ret, status) in [(0, 0), (7, 7), (255, 255), (300, 44)] {
         // SAFETY: the closure only returns its captured integer.
-        let child =
+        let mut child =
             unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), move || ret) }.unwrap();
         assert_eq!(child.wait(), Ok(ExitStatus::Exited(status)));
     }
@@ -124,16 +125,17 @@ fn each_unsafe_flag_is_refused_by_name_before_any_child_runs() {
 }
 
 #[test]
-fn an_exit_signal_above_64_is_refused() {
-    let err = Spawn::new(CloneFlags::empty())
-        .exit_signal(65)
-        .check()
-        .unwrap_err();
-    assert_eq!(err, Error::Invalid(Rule::ExitSignalInvalid));
-    assert_eq!(
-        err.to_string(),
-        "the exit signal must be a signal number from 0 to 64"
-    );
+fn no_signal_above_64_or_below_1_can_be_made_for_an_exit_signal() {
+    for raw in [65, 0, -1] {
+        let err = Signal::from_raw(raw).unwrap_err();
+        assert_eq!(err.raw(), raw);
+        assert_eq!(
+            err.to_string(),
+            format!("{raw} is not a signal number (1 to 64)")
+        );
+    }
+    let none = Spawn::new(CloneFlags::empty()).exit_signal(None);
+    assert_eq!(none.check(), Ok(()));
 }
 
 #[test]
@@ -176,7 +178,7 @@ fn the_closure_is_dropped_once_in_each_address_space() {
     // Fork-like: the child drops its copy in its own memory; the parent drops ours.
     let guard = CountsDrops;
     // SAFETY: the closure only drops its copy of the guard (an atomic add).
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(CloneFlags::empty(), stack.as_mut_slice(), move || {
             drop(guard);
             0
@@ -190,7 +192,7 @@ fn the_closure_is_dropped_once_in_each_address_space() {
     // SAFETY: CLONE_VFORK holds this thread until the child exits; the
     // closure only adds to an atomic, a few frames deep on an MmapStack whose
     // guard would stop an overflow, and touches no TLS, lock or C library state.
-    let child = unsafe {
+    let mut child = unsafe {
         Spawn::new(CloneFlags::VM | CloneFlags::VFORK).spawn_unchecked(
             stack.as_mut_slice(),
             move || {
@@ -227,7 +229,7 @@ fn a_vm_vfork_closure_writes_through_its_captured_reference() {
     // one side uses `seen` at a time; the closure only stores an integer, on
     // an MmapStack whose guard would stop an overflow, and touches no TLS,
     // lock or C library state.
-    let child = unsafe {
+    let mut child = unsafe {
         Spawn::new(CloneFlags::VM | CloneFlags::VFORK).spawn_unchecked(stack.as_mut_slice(), || {
             seen = 99;
             0
@@ -244,7 +246,7 @@ fn a_panic_in_the_child_aborts_the_child_only() {
     // SAFETY: the tests link glibc, whose abort() signals the thread it runs
     // on by its real ID (gettid), so the panic's SIGABRT ends the child only;
     // the hook's allocation and lock are the child's own copies.
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
             std::panic::set_hook(Box::new(|_| {}));
             panic!("in the child")
@@ -262,7 +264,7 @@ fn a_child_that_overflows_an_mmap_stack_dies_with_sigsegv_and_the_parent_goes_on
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     // SAFETY: the closure recurses into the MmapStack's guard, which ends the
     // child with SIGSEGV before it writes below the stack.
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
             common::recurse_forever(0) as c_int
         })
@@ -274,7 +276,7 @@ fn a_child_that_overflows_an_mmap_stack_dies_with_sigsegv_and_the_parent_goes_on
     );
     // The stack is still ours to use.
     // SAFETY: the closure only returns a constant.
-    let child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), || 5) }.unwrap();
+    let mut child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), || 5) }.unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(5)));
 }
 
@@ -282,15 +284,13 @@ fn a_child_that_overflows_an_mmap_stack_dies_with_sigsegv_and_the_parent_goes_on
 fn kill_delivers_a_signal_the_wait_reports() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     // SAFETY: the closure only calls sched_yield, a raw syscall, until killed.
-    let child = unsafe {
+    let mut child = unsafe {
         spawn(CloneFlags::empty(), stack.as_mut_slice(), || loop {
             common::proc::sched_yield();
         })
     }
     .unwrap();
-    child
-        .kill(linux_raw_sys::general::SIGKILL as c_int)
-        .unwrap();
+    child.kill(Signal::KILL).unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Signaled(9)));
 }
 
@@ -301,7 +301,7 @@ fn a_static_stack_in_a_static_is_handed_out_once() {
     assert!(STACK.take().is_none());
     assert_eq!(stack.as_ptr() as usize % 16, 0);
     // SAFETY: the closure only returns a constant.
-    let child = unsafe { spawn(CloneFlags::empty(), stack, || 11) }.unwrap();
+    let mut child = unsafe { spawn(CloneFlags::empty(), stack, || 11) }.unwrap();
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(11)));
 }
 
@@ -324,7 +324,7 @@ fn a_vm_vfork_child_has_room_for_its_closure_on_any_stack_spawn_accepts() {
             })
         };
         match result {
-            Ok(child) => assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{stack_len}"),
+            Ok(mut child) => assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{stack_len}"),
             Err(err) => assert_eq!(err, Error::Refused(Refusal::StackTooSmall), "{stack_len}"),
         }
     }
@@ -381,7 +381,7 @@ fn the_stack_comes_back_without_the_closure_or_the_steps_record() {
     for request in requests {
         stack.as_mut_slice().fill(0xa5);
         // SAFETY: the closure only reads its copy of what it captured.
-        let child = unsafe {
+        let mut child = unsafe {
             request.spawn(stack.as_mut_slice(), move || {
                 c_int::from(core::hint::black_box(padded).1 != 0x1122_3344_5566_7788)
             })

@@ -10,9 +10,8 @@ mod common;
 
 use common::SharedPage;
 use core::ffi::c_char;
-use linux_raw_sys::general::SIGCHLD;
 use nsclone::{
-    CStrArray, CloneFlags, Error, ExitStatus, IdMap, MmapStack, Refusal, Rule, SetGroups, Spawn,
+    CStrArray, CloneFlags, Error, ExitStatus, IdMap, MmapStack, Refusal, SetGroups, Signal, Spawn,
     TimeOffset,
 };
 
@@ -59,19 +58,17 @@ struct Request {
     /// The flags of the clone: those asked for, `CLONE_PIDFD` for a pidfd,
     /// without the `CLONE_NEWTIME` a child with offsets makes itself.
     kernel_flags: CloneFlags,
-    exit_signal: i32,
+    exit_signal: Option<Signal>,
 }
 
 impl Request {
     /// The kernel's rules for this request with `added` (exec's flags):
-    /// `CloneFlags::check` for the syscall it will use, and clone3's exit
-    /// signal rule, which spawn applies to legacy clone too.
+    /// `CloneFlags::check` for the syscall it will use, with the exit
+    /// signal (0 for none).
     fn kernel_check(&self, added: CloneFlags) -> Result<(), Error> {
-        if !(0..=64).contains(&self.exit_signal) {
-            return Err(Error::Invalid(Rule::ExitSignalInvalid));
-        }
         let flags = self.kernel_flags | added;
-        Ok(flags.check_with_exit_signal(self.spawn.syscall(), self.exit_signal as u64)?)
+        let exit_signal = self.exit_signal.map_or(0, Signal::raw) as u64;
+        Ok(flags.check_with_exit_signal(self.spawn.syscall(), exit_signal)?)
     }
 }
 
@@ -127,7 +124,7 @@ impl Tally {
 fn requests() -> Vec<Request> {
     let mut requests = Vec::new();
     for flags in flag_choices() {
-        for exit_signal in [SIGCHLD as i32, 65] {
+        for exit_signal in [Some(Signal::CHLD), None] {
             for pidfd in [false, true] {
                 for maps in 0..4 {
                     for time in 0..3 {
@@ -206,7 +203,7 @@ fn spawn_is_refused_exactly_when_check_refuses_and_with_its_error() {
         };
         tally.count(&request, CloneFlags::empty(), checked, &result);
         match result {
-            Ok(child) => {
+            Ok(mut child) => {
                 assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{what:?}");
                 assert_eq!(ran.get(), 1, "{what:?}");
             }
@@ -238,7 +235,7 @@ fn exec_is_refused_exactly_when_check_exec_refuses_and_with_its_error() {
         let checked = what.check_exec();
         let result = what.exec(stack.as_mut_slice(), c"/bin/true", argv, CStrArray::empty());
         tally.count(&request, exec_flags, checked, &result);
-        if let Ok(child) = result {
+        if let Ok(mut child) = result {
             assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)), "{what:?}");
         }
     }

@@ -13,7 +13,7 @@ use linux_raw_sys::general as k;
 use nsclone::sys::{getpid, open, read_file, syscall};
 use nsclone::{
     spawn, unshare, BorrowedFd, CStrArray, CloneFlags, Errno, Error, ExitStatus, IdMap, MmapStack,
-    OwnedFd, Refusal, SetGroups, Spawn, Step, Syscall, TimeOffset,
+    OwnedFd, Refusal, SetGroups, Signal, Spawn, Step, Syscall, TimeOffset,
 };
 
 const NSEC_PER_SEC: i64 = 1_000_000_000;
@@ -158,7 +158,7 @@ fn spawn_and_look(request: Spawn<'_>) -> Result<Look, Error> {
     let before = (monotonic_ns(), boottime_ns());
     // SAFETY: the closure makes raw syscalls only and writes what it saw to
     // a shared page.
-    let child = unsafe {
+    let mut child = unsafe {
         request.spawn(stack.as_mut_slice(), || {
             page.set(seen());
             0
@@ -359,7 +359,7 @@ fn exec_from_a_caller_whose_time_for_children_moved_runs_the_program_there_from_
             &[c"sh", c"-c", script],
             &[c"PATH=/bin:/usr/bin"],
         );
-        match (side, started.map(|child| child.wait())) {
+        match (side, started.map(|mut child| child.wait())) {
             (Side::Has, Ok(Ok(ExitStatus::Exited(0)))) => 0,
             // Before 6.2 the kernel refuses exec's CLONE_VM child there.
             (Side::Lacks(_), Err(Error::Kernel(Errno::EINVAL))) => 0,
@@ -491,7 +491,7 @@ fn a_caller_whose_pid_for_children_moved_gets_a_pid_1_child_with_offsets() {
                 (getpid() != 1 || !shifted) as c_int
             })
         };
-        match child.map(|child| child.wait()) {
+        match child.map(|mut child| child.wait()) {
             Ok(Ok(ExitStatus::Exited(0))) => 0,
             Ok(_) => 1,
             Err(err) => 100 + err.errno().raw(),
@@ -549,7 +549,7 @@ fn on_the_smallest_stack_with_steps<T: Copy>(value: T) -> Result<ExitStatus, Err
     // SAFETY: as above; should the steps before it need more room than
     // spawn keeps, the child dies at the MmapStack's guard, which this test
     // reports.
-    let fits = unsafe { request.spawn(&mut stack.as_mut_slice()[..len], child) }?;
+    let mut fits = unsafe { request.spawn(&mut stack.as_mut_slice()[..len], child) }?;
     Ok(fits.wait()?)
 }
 
@@ -584,15 +584,16 @@ fn the_child_has_a_pidfd_if_asked_and_the_requested_exit_signal() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     // The child exits with its own exit signal, as proc(5) shows it (field 38).
     let exit_signal = || own_stat_field(38).unwrap_or(-1) as c_int;
-    for (signal, pidfd) in [(k::SIGCHLD as c_int, true), (0, false)] {
+    for (signal, pidfd) in [(Some(Signal::CHLD), true), (None, false)] {
         let request = Spawn::new(CloneFlags::empty())
             .time_offsets(secs(10), secs(10))
             .exit_signal(signal)
             .pidfd(pidfd);
         // SAFETY: the closure reads /proc/self/stat with raw syscalls.
-        let child = unsafe { request.spawn(stack.as_mut_slice(), exit_signal) }.unwrap();
+        let mut child = unsafe { request.spawn(stack.as_mut_slice(), exit_signal) }.unwrap();
         assert_eq!(child.pidfd().is_some(), pidfd);
-        assert_eq!(child.wait(), Ok(ExitStatus::Exited(signal)));
+        let number = signal.map_or(0, Signal::raw);
+        assert_eq!(child.wait(), Ok(ExitStatus::Exited(number)));
     }
 }
 
@@ -620,7 +621,7 @@ fn the_childs_children_are_born_in_its_time_namespace_with_its_offsets() {
                 (!same || !shifted) as c_int
             })
         };
-        match grandchild.map(|grandchild| grandchild.wait()) {
+        match grandchild.map(|mut grandchild| grandchild.wait()) {
             Ok(Ok(ExitStatus::Exited(0))) => 0,
             _ => 2,
         }
@@ -666,7 +667,7 @@ fn a_pid_namespace_init_spawns_children_with_offsets() {
                 (ppid != 1 || !shifted) as c_int
             })
         };
-        match child.map(|child| child.wait()) {
+        match child.map(|mut child| child.wait()) {
             Ok(Ok(ExitStatus::Exited(0))) => {}
             Ok(Ok(_)) => return 2,
             Ok(Err(_)) => return 3,
@@ -687,7 +688,7 @@ fn a_vfork_child_with_offsets_holds_the_caller_until_it_exits() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     let request = Spawn::new(CloneFlags::VFORK).time_offsets(secs(5), secs(5));
     // SAFETY: the closure makes raw syscalls only and writes to a shared page.
-    let child = unsafe {
+    let mut child = unsafe {
         request.spawn(stack.as_mut_slice(), || {
             let until = monotonic_ns() + 50_000_000;
             while monotonic_ns() < until {
@@ -722,7 +723,7 @@ fn threads_spawn_children_with_their_own_offsets_at_once() {
                     let before = (monotonic_ns(), boottime_ns());
                     // SAFETY: the closure only reads the clocks with raw
                     // syscalls, which is fit for a child of a threaded caller.
-                    let child = unsafe {
+                    let mut child = unsafe {
                         request.spawn(stack.as_mut_slice(), move || {
                             let ahead = shifted_by(before.0, monotonic_ns(), offset * NSEC_PER_SEC);
                             let behind = shifted_by(before.1, boottime_ns(), -back * NSEC_PER_SEC);
@@ -749,19 +750,21 @@ fn two_hundred_spawns_with_offsets_leak_no_fd_and_leave_no_zombie() {
             .pidfd(true);
         // SAFETY: here and below, each closure only returns a number it
         // captured or a constant.
-        let first = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
+        let mut first = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
         let first_fd = first.pidfd().map(|fd| fd.as_raw_fd());
         let _ = first.wait();
+        // Waiting no longer consumes the Child: dropping it closes the pidfd.
+        drop(first);
         for i in 0..200 {
             // SAFETY: as above.
             let child = unsafe { request.spawn(stack.as_mut_slice(), move || i % 50) };
-            match child.map(|c| c.wait()) {
+            match child.map(|mut c| c.wait()) {
                 Ok(Ok(ExitStatus::Exited(code))) if code == i % 50 => {}
                 _ => return 1,
             }
         }
         // SAFETY: as above.
-        let last = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
+        let mut last = unsafe { request.spawn(stack.as_mut_slice(), || 0) }.unwrap();
         if last.pidfd().map(|fd| fd.as_raw_fd()) != first_fd {
             return 2;
         }
@@ -793,7 +796,7 @@ fn the_closure_inherits_no_descriptor_from_the_steps_before_it() {
         // allocation of read_dir finds no lock held by another thread.
         let child =
             unsafe { request.spawn(stack.as_mut_slice(), move || (open_fds() != ours) as c_int) };
-        match child.map(|child| child.wait()) {
+        match child.map(|mut child| child.wait()) {
             Ok(Ok(ExitStatus::Exited(0))) => 0,
             Ok(Ok(_)) => 1,
             _ => 2,
@@ -830,7 +833,10 @@ fn offsets_refuse_clone_vm_and_a_second_of_nanoseconds_only() {
     ] {
         assert_eq!(checked(offsets(flags)), Ok(()), "{flags}");
     }
-    assert_eq!(checked(offsets(CloneFlags::PARENT).exit_signal(0)), Ok(()));
+    assert_eq!(
+        checked(offsets(CloneFlags::PARENT).exit_signal(None)),
+        Ok(())
+    );
     // Without CLONE_NEWTIME in the clone itself, legacy clone serves.
     assert_eq!(offsets(CloneFlags::NEWTIME).syscall(), Syscall::Clone);
     assert_eq!(Spawn::new(CloneFlags::NEWTIME).syscall(), Syscall::Clone3);
@@ -886,7 +892,7 @@ fn the_child_runs_with_the_callers_signal_mask() {
     let request = Spawn::new(CloneFlags::empty()).time_offsets(secs(1), secs(1));
     // SAFETY: the closure reads a /proc file with raw syscalls and writes
     // to a shared page.
-    let child = unsafe {
+    let mut child = unsafe {
         request.spawn(stack.as_mut_slice(), || {
             theirs.set(blocked_signals(c"/proc/self/status"));
             0

@@ -75,7 +75,7 @@ fn unshare_newpid_moves_only_the_callers_children() {
         let mut stack = MmapStack::new(64 * 1024).unwrap();
         // SAFETY: getpid is one raw syscall.
         let child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), getpid) };
-        match child.map(|c| c.wait()) {
+        match child.map(|mut c| c.wait()) {
             Ok(Ok(ExitStatus::Exited(1))) => 0,
             _ => 3,
         }
@@ -105,7 +105,7 @@ fn setns_joins_the_uts_namespace_of_another_process_through_its_ns_file() {
     let mut stack = MmapStack::new(64 * 1024).unwrap();
     // SAFETY: the closure only reads a shared page and calls sched_yield, a
     // raw syscall.
-    let holder = unsafe {
+    let mut holder = unsafe {
         spawn(CloneFlags::NEWUTS, stack.as_mut_slice(), || {
             while done.get() == 0 {
                 sched_yield();

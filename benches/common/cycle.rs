@@ -71,7 +71,7 @@ pub fn glibc_clone(flags: CloneFlags, stack: &mut [u8]) {
 /// `CLONE_NEWTIME`, so no unshare), reaped with `Child::wait`.
 pub fn nsclone_spawn(flags: CloneFlags, stack: &mut [u8]) {
     // SAFETY: the child only returns 0.
-    let child = unsafe { nsclone::spawn(flags, stack, || 0) }.expect("nsclone::spawn");
+    let mut child = unsafe { nsclone::spawn(flags, stack, || 0) }.expect("nsclone::spawn");
     assert_eq!(child.wait(), Ok(ExitStatus::Exited(0)));
 }
 

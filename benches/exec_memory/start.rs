@@ -169,7 +169,7 @@ impl Way {
                 return;
             }
         };
-        let status = started.map(|child| child.wait());
+        let status = started.map(|mut child| child.wait());
         assert_eq!(status, Ok(Ok(ExitStatus::Exited(0))), "{}", self.name());
     }
 }

@@ -6,7 +6,7 @@ use super::placed::Placed;
 use super::Spawn;
 use crate::flags::check::Syscall;
 use crate::pid_t;
-use crate::spawn::child::Child;
+use crate::spawn::child::Process;
 use crate::spawn::clone3::{clone3, clone3_refused};
 use crate::sys::errno::{Errno, Result};
 use crate::sys::fd::OwnedFd;
@@ -21,7 +21,7 @@ impl Spawn<'_> {
     ///
     /// As for [`spawn_unchecked`](Self::spawn_unchecked), with `placed` on the
     /// stack it was given.
-    pub(super) unsafe fn start(&self, placed: Placed) -> Result<Child> {
+    pub(super) unsafe fn start(&self, placed: Placed) -> Result<Process> {
         let mut pidfd: c_int = -1;
         // SAFETY: the child's stack is `placed.below`, under what it runs,
         // with room for the child's copies of it (`stack_needed_below`);
@@ -30,7 +30,7 @@ impl Spawn<'_> {
         // SAFETY: with CLONE_PIDFD the kernel stored a new descriptor that
         // nothing else owns.
         let pidfd = self.pidfd.then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
-        Ok(Child::new(pid, pidfd))
+        Ok(Process::new(pid, pidfd))
     }
 
     /// Makes the syscall: clone3 when [`Self::syscall`] says so, falling back

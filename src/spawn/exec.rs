@@ -9,7 +9,7 @@ use crate::flags::CloneFlags;
 use crate::pid_t;
 use crate::setup::report::{ChildContext, Failure, SharedRecord};
 use crate::setup::Setup;
-use crate::spawn::child::Child;
+use crate::spawn::child::{Child, Process};
 use crate::spawn::handshake::{self, Channel};
 use crate::spawn::program::{execvpe, CStrArray};
 use crate::spawn::{SetupInExec, Spawn};
@@ -183,7 +183,7 @@ impl Spawn<'_> {
         // the channel).
         let started = unsafe { request.place_and_start(stack, run, prepare) };
         drop(restore);
-        let child = started?;
+        let mut child = started?;
         match record.failure() {
             None => Ok(child),
             Some(failure) => {
@@ -206,12 +206,12 @@ impl Drop for RestoreMask {
 /// A child stopped at its hold point ([`Spawn::exec_held`]): its
 /// namespaces exist and its setup is done; it has not exec'd.
 pub struct Held<'a> {
-    child: &'a Child,
+    child: &'a Process,
     listener: c_int,
 }
 
 impl<'a> Held<'a> {
-    pub(super) fn new(child: &'a Child, listener: c_int) -> Held<'a> {
+    pub(super) fn new(child: &'a Process, listener: c_int) -> Held<'a> {
         Held { child, listener }
     }
 

@@ -24,12 +24,14 @@ use crate::error::refusal::Refusal;
 use crate::error::Error;
 #[cfg(doc)]
 use crate::error::Step;
-use crate::flags::check::{Rule, Syscall};
+#[cfg(doc)]
+use crate::flags::check::Rule;
+use crate::flags::check::Syscall;
 use crate::flags::CloneFlags;
 use crate::pid_t;
 use crate::setup::report::{Failure, SharedRecord};
 use crate::setup::{Setup, SetupRef};
-use crate::spawn::child::Child;
+use crate::spawn::child::{Child, Process};
 use crate::spawn::clone3::clone3_available;
 use crate::spawn::exec::Held;
 use crate::spawn::handshake::{Channel, Handshake, Message};
@@ -37,10 +39,11 @@ use crate::spawn::id_map::{IdMap, SetGroups, UserMaps};
 use crate::spawn::time_ns::{TimeOffset, TimeOffsets};
 use crate::sys::errno::Result;
 use crate::sys::fd::BorrowedFd;
+use crate::sys::signal::Signal;
 use crate::sys::signals::{set_mask, SigSet};
 use core::ffi::c_int;
 use core::ptr;
-use linux_raw_sys::general::{SIGCHLD, SIGKILL};
+use linux_raw_sys::general::SIGKILL;
 
 /// Runs `f` in a new child process created with `flags`, using `stack` as the
 /// child's stack, and returns the child; its exit status is `f`'s return value.
@@ -85,6 +88,7 @@ pub unsafe fn spawn<F: FnOnce() -> c_int>(
 #[derive(Copy, Clone, Debug)]
 pub struct Spawn<'a> {
     flags: CloneFlags,
+    /// The exit signal's number as clone and clone3 take it (0 for none).
     exit_signal: c_int,
     pidfd: bool,
     cgroup: Option<BorrowedFd<'a>>,
@@ -152,7 +156,7 @@ impl<'a> Spawn<'a> {
     pub const fn new(flags: CloneFlags) -> Spawn<'a> {
         Spawn {
             flags,
-            exit_signal: SIGCHLD as c_int,
+            exit_signal: Signal::CHLD.raw(),
             pidfd: false,
             cgroup: None,
             set_tid: &[],
@@ -162,12 +166,22 @@ impl<'a> Spawn<'a> {
         }
     }
 
-    /// The signal the parent gets when the child exits (0 for none; 1..=64),
+    /// The signal the parent gets when the child exits (`None` for none),
     /// as asked: `SIGKILL` or `SIGSTOP` kill or stop the caller then. A
     /// child that execs signals `SIGCHLD` instead (execve(2) resets it).
     /// [`Child::wait`] reaps children with any exit signal.
-    pub const fn exit_signal(mut self, signal: c_int) -> Spawn<'a> {
-        self.exit_signal = signal;
+    ///
+    /// ```
+    /// use nsclone::{CloneFlags, Signal, Spawn};
+    ///
+    /// let request = Spawn::new(CloneFlags::empty()).exit_signal(Some(Signal::USR1));
+    /// assert_eq!(request.check(), Ok(()));
+    /// ```
+    pub const fn exit_signal(mut self, signal: Option<Signal>) -> Spawn<'a> {
+        self.exit_signal = match signal {
+            Some(signal) => signal.raw(),
+            None => 0,
+        };
         self
     }
 
@@ -350,18 +364,14 @@ impl<'a> Spawn<'a> {
     }
 
     /// The one function that decides every refusal of both entry points:
-    /// the exit signal, the crate's refusals ([`refusal`](Self::refusal)),
-    /// then the kernel's rules.
+    /// the crate's refusals ([`refusal`](Self::refusal)), then the
+    /// kernel's rules. (A [`Signal`] is a valid exit signal for both
+    /// calls.)
     fn check_for(&self, entry: Entry) -> Result<(), Error> {
         let request = match entry {
             Entry::Closure => *self,
             Entry::Exec => self.with_flags(self.exec_flags()),
         };
-        if !(0..=64).contains(&request.exit_signal) {
-            // clone3's rule, applied to legacy clone too, so that a request
-            // means the same whichever call serves it.
-            return Err(Rule::ExitSignalInvalid.into());
-        }
         if let Some(refusal) = request.refusal(entry) {
             return Err(refusal.into());
         }
@@ -649,7 +659,7 @@ impl<'a> Spawn<'a> {
         let reports = self.time_offsets.is_some() || setup.is_some();
         if !self.parent_prepares() && !reports && !prepare.waits_until_child_left() {
             // SAFETY: forwarded from the caller.
-            return Ok(unsafe { self.start(placed) }?);
+            return Ok(Child::new(unsafe { self.start(placed) }?));
         }
         if let Some(refusal) = self.vfork_refusal() {
             return Err(refusal.into());
@@ -677,12 +687,12 @@ impl<'a> Spawn<'a> {
             let prepared = self.prepare(&child, go_ahead, report, prepare.idmapped_socket());
             if prepared.is_err() {
                 // No half-created child: it has not run `f`, so end it here.
-                let _ = child.kill(SIGKILL as c_int);
+                let _ = child.send(SIGKILL as c_int);
             }
             match prepare.finish(&child, prepared) {
-                Ok(()) => Ok(child),
+                Ok(()) => Ok(Child::new(child)),
                 Err(err) => {
-                    let _ = child.wait();
+                    let _ = child.wait(0);
                     Err(err)
                 }
             }
@@ -701,7 +711,7 @@ impl<'a> Spawn<'a> {
     #[inline(never)]
     fn prepare(
         &self,
-        child: &Child,
+        child: &Process,
         go_ahead: Option<Handshake>,
         report: Option<Handshake>,
         exec_socket: Option<BorrowedFd<'_>>,
@@ -739,7 +749,7 @@ pub(super) trait Prepare {
     /// In the parent, once the child exists and the parent's part is done
     /// (`prepared`; the child was killed if it failed): the rest, up to
     /// the child leaving our memory if the parent waits for that.
-    fn finish(self, child: &Child, prepared: Result<(), Error>) -> Result<(), Error>;
+    fn finish(self, child: &Process, prepared: Result<(), Error>) -> Result<(), Error>;
 }
 
 /// [`Spawn::spawn`]'s: the setup before the closure, reported on a pipe.
@@ -758,7 +768,7 @@ impl Prepare for SetupBeforeClosure {
         None
     }
 
-    fn finish(self, _: &Child, prepared: Result<(), Error>) -> Result<(), Error> {
+    fn finish(self, _: &Process, prepared: Result<(), Error>) -> Result<(), Error> {
         prepared
     }
 }
@@ -789,7 +799,7 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
         self.channel.as_ref().map(Channel::parent_end)
     }
 
-    fn finish(self, child: &Child, prepared: Result<(), Error>) -> Result<(), Error> {
+    fn finish(self, child: &Process, prepared: Result<(), Error>) -> Result<(), Error> {
         let Some(mut channel) = self.channel else {
             return prepared;
         };
@@ -822,7 +832,7 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
             self.record.record(failure);
         }
         if held.is_err() {
-            let _ = child.kill(SIGKILL as c_int);
+            let _ = child.send(SIGKILL as c_int);
         }
         channel.wait_for_close();
         held
@@ -835,15 +845,15 @@ impl<H: FnOnce(&Held<'_>) -> Result<(), Error>> Prepare for SetupInExec<'_, H> {
 /// descriptors) and reaps it, so that the caller's stack and the record
 /// are the caller's again when the panic reaches them.
 struct EndOnUnwind<'c> {
-    child: &'c Child,
+    child: &'c Process,
     channel: &'c Channel,
 }
 
 impl Drop for EndOnUnwind<'_> {
     fn drop(&mut self) {
-        let _ = self.child.kill(SIGKILL as c_int);
+        let _ = self.child.send(SIGKILL as c_int);
         self.channel.wait_until_closed();
-        let _ = crate::sys::syscall::wait4(self.child.pid(), linux_raw_sys::general::__WALL);
+        let _ = self.child.wait(0);
     }
 }
 

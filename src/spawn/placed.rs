@@ -264,7 +264,7 @@ mod tests {
                 panic_in_the_child,
             )
         };
-        let child = child.unwrap();
+        let mut child = child.unwrap();
         drop(write);
         let status = child.wait();
         let mut said = String::new();
@@ -290,7 +290,7 @@ mod tests {
         for len in needed..needed + size_of_val(&f) + 2 * align_of_val(&f) + 64 {
             // SAFETY: the closure only reads its copy of what it captured.
             match unsafe { spawn(CloneFlags::empty(), &mut stack.as_mut_slice()[..len], f) } {
-                Ok(child) => return child.wait().unwrap(),
+                Ok(mut child) => return child.wait().unwrap(),
                 Err(err) => assert_eq!(err, Error::Refused(Refusal::StackTooSmall)),
             }
         }

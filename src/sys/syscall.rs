@@ -189,9 +189,11 @@ pub(crate) fn setns(fd: BorrowedFd<'_>, nstype: c_int) -> Result<()> {
 }
 
 /// `waitid(idtype, id, &info, WEXITED | options, NULL)` for a child that
-/// ended: returns its `si_code` and `si_status`.
-pub(crate) fn waitid(idtype: u32, id: c_int, options: u32) -> Result<(c_int, c_int)> {
-    // siginfo_t is 128 bytes; for SIGCHLD, si_code is at byte 8 and si_status at byte 24.
+/// ended: returns its `si_code` and `si_status`, or `None` when `WNOHANG`
+/// found none ended (the kernel leaves `si_pid` 0 then).
+pub(crate) fn waitid(idtype: u32, id: c_int, options: u32) -> Result<Option<(c_int, c_int)>> {
+    // siginfo_t is 128 bytes; for SIGCHLD, si_code is at byte 8, si_pid at
+    // byte 16 and si_status at byte 24.
     let mut info = [0 as c_int; 32];
     let args = [
         idtype as usize,
@@ -204,7 +206,7 @@ pub(crate) fn waitid(idtype: u32, id: c_int, options: u32) -> Result<(c_int, c_i
         // SAFETY: `info` has room for the kernel's 128-byte siginfo_t.
         match unsafe { syscall(k::__NR_waitid, args) } {
             Err(Errno::EINTR) => continue,
-            result => return result.map(|_| (info[2], info[6])),
+            result => return result.map(|_| (info[4] != 0).then_some((info[2], info[6]))),
         }
     }
 }

@@ -42,7 +42,7 @@ extern "C" fn main(sp: *const usize) -> ! {
     // SAFETY: no C library is linked; the child makes raw syscalls only, a
     // few frames deep on a 64 KiB stack.
     let child = unsafe { spawn(flags, stack, || program(argv, envp)) };
-    match child.map(|child| child.wait()) {
+    match child.map(|mut child| child.wait()) {
         Ok(Ok(ExitStatus::Exited(code))) => exit_group(code),
         _ => exit_group(1),
     }

@@ -38,7 +38,7 @@ extern "C" fn main(_sp: *const usize) -> ! {
         .take()
         .ok_or(Errno::EBUSY)
         .and_then(|stack| unsafe { spawn(flags, stack, child) }.map_err(|err| err.errno()))
-        .and_then(|child| child.wait());
+        .and_then(|mut child| child.wait());
     reap_orphans();
     let code = match status {
         Ok(ExitStatus::Exited(0)) => {

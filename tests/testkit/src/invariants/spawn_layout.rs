@@ -402,7 +402,7 @@ impl Run<'_> {
         };
         let mut overflow = 0;
         match result {
-            Ok(child) => {
+            Ok(mut child) => {
                 assert_eq!(expected, Ok(()), "{what}: spawned");
                 let status = child.wait().expect("wait for the child");
                 let bad = match status {

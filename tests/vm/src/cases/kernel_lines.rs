@@ -100,7 +100,7 @@ fn pidfd_request(side: Side) -> Outcome {
         fail!("mmap a stack")
     };
     // SAFETY: the closure only returns a constant.
-    let child = match unsafe { request.spawn(stack.as_mut_slice(), || 7) } {
+    let mut child = match unsafe { request.spawn(stack.as_mut_slice(), || 7) } {
         Ok(child) => child,
         Err(err) => fail!("spawn: {err}"),
     };
@@ -124,7 +124,7 @@ fn in_new_time_namespace(request: Spawn<'_>) -> nsclone::Result<ExitStatus, Erro
     let outside = ns_id(0, Namespace::Time).unwrap_or(0);
     let mut stack = MmapStack::new(64 * 1024)?;
     // SAFETY: the closure reads a /proc link with raw syscalls.
-    let child = unsafe {
+    let mut child = unsafe {
         request.spawn(stack.as_mut_slice(), move || {
             c_int::from(ns_id(0, Namespace::Time).is_ok_and(|id| id == outside))
         })
@@ -183,7 +183,7 @@ fn vm_child_into_another_time_namespace() -> (Side, Outcome) {
         // through the crate.
         Ok(mut stack) => {
             match unsafe { nsclone::spawn(CloneFlags::empty(), stack.as_mut_slice(), body) } {
-                Ok(child) => child.wait(),
+                Ok(mut child) => child.wait(),
                 Err(err) => Err(err.errno()),
             }
         }
@@ -221,7 +221,7 @@ fn close_other_fds() -> Outcome {
     let closed = Program::new(&[c"/bin/sh", c"-c", c"[ ! -e /proc/self/fd/50 ]"]);
     let result = expect_status(run_program(&inherits), ExitStatus::Exited(0)).and_then(|()| {
         let child = closed.start_with(Spawn::new(CloneFlags::empty()).setup(&setup));
-        expect_status(child.and_then(|c| c.wait()), ExitStatus::Exited(0))
+        expect_status(child.and_then(|mut c| c.wait()), ExitStatus::Exited(0))
     });
     // SAFETY: descriptor 50 is the runner's own copy, used by nothing else.
     let _ =
@@ -247,7 +247,7 @@ fn mount_setattr(side: Side) -> Outcome {
         })
     };
     match (side, made) {
-        (Side::Has, Ok(child)) => expect_status(child.wait(), ExitStatus::Exited(0)),
+        (Side::Has, Ok(mut child)) => expect_status(child.wait(), ExitStatus::Exited(0)),
         (Side::Lacks(_), Err(err)) => {
             expect_mount_enosys(err, "recursive read-only bind")?;
             let idmapped = [Mount::bind_idmapped(c"/tmp", c"/mnt")];

@@ -83,7 +83,7 @@ fn observe(flags: CloneFlags, via: Via) -> Outcome {
         monotonic_ns: sys::monotonic_ns(),
     };
     // SAFETY: the runner links no C library; `inside` makes raw syscalls only.
-    let child =
+    let mut child =
         match unsafe { request.spawn(stack.as_mut_slice(), move || inside(flags, &outside)) } {
             Ok(child) => child,
             Err(err) => fail!("spawn: {err}"),

@@ -130,7 +130,7 @@ fn forwards_sigterm() -> Outcome {
         c"-c",
         EXITS_7_ON_TERM,
     ];
-    let child = match Program::new(&argv).start() {
+    let mut child = match Program::new(&argv).start() {
         Ok(child) => child,
         Err(err) => fail!("start nsrun: {err}"),
     };
@@ -139,7 +139,7 @@ fn forwards_sigterm() -> Outcome {
         sys::exists(c"/tmp/term-ready")
     });
     if !ready {
-        let _ = child.kill(linux_raw_sys::general::SIGKILL as i32);
+        let _ = child.kill(nsclone::Signal::KILL);
         let _ = child.wait();
         fail!("the program never signalled readiness");
     }

@@ -4,7 +4,7 @@
 use crate::cases::{expect_status, Outcome, Tally};
 use crate::{ensure, fail, sys};
 use core::ffi::c_int;
-use nsclone::{CloneFlags, ExitStatus, MmapStack, Spawn};
+use nsclone::{CloneFlags, ExitStatus, MmapStack, Signal, Spawn};
 
 const SIGKILL: c_int = linux_raw_sys::general::SIGKILL as c_int;
 
@@ -14,7 +14,7 @@ pub fn run(tally: &mut Tally) {
         || {
             with_pidfd_child(
                 || 42,
-                |child| expect_status(child.wait(), ExitStatus::Exited(42)),
+                |mut child| expect_status(child.wait(), ExitStatus::Exited(42)),
             )
         },
     );
@@ -25,7 +25,7 @@ pub fn run(tally: &mut Tally) {
                 || loop {
                     sys::sleep_ms(1000);
                 },
-                |child| match child.kill(SIGKILL) {
+                |mut child| match child.kill(Signal::KILL) {
                     Ok(()) => expect_status(child.wait(), ExitStatus::Signaled(SIGKILL)),
                     Err(err) => fail!("kill: {err}"),
                 },
