@@ -3,8 +3,8 @@
 //! without the feature none of it is linked.
 
 use crate::{
-    BorrowedFd, Errno, Error, FlagError, OwnedFd, ParseFlagsError, ParseNamespaceError, Refusal,
-    Rule, StepError,
+    BorrowedFd, Errno, Error, FlagError, InvalidSignal, OwnedFd, ParseFlagsError,
+    ParseNamespaceError, Refusal, Rule, StepError,
 };
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 
@@ -44,8 +44,30 @@ impl From<Errno> for std::io::Error {
 
 impl Errno {
     /// The errno inside an `io::Error` that came from the OS, if any.
+    ///
+    /// ```
+    /// use nsclone::Errno;
+    ///
+    /// let io = std::io::Error::from(Errno::EPERM);
+    /// assert_eq!(Errno::from_io_error(&io), Some(Errno::EPERM));
+    /// ```
     pub fn from_io_error(err: &std::io::Error) -> Option<Errno> {
         err.raw_os_error().map(Errno::from_raw)
+    }
+
+    /// The `io::ErrorKind` std gives this errno (`ESRCH` is
+    /// `Uncategorized`, `ENOENT` `NotFound`): std's own decoding, as for
+    /// `io::Error::from_raw_os_error(errno).kind()`.
+    ///
+    /// ```
+    /// use nsclone::Errno;
+    /// use std::io::ErrorKind;
+    ///
+    /// assert_eq!(Errno::ENOENT.kind(), ErrorKind::NotFound);
+    /// assert_eq!(Errno::EPERM.kind(), ErrorKind::PermissionDenied);
+    /// ```
+    pub fn kind(self) -> std::io::ErrorKind {
+        std::io::Error::from(self).kind()
     }
 }
 
@@ -65,6 +87,15 @@ impl std::error::Error for StepError {}
 
 impl std::error::Error for Error {}
 
+impl std::error::Error for InvalidSignal {}
+
+/// `InvalidInput`, with the number in the message.
+impl From<InvalidSignal> for std::io::Error {
+    fn from(err: InvalidSignal) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, err)
+    }
+}
+
 impl From<FlagError> for std::io::Error {
     fn from(err: FlagError) -> Self {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, err)
@@ -81,10 +112,7 @@ impl From<Error> for std::io::Error {
             Error::Invalid(rule) => std::io::Error::new(invalid_input, rule),
             Error::Refused(refusal) => std::io::Error::new(invalid_input, refusal),
             Error::Kernel(errno) => errno.into(),
-            Error::Step(step) => {
-                let kind = std::io::Error::from(step.errno()).kind();
-                std::io::Error::new(kind, step)
-            }
+            Error::Step(step) => std::io::Error::new(step.errno().kind(), step),
         }
     }
 }
@@ -146,6 +174,41 @@ mod tests {
         let err = "bogus".parse::<crate::Namespace>().unwrap_err();
         let boxed: std::boxed::Box<dyn std::error::Error> = err.into();
         assert_eq!(boxed.to_string(), err.to_string());
+    }
+
+    #[test]
+    fn every_public_error_type_is_a_std_error() {
+        fn is_error<E: std::error::Error + Send + Sync + 'static>() {}
+        is_error::<crate::Error>();
+        is_error::<Errno>();
+        is_error::<crate::StepError>();
+        is_error::<crate::FlagError>();
+        is_error::<crate::ParseFlagsError>();
+        is_error::<crate::Rule>();
+        is_error::<crate::Refusal>();
+        is_error::<crate::InvalidSignal>();
+        is_error::<crate::ParseNamespaceError>();
+    }
+
+    #[test]
+    fn errno_kinds_are_stds_and_a_boxed_errno_debug_prints_its_name() {
+        use std::io::ErrorKind;
+        assert_eq!(Errno::ENOENT.kind(), ErrorKind::NotFound);
+        assert_eq!(Errno::EINTR.kind(), ErrorKind::Interrupted);
+        assert_eq!(Errno::EAGAIN.kind(), ErrorKind::WouldBlock);
+        assert_eq!(Errno::EEXIST.kind(), ErrorKind::AlreadyExists);
+        let boxed: std::boxed::Box<dyn std::error::Error> = Errno::ESRCH.into();
+        assert_eq!(
+            std::format!("Error: {boxed:?}"),
+            "Error: ESRCH: no such process"
+        );
+    }
+
+    #[test]
+    fn an_invalid_signal_is_an_invalid_input_io_error() {
+        let io: std::io::Error = crate::Signal::from_raw(0).unwrap_err().into();
+        assert_eq!(io.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(io.to_string(), "0 is not a signal number (1 to 64)");
     }
 
     #[test]

@@ -5,7 +5,16 @@ use linux_raw_sys::errno;
 
 /// An error number returned by the kernel (or by this crate in the kernel's words).
 ///
-/// Prints as `EINVAL: invalid argument`; compares and hashes by value.
+/// Prints as `EINVAL: invalid argument`, with `{}` and `{:?}` alike;
+/// compares and hashes by value.
+///
+/// ```
+/// use nsclone::Errno;
+///
+/// assert_eq!(Errno::ESRCH.to_string(), "ESRCH: no such process");
+/// assert_eq!(format!("{:?}", Errno::ESRCH), "ESRCH: no such process");
+/// assert_eq!((Errno::ESRCH.raw(), Errno::ESRCH.name()), (3, "ESRCH"));
+/// ```
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct Errno(i32);
 
@@ -265,12 +274,11 @@ impl Errno {
     }
 }
 
+/// As [`Display`](fmt::Display), `ESRCH: no such process`: what `main`
+/// returning the error prints after `Error: `, and what `assert_eq!` shows.
 impl fmt::Debug for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            "EUNKNOWN" => write!(f, "Errno({})", self.0),
-            name => write!(f, "Errno({name})"),
-        }
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -321,7 +329,7 @@ mod tests {
             Errno::from_raw(4000).to_string(),
             "errno 4000: unknown error"
         );
-        assert_eq!(std::format!("{:?}", Errno::ENOSYS), "Errno(ENOSYS)");
+        assert_eq!(std::format!("{:?}", Errno::ESRCH), "ESRCH: no such process");
     }
 
     #[test]
