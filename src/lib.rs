@@ -1,5 +1,30 @@
 //! Linux namespaces through an assembly `clone` path: `no_std`, no allocation, no libc.
 //!
+//! Start a program in new namespaces, as root or unprivileged (a new user
+//! namespace maps the caller to root inside): safe from any parent, threads
+//! included, as the child runs only the crate's code until execve.
+//!
+//! ```no_run
+//! use nsclone::{CStrArray, CloneFlags, ExitStatus, Mount, Setup, Spawn, EXEC_STACK};
+//!
+//! let flags = CloneFlags::NEWUSER | CloneFlags::NEWPID | CloneFlags::NEWNS | CloneFlags::NEWUTS;
+//! // What the child does before the program: data, run by the crate's child code.
+//! let mounts = [Mount::private(c"/"), Mount::proc(c"/proc")];
+//! let setup = Setup::new().hostname(b"inside").mounts(&mounts);
+//! let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+//! let argv = CStrArray::new(&[c"sh", c"-c", c"hostname; echo $$"], &mut argv_buf)?;
+//! let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+//! let mut stack = [0u8; EXEC_STACK];
+//! let mut child = Spawn::new(flags)
+//!     .map_root_user()
+//!     .setup(&setup)
+//!     .exec(&mut stack, c"sh", argv, envp)?; // prints "inside" and "1"
+//! assert_eq!(child.wait()?, ExitStatus::Exited(0));
+//! # Ok::<(), nsclone::Error>(())
+//! ```
+//!
+//! Or run a closure in the child, on a stack the caller gives (no `Box`):
+//!
 //! ```
 //! use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack};
 //!
@@ -12,8 +37,47 @@
 //! ```
 //!
 //! Running caller code in a child is `unsafe` ([`Spawn::spawn`] says why and
-//! what may run there); starting a program with [`Spawn::exec`] is safe from
-//! any parent, threads included, as the child runs only the crate's code.
+//! what may run there); [`Spawn::exec`] is safe.
+//!
+//! # What the child has
+//!
+//! - **Descriptors:** every one the caller has that is not close-on-exec,
+//!   as after fork; [`Setup::fds`] gives it chosen ones (copies, opened
+//!   files) and [`Setup::close_other_fds`] closes the rest.
+//! - **Directory, root, umask, limits, IDs:** the caller's, unless the
+//!   [`Setup`] changes them (with `CLONE_FS` they stay shared).
+//! - **Signals:** an exec child starts its program with every handler at its
+//!   default and an empty mask, as `std::process::Command` leaves them
+//!   ([`Setup::keep_signals`] keeps the ignored ones and the mask); a closure's
+//!   child has the caller's handlers and mask, as after fork, unless it is
+//!   given a [`Setup`].
+//! - **Environment:** what `envp` says ([`CStrArray::environment`] composes
+//!   one from the caller's).
+//!
+//! # Threads in the parent
+//!
+//! [`Spawn::exec`] and everything that runs only the crate's code in the
+//! child ([`Setup`], ID maps, time offsets) are safe from a threaded parent.
+//! A closure's child is a copy of the calling thread alone: what another
+//! thread held (a lock of the allocator, of stdio) stays held there, which
+//! is why [`Spawn::spawn`] is `unsafe` and lists what a closure must not do.
+//!
+//! # Feature `std`
+//!
+//! The crate is `no_std` either way; `std` adds conversions to and from
+//! `std::io::Error` and std's descriptors, `std::error::Error` for every
+//! error, `Errno::kind`, `CStrings` to build argument arrays from
+//! `OsStr` and `Path`, and a closure's panic ended in its child by a raw
+//! `SIGABRT`. Items that need it are marked on docs.rs.
+//!
+//! # Where to start
+//!
+//! - `examples/namespaces.rs`: a closure in each kind of namespace;
+//! - `examples/sandbox.rs` and `examples/container.rs`: a program in an
+//!   unprivileged sandbox and a container, from [`Setup`] alone;
+//! - `examples/join.rs`: `nsenter`-like, through a pidfd ([`setns`]);
+//! - `examples/tiny-init`: a static init without libc; `nsrun`, the
+//!   launcher built on the crate (`src/bin/nsrun`).
 //!
 //! The data path reads top-down: [`CloneFlags`] → [`CloneFlags::check`] →
 //! the closure placed on the child stack ([`Spawn`]) → the per-architecture
@@ -39,6 +103,11 @@ mod std_interop;
 #[cfg(feature = "std")]
 mod std_strings;
 pub mod sys;
+
+// The README's Rust examples, compiled and run as doc tests (not shown).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
 
 pub use error::refusal::Refusal;
 pub use error::{Error, Step, StepError};
