@@ -184,12 +184,24 @@ impl CloneFlags {
     /// Follows kernels 6.9 and later, where `CLONE_PIDFD` with `CLONE_THREAD`
     /// is accepted (5.2 to 6.8 answer `EINVAL`). Rules that depend on the
     /// caller's state are left to the kernel (see the module docs).
+    ///
+    /// # Errors
+    ///
+    /// The first rule the flags break, in the kernel's order, as a
+    /// [`FlagError`] naming it and the errno the kernel would give.
     pub fn check(self, call: Syscall) -> Result<(), FlagError> {
         self.check_with_exit_signal(call, 0)
     }
 
     /// [`check`](Self::check) with the exit signal clone3 would be given
     /// (ignored for the other syscalls).
+    ///
+    /// # Errors
+    ///
+    /// As for [`check`](Self::check): for clone3 also
+    /// [`Rule::ExitSignalInvalid`] for an exit signal above 64, and
+    /// [`Rule::ThreadOrParentWithExitSignal`] for one with `CLONE_THREAD`
+    /// or `CLONE_PARENT`.
     pub fn check_with_exit_signal(self, call: Syscall, exit_signal: u64) -> Result<(), FlagError> {
         let fail = |rule| Err(FlagError::new(rule, call, self));
         let first_broken = match call {

@@ -10,9 +10,12 @@ use crate::sys::syscall;
 /// Opens the namespace file of kind `ns` of process `pid` (0: the caller),
 /// close-on-exec, for [`crate::setns`] or to keep the namespace alive.
 ///
-/// See namespaces(7) and open(2). Errors: `ENOENT` (no such process, or a
-/// kind the kernel lacks), `EACCES` (ptrace access denied), `EINVAL` for a
-/// negative pid.
+/// See namespaces(7) and open(2).
+///
+/// # Errors
+///
+/// `ENOENT` (no such process, or a kind the kernel lacks), `EACCES`
+/// (ptrace access denied), `EINVAL` for a negative pid.
 pub fn open_ns(pid: pid_t, ns: Namespace) -> Result<OwnedFd> {
     let path = ProcPath::new(pid, &[b"ns/", ns.proc_name().as_bytes()])?;
     syscall::open(path.as_c_str(), linux_raw_sys::general::O_RDONLY)
@@ -22,7 +25,9 @@ pub fn open_ns(pid: pid_t, ns: Namespace) -> Result<OwnedFd> {
 /// the inode number of its namespace file, the number in `uts:[4026531838]`.
 /// Two processes share a namespace exactly when these are equal.
 ///
-/// Errors: those of [`open_ns`], and fstat(2)'s.
+/// # Errors
+///
+/// Those of [`open_ns`], and fstat(2)'s.
 pub fn ns_id(pid: pid_t, ns: Namespace) -> Result<u64> {
     syscall::file_identity(open_ns(pid, ns)?.as_fd()).map(|(_, inode)| inode)
 }

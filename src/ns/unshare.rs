@@ -53,6 +53,10 @@ pub fn check_unshare(flags: CloneFlags) -> Result<(), Error> {
 /// descriptors that values on other threads own are then duplicated here, and
 /// closing them on either side no longer closes them on the other. The caller
 /// answers for that and for `CLONE_FS`.
+///
+/// # Errors
+///
+/// unshare(2)'s: `EINVAL`, `EPERM`, `ENOSPC`, `ENOMEM`, `EUSERS`.
 pub unsafe fn unshare_unchecked(flags: CloneFlags) -> Result<()> {
     // SAFETY: the caller answers for the flags.
     unsafe { syscall::unshare(flags.bits()) }

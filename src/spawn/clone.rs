@@ -23,11 +23,15 @@ use core::ffi::{c_int, c_void};
 /// with `exit_group`. `f` is an `Option` because C callers may pass a
 /// null pointer; `None` is rejected like a null stack.
 ///
-/// See clone(2). Errors: `EINVAL` for a null `f` or `stack` (before any
-/// syscall) and for the combinations [`CloneFlags::check`](crate::CloneFlags::check)
-/// names; `EPERM` (privilege, chroot, LSM), `ENOSPC` (namespace limits),
-/// `EAGAIN` (process limits), `ENOMEM`, `EUSERS` (old kernels' user
-/// namespace nesting limit).
+/// See clone(2).
+///
+/// # Errors
+///
+/// `EINVAL` for a null `f` or `stack` (before any syscall) and for the
+/// combinations [`CloneFlags::check`](crate::CloneFlags::check) names;
+/// `EPERM` (privilege, chroot, LSM), `ENOSPC` (namespace limits), `EAGAIN`
+/// (process limits), `ENOMEM`, `EUSERS` (old kernels' user namespace
+/// nesting limit).
 ///
 /// # Safety
 ///

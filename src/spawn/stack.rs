@@ -73,8 +73,11 @@ impl MmapStack {
     pub const GUARD: usize = 64 * 1024;
 
     /// Maps at least `len` usable bytes (rounded up to [`Self::GUARD`]) above a
-    /// `PROT_NONE` guard. See mmap(2) and mprotect(2); errors: `ENOMEM`,
-    /// `EINVAL` for a zero or overflowing `len`.
+    /// `PROT_NONE` guard. See mmap(2) and mprotect(2).
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM`, or `EINVAL` for a zero or overflowing `len`.
     pub fn new(len: usize) -> Result<MmapStack> {
         let usable = len
             .checked_next_multiple_of(Self::GUARD)

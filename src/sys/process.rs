@@ -89,12 +89,22 @@ pub(crate) fn limit(resource: u32) -> Result<(u64, u64)> {
 }
 
 /// setgroups(2): the supplementary groups.
+///
+/// # Errors
+///
+/// `EPERM` without `CAP_SETGID` (or in a user namespace whose setgroups
+/// is denied), `EINVAL` for more than the kernel's limit.
 pub fn setgroups(groups: &[u32]) -> Result<()> {
     // SAFETY: the kernel reads `groups.len()` gid_t values.
     unsafe { syscall(k::__NR_setgroups, [groups.len(), groups.as_ptr() as usize]) }.map(drop)
 }
 
 /// setresgid(gid, gid, gid): real, effective and saved group ID.
+///
+/// # Errors
+///
+/// `EPERM` without `CAP_SETGID`, `EINVAL` for a gid not mapped in the
+/// caller's user namespace.
 pub fn set_gid(gid: u32) -> Result<()> {
     let gid = gid as usize;
     // SAFETY: setresgid reads no memory.
@@ -102,6 +112,11 @@ pub fn set_gid(gid: u32) -> Result<()> {
 }
 
 /// setresuid(uid, uid, uid): real, effective and saved user ID.
+///
+/// # Errors
+///
+/// `EPERM` without `CAP_SETUID`, `EINVAL` for a uid not mapped in the
+/// caller's user namespace, `EAGAIN` at the new uid's process limit.
 pub fn set_uid(uid: u32) -> Result<()> {
     let uid = uid as usize;
     // SAFETY: setresuid reads no memory.
