@@ -126,7 +126,17 @@ fn exit_statuses_print_as_std_prints_them() {
     for raw in raw_statuses {
         let std_status = std::process::ExitStatus::from_raw(raw);
         let ours = ExitStatus::from_raw(raw);
-        assert_eq!(ours.to_string(), std_status.to_string(), "{raw:#x}");
+        let (ours_text, std_text) = (ours.to_string(), std_status.to_string());
+        // std names a signal from the libc crate's list for the target,
+        // which lacks some (SIGSTKFLT on riscv64); ours names every one the
+        // kernel has, after the same words.
+        let named_where_std_is_not = ours_text.starts_with(&std_text)
+            && ours_text[std_text.len()..].starts_with(" (SIG")
+            && !std_text.contains('(');
+        assert!(
+            ours_text == std_text || named_where_std_is_not,
+            "{raw:#x}: {ours_text} against std's {std_text}"
+        );
         assert_eq!(ours.code(), std_status.code(), "{raw:#x}");
         assert_eq!(ours.signal(), std_status.signal(), "{raw:#x}");
         assert_eq!(ours.success(), std_status.success(), "{raw:#x}");
