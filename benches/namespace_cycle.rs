@@ -62,6 +62,6 @@ fn main() {
             versus_glibc(2),
         ]);
     }
-    nsclone::setns(own_time.as_fd(), CloneFlags::NEWTIME).expect("back to our time namespace");
+    nsclone::setns(&own_time, CloneFlags::NEWTIME).expect("back to our time namespace");
     out.print();
 }

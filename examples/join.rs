@@ -40,7 +40,7 @@ fn main() {
     };
 
     let pidfd = pidfd_open(pid).unwrap_or_else(|err| fail("cannot open the process", err));
-    setns(pidfd.as_fd(), kinds).unwrap_or_else(|err| fail("cannot join its namespaces", err));
+    setns(&pidfd, kinds).unwrap_or_else(|err| fail("cannot join its namespaces", err));
     // A joined PID namespace applies to children: run the program in one.
     let mut stack = MmapStack::new(256 * 1024).unwrap();
     // SAFETY: the example is single-threaded; the child execs, or prints

@@ -133,7 +133,7 @@ pub use spawn::{spawn, Spawn};
 pub use std_strings::CStrings;
 pub use sys::arch::CloneFn;
 pub use sys::errno::{Errno, Result};
-pub use sys::fd::{BorrowedFd, OwnedFd};
+pub use sys::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 pub use sys::seccomp::SockFilter;
 pub use sys::signal::{InvalidSignal, Signal};
 

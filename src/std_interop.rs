@@ -1,40 +1,12 @@
-//! Conversions to and from std types, with feature `std`. Besides these,
+//! Conversions to std types, with feature `std` (the descriptors need
+//! none: they are std's own, `sys/fd.rs`). Besides these,
 //! only a closure's child uses std (`catch_unwind`, in spawn/placed.rs);
 //! without the feature none of it is linked.
 
 use crate::{
-    BorrowedFd, Errno, Error, FlagError, InvalidSignal, OwnedFd, ParseFlagsError,
-    ParseNamespaceError, Refusal, Rule, StepError,
+    Errno, Error, FlagError, InvalidSignal, ParseFlagsError, ParseNamespaceError, Refusal, Rule,
+    StepError,
 };
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
-
-impl From<OwnedFd> for std::os::fd::OwnedFd {
-    fn from(fd: OwnedFd) -> Self {
-        // SAFETY: ownership moves from one owner to the other.
-        unsafe { std::os::fd::OwnedFd::from_raw_fd(fd.into_raw_fd()) }
-    }
-}
-
-impl From<std::os::fd::OwnedFd> for OwnedFd {
-    fn from(fd: std::os::fd::OwnedFd) -> Self {
-        // SAFETY: ownership moves from one owner to the other.
-        unsafe { OwnedFd::from_raw_fd(fd.into_raw_fd()) }
-    }
-}
-
-impl<'fd> From<BorrowedFd<'fd>> for std::os::fd::BorrowedFd<'fd> {
-    fn from(fd: BorrowedFd<'fd>) -> Self {
-        // SAFETY: the same descriptor, borrowed for the same lifetime.
-        unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.as_raw_fd()) }
-    }
-}
-
-impl<'fd> From<std::os::fd::BorrowedFd<'fd>> for BorrowedFd<'fd> {
-    fn from(fd: std::os::fd::BorrowedFd<'fd>) -> Self {
-        // SAFETY: the same descriptor, borrowed for the same lifetime.
-        unsafe { BorrowedFd::borrow_raw(fd.as_raw_fd()) }
-    }
-}
 
 impl From<Errno> for std::io::Error {
     fn from(err: Errno) -> Self {
@@ -209,17 +181,5 @@ mod tests {
         let io: std::io::Error = crate::Signal::from_raw(0).unwrap_err().into();
         assert_eq!(io.kind(), std::io::ErrorKind::InvalidInput);
         assert_eq!(io.to_string(), "0 is not a signal number (1 to 64)");
-    }
-
-    #[test]
-    fn owned_fds_move_between_std_and_nsclone() {
-        let file = std::fs::File::open("/proc/self/status").unwrap();
-        let std_fd: std::os::fd::OwnedFd = file.into();
-        let raw = std::os::fd::AsRawFd::as_raw_fd(&std_fd);
-        let ours: crate::OwnedFd = std_fd.into();
-        assert_eq!(ours.as_raw_fd(), raw);
-        let back: std::os::fd::OwnedFd = ours.into();
-        let borrowed: crate::BorrowedFd<'_> = std::os::fd::AsFd::as_fd(&back).into();
-        assert_eq!(borrowed.as_raw_fd(), raw);
     }
 }

@@ -9,6 +9,9 @@ use common::{in_child, in_child_as_nobody, is_root, ns_inode, SharedPage};
 use core::ffi::{c_int, c_void};
 use linux_raw_sys::general as k;
 use nsclone::sys::{getpid, read_file, syscall};
+// Without `std`, nsclone's descriptors are the polyfill's, with its own trait.
+#[cfg(not(feature = "std"))]
+use nsclone::AsRawFd as _;
 use nsclone::{
     ns_id, setns, BorrowedFd, CloneFlags, Errno, Error, ExitStatus, MmapStack, Namespace, Signal,
     Spawn, Syscall,

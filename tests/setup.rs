@@ -12,6 +12,9 @@ use common::{
 };
 use core::ffi::{c_char, c_int, CStr};
 use linux_raw_sys::general as k;
+// Without `std`, nsclone's descriptors are the polyfill's, with its own trait.
+#[cfg(not(feature = "std"))]
+use nsclone::AsRawFd as _;
 use nsclone::{
     CStrArray, CloneFlags, Errno, Error, ExitStatus, Fd, Limit, MmapStack, Mount, Resource, Setup,
     Spawn, Step,
@@ -897,7 +900,7 @@ fn a_held_child_waits_for_the_callers_work_before_its_program_runs() {
             let its = std::fs::read_link(format!("/proc/{}/ns/uts", held.pid())).unwrap();
             assert_ne!(ours, its);
             std::fs::write(&note, "written while held\n").unwrap();
-            assert_eq!(held.seccomp_listener(), Ok(None));
+            assert!(matches!(held.seccomp_listener(), Ok(None)));
             Ok(())
         },
     );

@@ -12,8 +12,9 @@ use core::mem::{align_of_val, size_of_val};
 use linux_raw_sys::general as k;
 use nsclone::sys::{getpid, open, read_file, syscall};
 use nsclone::{
-    spawn, unshare, BorrowedFd, CStrArray, CloneFlags, Errno, Error, ExitStatus, IdMap, MmapStack,
-    OwnedFd, Refusal, SetGroups, Signal, Spawn, Step, Syscall, TimeOffset,
+    spawn, unshare, AsFd, AsRawFd, BorrowedFd, CStrArray, CloneFlags, Errno, Error, ExitStatus,
+    FromRawFd, IdMap, MmapStack, OwnedFd, Refusal, SetGroups, Signal, Spawn, Step, Syscall,
+    TimeOffset,
 };
 
 const NSEC_PER_SEC: i64 = 1_000_000_000;

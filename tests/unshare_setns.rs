@@ -118,16 +118,16 @@ fn setns_joins_the_uts_namespace_of_another_process_through_its_ns_file() {
     assert_ne!(target, ns_id(0, Namespace::Uts).unwrap());
     let fd = open_ns(holder.pid(), Namespace::Uts).unwrap();
     let status = in_child(|| {
-        if setns(fd.as_fd(), CloneFlags::NEWNET) != Err(Error::Kernel(Errno::EINVAL)) {
+        if setns(&fd, CloneFlags::NEWNET) != Err(Error::Kernel(Errno::EINVAL)) {
             return 1;
         }
-        if setns(fd.as_fd(), CloneFlags::NEWUTS).is_err() {
+        if setns(&fd, CloneFlags::NEWUTS).is_err() {
             return 2;
         }
         if ns_id(0, Namespace::Uts) != Ok(target) {
             return 3;
         }
-        match setns(fd.as_fd(), CloneFlags::empty()) {
+        match setns(&fd, CloneFlags::empty()) {
             Ok(()) => 0,
             Err(_) => 4,
         }
@@ -140,7 +140,7 @@ fn setns_joins_the_uts_namespace_of_another_process_through_its_ns_file() {
 #[test]
 fn setns_refuses_kinds_that_are_not_namespaces_and_closed_fds() {
     let fd = open_ns(0, Namespace::Uts).unwrap();
-    let err = setns(fd.as_fd(), CloneFlags::NEWUTS | CloneFlags::VM).unwrap_err();
+    let err = setns(&fd, CloneFlags::NEWUTS | CloneFlags::VM).unwrap_err();
     assert_eq!(err, Error::Invalid(Rule::SetnsNotANamespace));
     assert_eq!(err.errno(), Errno::EINVAL);
     // SAFETY: a descriptor number no test opens; the kernel only looks it up.

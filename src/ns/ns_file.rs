@@ -3,7 +3,7 @@
 use crate::flags::namespace::Namespace;
 use crate::pid_t;
 use crate::sys::errno::Result;
-use crate::sys::fd::OwnedFd;
+use crate::sys::fd::{AsFd, OwnedFd};
 use crate::sys::proc_path::ProcPath;
 use crate::sys::syscall;
 

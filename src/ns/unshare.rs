@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::flags::check::Syscall;
 use crate::flags::CloneFlags;
 use crate::sys::errno::Result;
-use crate::sys::fd::BorrowedFd;
+use crate::sys::fd::{AsFd, AsRawFd};
 use crate::sys::syscall;
 use core::ffi::c_int;
 
@@ -75,7 +75,10 @@ pub unsafe fn unshare_unchecked(flags: CloneFlags) -> Result<()> {
 /// the nsfs fd, an fd that is neither, or joining a user or mount namespace
 /// from a multithreaded process; `EBADF`; `EPERM` (privilege); `ESRCH` (the
 /// pidfd's process is gone); `EUSERS` (time namespace, multithreaded caller).
-pub fn setns(fd: BorrowedFd<'_>, kinds: CloneFlags) -> Result<(), Error> {
+pub fn setns(fd: impl AsFd, kinds: CloneFlags) -> Result<(), Error> {
     kinds.check(Syscall::Setns)?;
-    Ok(syscall::setns(fd, kinds.bits() as c_int)?)
+    Ok(syscall::setns(
+        fd.as_fd().as_raw_fd(),
+        kinds.bits() as c_int,
+    )?)
 }

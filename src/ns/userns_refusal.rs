@@ -1,6 +1,7 @@
 //! Why the kernel refused a user namespace: the usual causes, read from the
 //! sysctls and the caller's root, for an error message a person can act on.
 
+use crate::sys::fd::AsFd;
 use crate::sys::proc_path::ProcPath;
 use crate::sys::syscall;
 use core::ffi::CStr;
@@ -44,7 +45,7 @@ fn sysctl_is(path: &CStr, value: &[u8]) -> bool {
         return false;
     };
     let mut text = [0u8; 16];
-    let len = syscall::read(fd.as_fd(), &mut text).unwrap_or(0);
+    let len = syscall::read(&fd, &mut text).unwrap_or(0);
     text[..len].trim_ascii_end() == value
 }
 

@@ -8,7 +8,7 @@ use crate::setup::report::{ChildContext, Failure};
 use crate::sys::decimal::decimal;
 use crate::sys::errno::Errno;
 use crate::sys::fd_table::{close_listed, close_range, dup_above, CLOSE_RANGE_CLOEXEC};
-use crate::sys::syscall::{close, dup_onto, open_numbered};
+use crate::sys::syscall::{close, dup_onto, open_numbered_with_mode};
 use core::ffi::{c_int, CStr};
 
 /// The most entries [`Setup::fds`](crate::Setup::fds) and
@@ -180,7 +180,11 @@ fn copy_all(fds: &[Fd<'_>], floor: c_int, copies: &mut [c_int; MAX_FDS]) -> Resu
         *copy = match fd.source {
             Source::Copy(source) => Failure::of(Step::FdCopy, index, dup_above(source, floor))?,
             Source::Open { path, flags, mode } => {
-                let opened = Failure::of(Step::FdOpen, index, open_numbered(path, flags, mode))?;
+                let opened = Failure::of(
+                    Step::FdOpen,
+                    index,
+                    open_numbered_with_mode(path, flags, mode),
+                )?;
                 if opened >= floor {
                     opened
                 } else {

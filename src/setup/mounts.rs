@@ -7,7 +7,7 @@ use crate::error::{Step, StepArgument};
 use crate::pid_t;
 use crate::setup::report::Failure;
 use crate::sys::errno::{Errno, Result};
-use crate::sys::fd::{BorrowedFd, OwnedFd};
+use crate::sys::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use crate::sys::fd_passing::{receive_fds, send_fds, MAX_PASSED};
 use crate::sys::proc_path::ProcPath;
 use crate::sys::{fs, syscall};

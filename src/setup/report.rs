@@ -4,7 +4,6 @@
 
 use crate::error::Step;
 use crate::sys::errno::{Errno, Result};
-use crate::sys::fd::BorrowedFd;
 use crate::sys::signals::SigSet;
 use crate::sys::syscall;
 use core::ffi::c_int;
@@ -137,10 +136,8 @@ impl ChildContext {
     /// In a child that reports on the pipe `own_fd`: writes the outcome and
     /// closes the pipe.
     pub(crate) fn report(&self, outcome: core::result::Result<(), Failure>) {
-        // SAFETY: the child's copy of the pipe's write end is open until closed below.
-        let fd = unsafe { BorrowedFd::borrow_raw(self.own_fd) };
         // One write of less than PIPE_BUF bytes: the parent reads it whole.
-        let _ = syscall::write(fd, &encode(outcome));
+        let _ = syscall::write_numbered(self.own_fd, &encode(outcome));
         syscall::close(self.own_fd);
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::pid_t;
 use crate::sys::errno::Result;
-use crate::sys::fd::{BorrowedFd, OwnedFd};
+use crate::sys::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use crate::sys::signal::Signal;
 use crate::sys::syscall;
 use core::ffi::c_int;
@@ -223,7 +223,7 @@ impl Process {
     }
 
     pub(crate) fn pidfd(&self) -> Option<BorrowedFd<'_>> {
-        self.pidfd.as_ref().map(OwnedFd::as_fd)
+        self.pidfd.as_ref().map(AsFd::as_fd)
     }
 
     /// waitid(2) with `P_PIDFD` when it has a pidfd, wait4(2) otherwise,

@@ -9,7 +9,7 @@ use crate::pid_t;
 use crate::spawn::child::Process;
 use crate::spawn::clone3::{clone3, clone3_refused};
 use crate::sys::errno::{Errno, Result};
-use crate::sys::fd::OwnedFd;
+use crate::sys::fd::{AsRawFd, FromRawFd, OwnedFd};
 use core::ffi::{c_int, c_void};
 use core::ptr;
 use linux_raw_sys::general::clone_args;

@@ -13,7 +13,7 @@ use crate::spawn::child::{Child, Process};
 use crate::spawn::handshake::{self, Channel};
 use crate::spawn::program::{execvpe, CStrArray};
 use crate::spawn::{SetupInExec, Spawn};
-use crate::sys::fd::OwnedFd;
+use crate::sys::fd::{AsFd, OwnedFd};
 use crate::sys::signals::{set_mask, SigSet, ALL_SIGNALS};
 use crate::sys::syscall;
 use core::ffi::{c_int, CStr};

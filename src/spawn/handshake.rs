@@ -7,7 +7,7 @@
 
 use crate::setup::report::{decode, encode, Failure, ReportBytes};
 use crate::sys::errno::{Errno, Result};
-use crate::sys::fd::{BorrowedFd, OwnedFd};
+use crate::sys::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use crate::sys::syscall;
 use core::ffi::c_int;
 
@@ -171,10 +171,8 @@ impl Channel {
 pub(crate) fn hold(fd: c_int, listener: c_int) -> bool {
     let mut message = [HOLDS, 0, 0, 0, 0];
     message[1..].copy_from_slice(&listener.to_ne_bytes());
-    // SAFETY: the child's end stays open until it execs or exits.
-    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
     let mut byte = [0u8; 1];
-    syscall::write(fd, &message) == Ok(5) && syscall::read(fd, &mut byte) == Ok(1)
+    syscall::write_numbered(fd, &message) == Ok(5) && syscall::read_numbered(fd, &mut byte) == Ok(1)
 }
 
 /// In the child, on its end `fd` of a [`Channel`]: says which step failed.
@@ -182,8 +180,7 @@ pub(crate) fn tell_failure(fd: c_int, failure: Failure) {
     let mut message = MessageBytes::default();
     message[0] = FAILED;
     message[1..].copy_from_slice(&encode(Err(failure)));
-    // SAFETY: the child's end stays open until it exits.
-    let _ = syscall::write(unsafe { BorrowedFd::borrow_raw(fd) }, &message);
+    let _ = syscall::write_numbered(fd, &message);
 }
 
 impl ChildEnd {
@@ -193,8 +190,7 @@ impl ChildEnd {
     pub(crate) fn wait(self) -> bool {
         syscall::close(self.write);
         let mut byte = [0u8; 1];
-        // SAFETY: the child's copy of the read end stays open until closed below.
-        let read = syscall::read(unsafe { BorrowedFd::borrow_raw(self.read) }, &mut byte);
+        let read = syscall::read_numbered(self.read, &mut byte);
         syscall::close(self.read);
         read == Ok(1)
     }

@@ -123,7 +123,7 @@ pub fn check_id_map(map: &[IdMap]) -> Result<(), Refusal> {
 fn write_proc_file(pid: pid_t, file: &[u8], step: Step, data: &[u8]) -> Result<(), StepError> {
     let written = ProcPath::new(pid, &[file])
         .and_then(|path| syscall::open(path.as_c_str(), O_WRONLY))
-        .and_then(|fd| syscall::write(fd.as_fd(), data));
+        .and_then(|fd| syscall::write(&fd, data));
     match written {
         Ok(written) if written == data.len() => Ok(()),
         Ok(_) => Err(step.failed(Errno::EIO)),

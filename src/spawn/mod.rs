@@ -195,6 +195,9 @@ impl<'a> Spawn<'a> {
 
     /// Starts the child in the cgroup2 directory `cgroup` refers to
     /// (`CLONE_INTO_CGROUP`, clone3, Linux 5.7+).
+    ///
+    /// It takes a [`BorrowedFd`], not `impl AsFd` as the crate's functions
+    /// do: a `const fn` cannot call a trait method. Pass `dir.as_fd()`.
     pub const fn into_cgroup(mut self, cgroup: BorrowedFd<'a>) -> Spawn<'a> {
         self.cgroup = Some(cgroup);
         self

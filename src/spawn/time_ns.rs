@@ -77,15 +77,21 @@ impl TimeOffsets {
         // SAFETY: a namespace flag, which changes no memory, fds or threads.
         unsafe { syscall::unshare(CloneFlags::NEWTIME.bits()) }?;
         write_offsets(&OffsetsText::new(self))?;
-        let namespace = syscall::open(c"/proc/self/ns/time_for_children", O_RDONLY)?;
-        syscall::setns(namespace.as_fd(), CloneFlags::NEWTIME.bits() as c_int)
+        // A child's code: descriptor numbers and the raw close(2), no
+        // `OwnedFd` (whose drop, under `std`, is the C library's).
+        let namespace = syscall::open_numbered(c"/proc/self/ns/time_for_children", O_RDONLY)?;
+        let entered = syscall::setns(namespace, CloneFlags::NEWTIME.bits() as c_int);
+        syscall::close(namespace);
+        entered
     }
 }
 
 /// Writes both offsets to our `time_for_children` in one write(2).
 fn write_offsets(text: &OffsetsText) -> Result<()> {
-    let fd = syscall::open(c"/proc/self/timens_offsets", O_WRONLY)?;
-    match syscall::write(fd.as_fd(), text.as_bytes())? {
+    let fd = syscall::open_numbered(c"/proc/self/timens_offsets", O_WRONLY)?;
+    let written = syscall::write_numbered(fd, text.as_bytes());
+    syscall::close(fd);
+    match written? {
         written if written == text.len => Ok(()),
         _ => Err(Errno::EIO),
     }

@@ -1,75 +1,168 @@
-//! `OwnedFd` and `BorrowedFd`: file descriptors without std, converting to
-//! and from std's under the `std` feature.
+//! File descriptors as std has them, the way rustix does it: with feature
+//! `std` these are std's own types and traits (`std::os::fd`); without it,
+//! a polyfill of the same names, methods and traits, so code written
+//! against one compiles against the other.
+//!
+//! Under `std`, dropping an `OwnedFd` calls the C library's close(3): the
+//! crate's child-side code (the prelude, the setup steps, an exec child)
+//! holds descriptor numbers and closes them with `syscall::close` instead.
 
-use crate::sys::syscall;
-use core::ffi::c_int;
-use core::marker::PhantomData;
+#[cfg(feature = "std")]
+pub use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
-/// A file descriptor this value owns and closes on drop.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct OwnedFd {
-    fd: c_int,
-}
+#[cfg(not(feature = "std"))]
+pub use polyfill::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
-impl OwnedFd {
-    /// Takes ownership of `fd`.
-    ///
-    /// # Safety
-    ///
-    /// `fd` must be open and owned by nobody else: it is closed on drop.
-    pub unsafe fn from_raw_fd(fd: c_int) -> OwnedFd {
-        OwnedFd { fd }
+/// std's `std::os::fd` for `no_std`, closing with the crate's raw close(2).
+#[cfg(not(feature = "std"))]
+mod polyfill {
+    use crate::sys::syscall;
+    use core::fmt;
+    use core::marker::PhantomData;
+
+    /// A descriptor's number, as std's `RawFd`.
+    pub type RawFd = core::ffi::c_int;
+
+    /// A value that holds a descriptor and can say its number.
+    pub trait AsRawFd {
+        /// The descriptor number, still owned by `self`.
+        fn as_raw_fd(&self) -> RawFd;
     }
 
-    /// The descriptor number, still owned by `self`.
-    pub fn as_raw_fd(&self) -> c_int {
-        self.fd
+    /// A value that can take ownership of a descriptor number.
+    pub trait FromRawFd {
+        /// Takes ownership of `fd`.
+        ///
+        /// # Safety
+        ///
+        /// `fd` must be open (not -1) and owned by nobody else.
+        unsafe fn from_raw_fd(fd: RawFd) -> Self;
     }
 
-    /// Gives up ownership: the caller must close the returned descriptor.
-    pub fn into_raw_fd(self) -> c_int {
-        let fd = self.fd;
-        core::mem::forget(self);
-        fd
+    /// A value that can give up ownership of its descriptor.
+    pub trait IntoRawFd {
+        /// Gives up ownership: the caller must close the returned descriptor.
+        fn into_raw_fd(self) -> RawFd;
     }
 
-    /// Borrows the descriptor.
-    pub fn as_fd(&self) -> BorrowedFd<'_> {
-        BorrowedFd {
-            fd: self.fd,
-            owner: PhantomData,
+    /// A value that can lend its descriptor.
+    pub trait AsFd {
+        /// Borrows the descriptor.
+        fn as_fd(&self) -> BorrowedFd<'_>;
+    }
+
+    /// A file descriptor this value owns and closes on drop.
+    #[repr(transparent)]
+    pub struct OwnedFd {
+        fd: RawFd,
+    }
+
+    /// A file descriptor borrowed for `'fd`: it stays open at least that long.
+    #[derive(Copy, Clone)]
+    #[repr(transparent)]
+    pub struct BorrowedFd<'fd> {
+        fd: RawFd,
+        owner: PhantomData<&'fd OwnedFd>,
+    }
+
+    impl BorrowedFd<'_> {
+        /// Borrows `fd`.
+        ///
+        /// # Safety
+        ///
+        /// `fd` must be open (not -1) for the whole lifetime chosen.
+        pub const unsafe fn borrow_raw(fd: RawFd) -> Self {
+            BorrowedFd {
+                fd,
+                owner: PhantomData,
+            }
         }
     }
-}
 
-impl Drop for OwnedFd {
-    fn drop(&mut self) {
-        syscall::close(self.fd);
-    }
-}
-
-/// A file descriptor borrowed for `'fd`: it stays open at least that long.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct BorrowedFd<'fd> {
-    fd: c_int,
-    owner: PhantomData<&'fd OwnedFd>,
-}
-
-impl BorrowedFd<'_> {
-    /// Borrows `fd`.
-    ///
-    /// # Safety
-    ///
-    /// `fd` must stay open for the whole lifetime chosen.
-    pub const unsafe fn borrow_raw(fd: c_int) -> Self {
-        BorrowedFd {
-            fd,
-            owner: PhantomData,
+    impl Drop for OwnedFd {
+        fn drop(&mut self) {
+            syscall::close(self.fd);
         }
     }
 
-    /// The descriptor number.
-    pub fn as_raw_fd(&self) -> c_int {
-        self.fd
+    impl fmt::Debug for OwnedFd {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("OwnedFd").field("fd", &self.fd).finish()
+        }
+    }
+
+    impl fmt::Debug for BorrowedFd<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("BorrowedFd").field("fd", &self.fd).finish()
+        }
+    }
+
+    impl AsRawFd for OwnedFd {
+        fn as_raw_fd(&self) -> RawFd {
+            self.fd
+        }
+    }
+
+    impl AsRawFd for BorrowedFd<'_> {
+        fn as_raw_fd(&self) -> RawFd {
+            self.fd
+        }
+    }
+
+    impl AsRawFd for RawFd {
+        fn as_raw_fd(&self) -> RawFd {
+            *self
+        }
+    }
+
+    impl FromRawFd for OwnedFd {
+        unsafe fn from_raw_fd(fd: RawFd) -> Self {
+            OwnedFd { fd }
+        }
+    }
+
+    impl FromRawFd for RawFd {
+        unsafe fn from_raw_fd(fd: RawFd) -> Self {
+            fd
+        }
+    }
+
+    impl IntoRawFd for OwnedFd {
+        fn into_raw_fd(self) -> RawFd {
+            let fd = self.fd;
+            core::mem::forget(self);
+            fd
+        }
+    }
+
+    impl IntoRawFd for RawFd {
+        fn into_raw_fd(self) -> RawFd {
+            self
+        }
+    }
+
+    impl AsFd for OwnedFd {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            // SAFETY: `self` keeps the descriptor open while it is borrowed.
+            unsafe { BorrowedFd::borrow_raw(self.fd) }
+        }
+    }
+
+    impl AsFd for BorrowedFd<'_> {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            *self
+        }
+    }
+
+    impl<T: AsFd + ?Sized> AsFd for &T {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            T::as_fd(self)
+        }
+    }
+
+    impl<T: AsFd + ?Sized> AsFd for &mut T {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            T::as_fd(self)
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! its child mounts it made for it.
 
 use crate::sys::errno::{Errno, Result};
-use crate::sys::fd::BorrowedFd;
+use crate::sys::fd::{AsRawFd, BorrowedFd};
 use crate::sys::syscall::{syscall, MSG_NOSIGNAL};
 use core::ffi::{c_int, c_void};
 use core::mem::size_of;
@@ -124,6 +124,7 @@ pub(crate) fn receive_fds(socket: c_int, fds: &mut [c_int]) -> Result<usize> {
 mod tests {
     use super::{receive_fds, send_fds, MAX_PASSED};
     use crate::sys::errno::Errno;
+    use crate::sys::fd::{AsFd, AsRawFd};
     use crate::sys::syscall::{self, socket_pair};
     use core::ffi::c_int;
     use linux_raw_sys::general as k;

@@ -3,7 +3,7 @@
 //! ranges, and listing what is open (`/proc/self/fd`).
 
 use crate::sys::errno::{Errno, Result};
-use crate::sys::syscall::{close, open_numbered, syscall};
+use crate::sys::syscall::{close, open_numbered_with_mode, syscall};
 use core::ffi::c_int;
 use linux_raw_sys::general as k;
 
@@ -60,7 +60,7 @@ pub(crate) fn has_reader(fd: c_int) -> bool {
 /// Listing again until nothing is left to close, as a directory read
 /// while its entries go may skip some.
 pub(crate) fn close_listed(first: c_int, keep: impl Fn(c_int) -> bool) -> Result<()> {
-    let dir = open_numbered(c"/proc/self/fd", k::O_RDONLY | k::O_DIRECTORY, 0)?;
+    let dir = open_numbered_with_mode(c"/proc/self/fd", k::O_RDONLY | k::O_DIRECTORY, 0)?;
     let result = loop {
         match close_pass(dir, first, &keep) {
             Ok(0) => break Ok(()),
@@ -121,6 +121,7 @@ fn fd_number(name: &[u8]) -> Option<c_int> {
 #[cfg(test)]
 mod tests {
     use super::has_reader;
+    use crate::sys::fd::AsRawFd;
     use crate::sys::syscall::pipe;
 
     #[test]

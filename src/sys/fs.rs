@@ -4,8 +4,8 @@
 //! mount API's detached copies, ID mapping and attaching.
 
 use crate::sys::errno::{Errno, Result};
-use crate::sys::fd::{BorrowedFd, OwnedFd};
-use crate::sys::syscall::{close, open_numbered, syscall};
+use crate::sys::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use crate::sys::syscall::{close, open_numbered_with_mode, syscall};
 use core::ffi::{c_int, CStr};
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
@@ -24,7 +24,7 @@ pub(crate) fn make_dir(path: &CStr, mode: u32) -> Result<()> {
 /// point for a file or a device node).
 pub(crate) fn make_file(path: &CStr, mode: u32) -> Result<()> {
     let flags = k::O_WRONLY | k::O_CREAT | k::O_NOFOLLOW;
-    close(open_numbered(path, flags, mode)?);
+    close(open_numbered_with_mode(path, flags, mode)?);
     Ok(())
 }
 

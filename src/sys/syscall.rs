@@ -4,7 +4,7 @@
 
 use crate::pid_t;
 use crate::sys::errno::{Errno, Result};
-use crate::sys::fd::{BorrowedFd, OwnedFd};
+use crate::sys::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use core::ffi::{c_int, CStr};
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
@@ -139,13 +139,22 @@ pub(crate) fn close(fd: c_int) {
 /// # Errors
 ///
 /// What openat(2) answers: `ENOENT`, `EACCES`, `EMFILE`, ...
+// Inlined, so that every caller calls `open_numbered` as the child-side
+// code does, and one copy of it serves both (nsrun's size).
+#[inline(always)]
 pub fn open(path: &CStr, flags: u32) -> Result<OwnedFd> {
     // SAFETY: the new descriptor is nobody else's.
-    open_numbered(path, flags, 0o644).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+    open_numbered(path, flags).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// [`open`], answering the descriptor's number: for the crate's child-side
+/// code, which holds no `OwnedFd`.
+pub(crate) fn open_numbered(path: &CStr, flags: u32) -> Result<c_int> {
+    open_numbered_with_mode(path, flags, 0o644)
 }
 
 /// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`: the new descriptor's number.
-pub(crate) fn open_numbered(path: &CStr, flags: u32, mode: u32) -> Result<c_int> {
+pub(crate) fn open_numbered_with_mode(path: &CStr, flags: u32, mode: u32) -> Result<c_int> {
     let args = [
         k::AT_FDCWD as usize,
         path.as_ptr() as usize,
@@ -182,10 +191,10 @@ pub(crate) unsafe fn unshare(flags: u64) -> Result<()> {
     unsafe { syscall(k::__NR_unshare, [flags as usize]) }.map(drop)
 }
 
-/// `setns(fd, nstype)`.
-pub(crate) fn setns(fd: BorrowedFd<'_>, nstype: c_int) -> Result<()> {
+/// `setns(fd, nstype)`, by number (a child's prelude calls it).
+pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result<()> {
     // SAFETY: setns reads no memory; it moves only the calling thread.
-    unsafe { syscall(k::__NR_setns, [fd.as_raw_fd() as usize, nstype as usize]) }.map(drop)
+    unsafe { syscall(k::__NR_setns, [fd as usize, nstype as usize]) }.map(drop)
 }
 
 /// `waitid(idtype, id, &info, WEXITED | options, NULL)` for a child that
@@ -248,8 +257,14 @@ pub(crate) fn send(socket: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
 /// # Errors
 ///
 /// What write(2) answers: `EBADF`, `EPIPE`, `EINTR`, ...
-pub fn write(fd: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
-    let args = [fd.as_raw_fd() as usize, data.as_ptr() as usize, data.len()];
+pub fn write(fd: impl AsFd, data: &[u8]) -> Result<usize> {
+    write_numbered(fd.as_fd().as_raw_fd(), data)
+}
+
+/// [`write`] by number, for the crate's child-side code, which holds no
+/// `OwnedFd` or `BorrowedFd`.
+pub(crate) fn write_numbered(fd: c_int, data: &[u8]) -> Result<usize> {
+    let args = [fd as usize, data.as_ptr() as usize, data.len()];
     // SAFETY: the kernel reads at most `data.len()` bytes of `data`.
     unsafe { syscall(k::__NR_write, args) }
 }
@@ -259,9 +274,14 @@ pub fn write(fd: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
 /// # Errors
 ///
 /// The first error other than `EINTR`; `EIO` if the kernel takes nothing.
-pub fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> Result<()> {
+pub fn write_all(fd: impl AsFd, data: &[u8]) -> Result<()> {
+    write_all_numbered(fd.as_fd().as_raw_fd(), data)
+}
+
+/// [`write_all`] by number: not generic, so one copy serves every caller.
+fn write_all_numbered(fd: c_int, mut data: &[u8]) -> Result<()> {
     while !data.is_empty() {
-        match write(fd, data) {
+        match write_numbered(fd, data) {
             Ok(0) => return Err(Errno::EIO),
             Ok(n) => data = &data[n..],
             Err(Errno::EINTR) => {}
@@ -277,12 +297,13 @@ pub fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> Result<()> {
 /// # Errors
 ///
 /// What read(2) answers: `EBADF`, `EISDIR`, ...
-pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
-    let args = [
-        fd.as_raw_fd() as usize,
-        buf.as_mut_ptr() as usize,
-        buf.len(),
-    ];
+pub fn read(fd: impl AsFd, buf: &mut [u8]) -> Result<usize> {
+    read_numbered(fd.as_fd().as_raw_fd(), buf)
+}
+
+/// [`read`] by number, for the crate's child-side code.
+pub(crate) fn read_numbered(fd: c_int, buf: &mut [u8]) -> Result<usize> {
+    let args = [fd as usize, buf.as_mut_ptr() as usize, buf.len()];
     loop {
         // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
         match unsafe { syscall(k::__NR_read, args) } {
@@ -301,7 +322,7 @@ pub fn read_file(path: &CStr, buf: &mut [u8]) -> Result<usize> {
     let fd = open(path, k::O_RDONLY)?;
     let mut len = 0;
     while len < buf.len() {
-        match read(fd.as_fd(), &mut buf[len..])? {
+        match read(&fd, &mut buf[len..])? {
             0 => break,
             n => len += n,
         }
@@ -358,8 +379,8 @@ pub(crate) fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: c_int) -> Result<OwnedFd> {
 /// # Errors
 ///
 /// `EBADF`, `EINVAL` when `fd` is `target`, `EMFILE`.
-pub unsafe fn dup3(fd: BorrowedFd<'_>, target: c_int) -> Result<()> {
-    dup_onto(fd.as_raw_fd(), target)
+pub unsafe fn dup3(fd: impl AsFd, target: c_int) -> Result<()> {
+    dup_onto(fd.as_fd().as_raw_fd(), target)
 }
 
 /// `dup3(fd, target, 0)` by numbers: `target`, not close-on-exec, now

@@ -10,7 +10,7 @@ use nsclone::{Errno, ExitStatus};
 /// Writes `data` to the file at `path` in one write(2).
 pub fn write_file(path: &CStr, data: &[u8]) -> Result<(), Errno> {
     let fd = nsclone::sys::open(path, k::O_WRONLY)?;
-    match nsclone::sys::write(fd.as_fd(), data)? {
+    match nsclone::sys::write(&fd, data)? {
         n if n == data.len() => Ok(()),
         _ => Err(Errno::EIO),
     }

@@ -17,7 +17,8 @@ mod words;
 use args::Args;
 use launch::Launch;
 use nsclone::{
-    setns, CloneFlags, Errno, Error, IdMap, Namespace, SetGroups, Spawn, StaticStack, TimeOffset,
+    setns, AsRawFd, CloneFlags, Errno, Error, IdMap, Namespace, SetGroups, Spawn, StaticStack,
+    TimeOffset,
 };
 use options::{Command, Mapping, Options};
 use report::{fail, Line};
@@ -168,7 +169,7 @@ fn join(target: i32, options: &Options) {
     let switch = kinds.contains(CloneFlags::NEWUSER) && !options.preserve_credentials;
     // Dropped before too: a joined namespace may deny setgroups (nsenter's way).
     let dropped_groups = switch && sys::setgroups(&[]).is_ok();
-    if let Err(err) = setns(pidfd.as_fd(), kinds) {
+    if let Err(err) = setns(&pidfd, kinds) {
         fail(b"cannot join the target's namespaces", err.errno());
     }
     if !switch {

@@ -7,7 +7,7 @@ use linux_raw_sys::general as k;
 use linux_raw_sys::ioctl::{SIOCGIFFLAGS, SIOCSIFFLAGS};
 pub use nsclone::sys::{exit_group, getpid, kill, mount, read_file, sethostname};
 use nsclone::sys::{open, syscall, uname, wait4, write_all};
-use nsclone::{BorrowedFd, Errno, OwnedFd, Result};
+use nsclone::{AsRawFd, BorrowedFd, Errno, FromRawFd, IntoRawFd, OwnedFd, Result};
 
 /// Writes all of `bytes` to the console (fd 1); gives up on an error: the
 /// console is all the runner has to complain on.
@@ -38,7 +38,7 @@ pub fn mkdir(path: &CStr) -> Result<()> {
 /// Creates (or truncates) a file and writes `bytes` to it.
 pub fn write_file(path: &CStr, bytes: &[u8]) -> Result<()> {
     let fd = open(path, k::O_WRONLY | k::O_CREAT | k::O_TRUNC)?;
-    write_all(fd.as_fd(), bytes)
+    write_all(&fd, bytes)
 }
 
 /// Whether `path` exists (faccessat F_OK).

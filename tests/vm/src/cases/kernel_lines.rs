@@ -212,7 +212,7 @@ fn close_other_fds() -> Outcome {
         fail!("open a file")
     };
     // SAFETY: nothing of the runner's owns descriptor 50.
-    if let Err(err) = unsafe { nsclone::sys::dup3(file.as_fd(), LEFT_OPEN) } {
+    if let Err(err) = unsafe { nsclone::sys::dup3(&file, LEFT_OPEN) } {
         fail!("dup3: {err}");
     }
     let inherits = Program::new(&[c"/bin/sh", c"-c", c"[ -e /proc/self/fd/50 ]"]);
