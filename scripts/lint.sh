@@ -12,6 +12,7 @@ cargo fmt --check --manifest-path tests/vm/Cargo.toml
 cargo fmt --check --manifest-path examples/tiny-init/Cargo.toml
 cargo fmt --check --manifest-path benches/floor-launcher/Cargo.toml
 cargo fmt --check --manifest-path tests/testkit/Cargo.toml
+cargo fmt --check --manifest-path tests/interop/Cargo.toml
 
 # `nsclone::sys::syscall` is the one raw-syscall entry: nothing else (the
 # library, tests, examples, the other packages) calls the `sc` crate itself.
@@ -47,4 +48,8 @@ for arch in x86_64 aarch64 riscv64; do
         CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/testkit" \
             cargo clippy --target "$target" $features --manifest-path tests/testkit/Cargo.toml -- -D warnings
     done
+    # nsclone with feature `std` beside rustix (tests only).
+    echo "--- clippy $target (tests/interop)"
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/interop" \
+        cargo clippy --target "$target" --all-targets --manifest-path tests/interop/Cargo.toml -- -D warnings
 done

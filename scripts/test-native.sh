@@ -15,6 +15,15 @@ echo "--- cargo test --all-features (std conversions): lib and doc tests"
 cargo test --no-fail-fast --all-features --lib
 cargo test --no-fail-fast --all-features --doc
 
+# Its own package: nsclone with feature `std` beside rustix, the crate's
+# integration tests with `std` (a plain --all-features test cannot build nsrun).
+echo "--- tests/interop: nsclone's descriptors with rustix and std"
+if ((EUID != 0)); then
+    echo "SKIPPED tests/interop namespace parts: they join namespaces; run as root"
+fi
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/interop" \
+    cargo test --no-fail-fast --manifest-path tests/interop/Cargo.toml
+
 echo "--- examples"
 if ((EUID == 0)); then
     bash scripts/test-examples.sh
