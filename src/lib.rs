@@ -64,8 +64,13 @@
 //!
 //! # Feature `std`
 //!
-//! The crate is `no_std` either way; `std` adds conversions to and from
-//! `std::io::Error` and std's descriptors, `std::error::Error` for every
+//! The crate is `no_std` either way; with `std` its descriptor types and
+//! traits ([`OwnedFd`], [`BorrowedFd`], [`AsFd`], [`AsRawFd`], ...) are
+//! std's own, as rustix's are, so std's and rustix's descriptors go to its
+//! functions (which take `impl AsFd`) and its descriptors to theirs as
+//! they are; without it they are a polyfill with the same names, methods
+//! and traits. `std` also adds conversions to `std::io::Error`,
+//! `std::error::Error` for every
 //! error, `Errno::kind`, `CStrings` to build argument arrays from
 //! `OsStr` and `Path`, and a closure's panic ended in its child by a raw
 //! `SIGABRT`. Items that need it are marked on docs.rs.
