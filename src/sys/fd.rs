@@ -166,3 +166,34 @@ mod polyfill {
         }
     }
 }
+
+#[cfg(all(test, not(feature = "std")))]
+mod tests {
+    extern crate std;
+
+    use super::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+    use std::format;
+
+    #[test]
+    fn the_polyfill_prints_as_std_prints_and_hands_the_same_number_on() {
+        let (read, _write) = std::io::pipe().unwrap();
+        let std_fd = std::os::fd::OwnedFd::from(read);
+        let std_text = format!("{std_fd:?}");
+        let std_borrowed = format!("{:?}", std::os::fd::AsFd::as_fd(&std_fd));
+        let raw = std::os::fd::IntoRawFd::into_raw_fd(std_fd);
+        // SAFETY: std gave up the descriptor just above; it is ours alone.
+        let mut ours = unsafe { OwnedFd::from_raw_fd(raw) };
+        assert_eq!(format!("{ours:?}"), std_text);
+        assert_eq!(format!("{:?}", ours.as_fd()), std_borrowed);
+        // As std's: `&T` and `&mut T` lend the descriptor of `T`.
+        fn number(fd: impl AsFd) -> RawFd {
+            fd.as_fd().as_raw_fd()
+        }
+        assert_eq!(number(&ours), raw);
+        assert_eq!(number(&mut ours), raw);
+        assert_eq!(number(ours.as_fd()), raw);
+        assert_eq!(ours.into_raw_fd(), raw);
+        // SAFETY: `into_raw_fd` gave it back to us; std closes it on drop.
+        drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) });
+    }
+}
