@@ -61,6 +61,10 @@ impl CStrings {
     }
 
     /// The array execve takes, borrowed.
+    ///
+    /// # Panics
+    ///
+    /// Never: the array is made with its final null.
     pub fn as_array(&self) -> CStrArray<'_> {
         // SAFETY: every pointer before the final null points into a
         // `CString` of `self.strings`, alive and unmoved while `self` is
