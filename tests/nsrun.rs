@@ -396,25 +396,7 @@ fn kill_child_ends_the_program_when_nsrun_is_killed() {
 #[test]
 fn target_joins_another_process_namespaces() {
     needs_namespaces!();
-    let mut holder = command()
-        .args([
-            "-u",
-            "-n",
-            "--hostname",
-            "joined-host",
-            "--",
-            "sh",
-            "-c",
-            "echo ready; sleep 100",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(holder.stdout.take().unwrap());
-    out.read_line(&mut String::new()).unwrap();
-    let program =
-        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", holder.id())).unwrap();
-    let program = program.split_whitespace().next().unwrap().to_string();
+    let (mut holder, program) = holder(&["-u", "-n", "--hostname", "joined-host"], None);
     let all = nsrun(&["-t", &program, "--", "cat", "/proc/sys/kernel/hostname"]);
     let uts_only = nsrun(&[
         "-t",
