@@ -140,7 +140,7 @@ pub use sys::arch::CloneFn;
 pub use sys::errno::{Errno, Result};
 pub use sys::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 pub use sys::seccomp::SockFilter;
-pub use sys::signal::{InvalidSignal, Signal};
+pub use sys::signal::{InvalidSignal, ParseSignalError, Signal};
 
 /// A process or thread ID, as the kernel's `pid_t`.
 #[allow(non_camel_case_types)]

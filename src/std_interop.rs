@@ -4,8 +4,8 @@
 //! without the feature none of it is linked.
 
 use crate::{
-    Errno, Error, FlagError, InvalidSignal, ParseFlagsError, ParseNamespaceError, Refusal, Rule,
-    StepError,
+    Errno, Error, FlagError, InvalidSignal, ParseFlagsError, ParseNamespaceError, ParseSignalError,
+    Refusal, Rule, StepError,
 };
 
 impl From<Errno> for std::io::Error {
@@ -60,6 +60,8 @@ impl std::error::Error for StepError {}
 impl std::error::Error for Error {}
 
 impl std::error::Error for InvalidSignal {}
+
+impl std::error::Error for ParseSignalError {}
 
 /// `InvalidInput`, with the number in the message.
 impl From<InvalidSignal> for std::io::Error {

@@ -17,7 +17,7 @@ use linux_raw_sys::general as k;
 use nsclone::AsRawFd as _;
 use nsclone::{
     CStrArray, CloneFlags, Errno, Error, ExitStatus, Fd, Limit, MmapStack, Mount, Resource, Setup,
-    Spawn, Step,
+    Signal, Spawn, Step,
 };
 use std::ffi::CString;
 use std::io::Read;
@@ -320,7 +320,7 @@ fn exec_writes_id_maps_while_its_child_waits() {
 #[test]
 fn the_parent_death_signal_comes_when_the_spawning_thread_ends() {
     skip_under_qemu_user!();
-    let setup = Setup::new().parent_death_signal(k::SIGKILL as c_int);
+    let setup = Setup::new().parent_death_signal(Signal::KILL);
     let mut child = std::thread::spawn(move || {
         let mut stack = MmapStack::new(64 * 1024).unwrap();
         let mut argv_buf = [core::ptr::null::<c_char>(); 3];
@@ -347,8 +347,8 @@ fn failed_as<T>(result: Result<T, Error>, shown: &str) -> bool {
 }
 
 /// Runs a program with `setup` and `fds` in a helper child, and answers whether it
-/// failed with `step`, `errno` and the words `shown`, before the program
-/// ran, with the child reaped.
+/// failed with `step`, `errno` and the words `shown` (in `Debug` too, under
+/// its kind), before the program ran, with the child reaped.
 fn fails_at(setup: Setup<'_>, fds: &[Fd<'_>], step: Step, errno: Errno, shown: &str) -> bool {
     let flags = CloneFlags::NEWUTS | CloneFlags::NEWUSER;
     match output(Spawn::new(flags).map_root_user(), setup, fds, c"echo ran") {
@@ -356,6 +356,7 @@ fn fails_at(setup: Setup<'_>, fds: &[Fd<'_>], step: Step, errno: Errno, shown: &
             failed.step() == step
                 && failed.errno() == errno
                 && Error::Step(failed).to_string() == shown
+                && format!("{:?}", Error::Step(failed)) == format!("Step({shown})")
                 && no_child_left()
         }
         _ => false,

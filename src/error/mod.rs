@@ -15,8 +15,10 @@ use core::fmt;
 /// [`setns`](crate::setns) or [`write_id_maps`](crate::write_id_maps)
 /// failed. Displays as the rule or refusal in words, the errno (`EPERM:
 /// operation not permitted`), or the step and its errno;
-/// [`errno`](Self::errno) answers for all four.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+/// [`errno`](Self::errno) answers for all four. Its `Debug` is the same
+/// words under the variant's name (`Kernel(ESRCH: no such process)`), as
+/// `main` returning an `Error` prints it.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {
     /// Found before any syscall: the flags (or clone3's exit signal) break
@@ -107,6 +109,18 @@ impl fmt::Display for Error {
             Error::Kernel(errno) => errno.fmt(f),
             Error::Step(step) => step.fmt(f),
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            Error::Invalid(_) => "Invalid",
+            Error::Refused(_) => "Refused",
+            Error::Kernel(_) => "Kernel",
+            Error::Step(_) => "Step",
+        };
+        f.debug_tuple(kind).field(&format_args!("{self}")).finish()
     }
 }
 
@@ -307,7 +321,7 @@ impl fmt::Display for StepError {
 
 /// A step's argument as text, in a fixed buffer: the error type stays
 /// `Copy` and needs no allocation.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct StepArgument {
     bytes: [u8; StepArgument::CAPACITY],
     len: u8,
@@ -341,5 +355,12 @@ impl StepArgument {
 
     fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len as usize]
+    }
+}
+
+/// The argument as a byte string literal (`b"\"/srv\""`), not the buffer.
+impl fmt::Debug for StepArgument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b\"{}\"", self.as_bytes().escape_ascii())
     }
 }

@@ -69,8 +69,6 @@ pub enum Refusal {
     FdNegative,
     /// Setup: two descriptors given the same number.
     FdTargetTwice,
-    /// Setup: a parent-death signal that is no signal (1 to 64).
-    ParentDeathSignalInvalid,
     /// Setup: a parent-death signal with `CLONE_VFORK`: the child waits
     /// for its parent's go-ahead, the parent for the child.
     ParentDeathSignalWithVfork,
@@ -144,7 +142,6 @@ impl Refusal {
             }
             Refusal::FdNegative => "a descriptor number must be 0 or more",
             Refusal::FdTargetTwice => "a setup gives each descriptor number at most once",
-            Refusal::ParentDeathSignalInvalid => "a parent-death signal must be a signal (1 to 64)",
             Refusal::IdmappedMountNeedsIdMaps => {
                 "an idmapped mount maps through the child's ID maps: give them (Spawn::id_maps, map_root_user, map_current_user)"
             }

@@ -2,55 +2,8 @@
 
 use crate::flags::namespace::Namespace;
 use crate::flags::{CloneFlags, NAMED};
+use crate::sys::bad_word::BadWord;
 use core::{fmt, str::FromStr};
-
-/// The longest bad word a parse error keeps.
-const WORD_CAPACITY: usize = 32;
-
-/// A word that named nothing, kept in the error (its first
-/// [`WORD_CAPACITY`] bytes) so that the error needs no allocation.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct BadWord {
-    bytes: [u8; WORD_CAPACITY],
-    len: usize,
-    truncated: bool,
-}
-
-impl BadWord {
-    fn new(word: &str) -> BadWord {
-        let mut len = word.len().min(WORD_CAPACITY);
-        while !word.is_char_boundary(len) {
-            len -= 1;
-        }
-        let mut bytes = [0; WORD_CAPACITY];
-        bytes[..len].copy_from_slice(&word.as_bytes()[..len]);
-        BadWord {
-            bytes,
-            len,
-            truncated: len < word.len(),
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        // The bytes were copied from a `&str` and cut at a char boundary.
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
-    }
-}
-
-/// The word kept, as a `&str` shows it: an error's `Debug` shows its word.
-impl fmt::Debug for BadWord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-/// The word in quotes, with `...` if it was cut.
-impl fmt::Display for BadWord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let more = if self.truncated { "..." } else { "" };
-        write!(f, "\"{}{more}\"", self.as_str())
-    }
-}
 
 /// A word in a flags string that names no flag.
 ///

@@ -27,6 +27,7 @@ use crate::sys::fd::BorrowedFd;
 use crate::sys::fd_passing::MAX_PASSED;
 use crate::sys::fd_table::has_reader;
 use crate::sys::seccomp::{install_filter, SockFilter, SECCOMP_FILTER_FLAG_NEW_LISTENER};
+use crate::sys::signal::Signal;
 use crate::sys::signals::{reset_caught_handlers, reset_handlers, set_mask};
 use crate::sys::{process, syscall};
 use core::ffi::{c_int, CStr};
@@ -76,7 +77,7 @@ const PARENT_GONE: c_int = 127;
 /// [`Spawn::setup`]: crate::Spawn::setup
 #[derive(Copy, Clone, Debug)]
 pub struct Setup<'a> {
-    parent_death_signal: c_int,
+    parent_death_signal: Option<Signal>,
     new_session: bool,
     terminal: Option<Terminal>,
     hostname: Option<&'a [u8]>,
@@ -109,7 +110,7 @@ impl<'a> Setup<'a> {
     /// No step but the signals' reset.
     pub const fn new() -> Setup<'a> {
         Setup {
-            parent_death_signal: 0,
+            parent_death_signal: None,
             new_session: false,
             terminal: None,
             hostname: None,
@@ -144,8 +145,29 @@ impl<'a> Setup<'a> {
     /// set-user-ID or set-group-ID or has file capabilities. Refused with
     /// `CLONE_PARENT` ([`Refusal::ParentDeathSignalWithCloneParent`]),
     /// whose child's parent is the caller's parent.
-    pub const fn parent_death_signal(mut self, signal: c_int) -> Setup<'a> {
-        self.parent_death_signal = signal;
+    ///
+    /// # Examples
+    ///
+    /// A thread starts `sleep` and ends; `sleep` is killed with it:
+    ///
+    /// ```
+    /// use nsclone::{CStrArray, CloneFlags, ExitStatus, Setup, Signal, Spawn, EXEC_STACK};
+    ///
+    /// let setup = Setup::new().parent_death_signal(Signal::KILL);
+    /// let mut child = std::thread::spawn(move || {
+    ///     let mut argv_buf = [core::ptr::null(); 3];
+    ///     let argv = CStrArray::new(&[c"sleep", c"60"], &mut argv_buf)?;
+    ///     let mut stack = [0u8; EXEC_STACK];
+    ///     let envp = CStrArray::empty();
+    ///     Spawn::new(CloneFlags::empty()).setup(&setup).exec(&mut stack, c"/bin/sleep", argv, envp)
+    /// })
+    /// .join()
+    /// .expect("the thread ended")?;
+    /// assert_eq!(child.wait()?, ExitStatus::Signaled(Signal::KILL.raw()));
+    /// # Ok::<(), nsclone::Error>(())
+    /// ```
+    pub const fn parent_death_signal(mut self, signal: Signal) -> Setup<'a> {
+        self.parent_death_signal = Some(signal);
         self
     }
 
@@ -346,7 +368,10 @@ impl<'a> Setup<'a> {
     /// The signal [`parent_death_signal`](Self::parent_death_signal) asked
     /// for, or 0.
     pub(crate) const fn death_signal(&self) -> c_int {
-        self.parent_death_signal
+        match self.parent_death_signal {
+            Some(signal) => signal.raw(),
+            None => 0,
+        }
     }
 
     /// The code that acts on a setup, as a request holds it.
@@ -365,18 +390,16 @@ impl<'a> Setup<'a> {
     /// run half set up), not a flag's safety, so the unchecked spawn
     /// applies it too.
     pub(crate) fn refusal(&self, flags: CloneFlags, has_maps: bool) -> Option<Refusal> {
-        let signal = self.parent_death_signal;
+        let death_signal = self.parent_death_signal.is_some();
         let idmapped = mounts::made_by_parent(self.mounts);
         if idmapped > MAX_PASSED {
             Some(Refusal::TooManyIdmappedMounts)
         } else if idmapped > 0 && !has_maps {
             Some(Refusal::IdmappedMountNeedsIdMaps)
-        } else if !(0..=64).contains(&signal) {
-            Some(Refusal::ParentDeathSignalInvalid)
-        } else if signal != 0 && flags.contains(CloneFlags::PARENT) {
+        } else if death_signal && flags.contains(CloneFlags::PARENT) {
             // The kernel would tie it to the caller's parent.
             Some(Refusal::ParentDeathSignalWithCloneParent)
-        } else if signal != 0 && flags.contains(CloneFlags::VFORK) {
+        } else if death_signal && flags.contains(CloneFlags::VFORK) {
             // The child waits for the parent's go-ahead, the parent for it.
             Some(Refusal::ParentDeathSignalWithVfork)
         } else if self
@@ -420,7 +443,7 @@ impl<'a> Setup<'a> {
             Failure::of(Step::Limit, index, limit.set_early())?;
         }
         self.change_identity()?;
-        if self.parent_death_signal != 0 {
+        if self.parent_death_signal.is_some() {
             self.ask_again_for_the_parent_death_signal(context);
         }
         if let Some(code) = self.fds_code {
@@ -458,8 +481,8 @@ impl<'a> Setup<'a> {
     /// runs its steps, the parent holds the read end of the pipe whose
     /// write end is `own_fd` (it reads the report, or waits for the exec).
     fn ask_again_for_the_parent_death_signal(&self, context: &ChildContext) {
-        // The signal was checked: prctl cannot refuse it.
-        let _ = process::set_parent_death_signal(self.parent_death_signal);
+        // A `Signal` is one prctl takes: it cannot refuse it.
+        let _ = process::set_parent_death_signal(self.death_signal());
         if context.own_fd >= 0 && !has_reader(context.own_fd) {
             syscall::exit_group(PARENT_GONE);
         }

@@ -559,7 +559,7 @@ impl<'a> Spawn<'a> {
     /// As for [`spawn`](Self::spawn), with only [`Refusal::StackTooSmall`],
     /// [`Refusal::IdMapsWithVfork`] and the setup's refusals
     /// ([`Refusal::TooManyFds`], [`Refusal::FdNegative`],
-    /// [`Refusal::FdTargetTwice`], [`Refusal::ParentDeathSignalInvalid`],
+    /// [`Refusal::FdTargetTwice`],
     /// [`Refusal::ParentDeathSignalWithCloneParent`]).
     pub unsafe fn spawn_unchecked<F: FnOnce() -> c_int>(
         &self,

@@ -1,7 +1,7 @@
 //! The kernel, below everything else: the raw syscalls and the clone
 //! trampolines, errno, file descriptors, signal numbers and masks, `/proc`
-//! paths, decimal text and the ABI facts pinned at compile time. Uses
-//! nothing else of the crate.
+//! paths, decimal text, the words parse errors keep, and the ABI facts
+//! pinned at compile time. Uses nothing else of the crate.
 //!
 //! Public here: the raw calls the crate's own programs (nsrun, the VM
 //! runner, `tiny-init`) and tests share with it, for `no_std` binaries
@@ -12,6 +12,7 @@
 
 mod abi;
 pub(crate) mod arch;
+pub(crate) mod bad_word;
 pub(crate) mod decimal;
 pub(crate) mod errno;
 pub(crate) mod fd;

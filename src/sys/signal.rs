@@ -1,9 +1,11 @@
 //! `Signal`: a signal number the kernel accepts (1 to 64), with the names
 //! of the standard ones.
 
+use crate::sys::bad_word::BadWord;
 use core::ffi::c_int;
 use core::fmt;
 use core::num::NonZeroU8;
+use core::str::FromStr;
 use linux_raw_sys::general as k;
 
 /// A signal number, 1 to 64: one of the constants (`Signal::TERM`), a
@@ -177,6 +179,118 @@ impl fmt::Debug for Signal {
     }
 }
 
+/// Parses what [`Display`](fmt::Display) prints and what kill(1) takes:
+/// a standard name with or without `SIG`, in any case (`TERM`, `sigterm`),
+/// `RTMIN`, `RTMIN+n` and `RTMAX-n` counted as [`Signal::rt`] counts (from
+/// the kernel's 32, up to 64), or a number from 1 to 64.
+///
+/// ```
+/// use nsclone::Signal;
+///
+/// assert_eq!("TERM".parse(), Ok(Signal::TERM));
+/// assert_eq!("sigkill".parse(), Ok(Signal::KILL));
+/// assert_eq!("10".parse(), Ok(Signal::USR1));
+/// assert_eq!("SIGRTMIN+8".parse(), Signal::rt(8).map_err(|_| unreachable!()));
+/// assert_eq!("RTMAX".parse::<Signal>().map(Signal::raw), Ok(64));
+/// for signal in (1..=64).filter_map(|n| Signal::from_raw(n).ok()) {
+///     assert_eq!(signal.to_string().parse(), Ok(signal));
+/// }
+/// ```
+///
+/// # Errors
+///
+/// [`ParseSignalError`], naming the text, for anything else (`0`, `65`,
+/// `RTMIN+33`, an unknown name).
+impl FromStr for Signal {
+    type Err = ParseSignalError;
+
+    fn from_str(text: &str) -> Result<Signal, ParseSignalError> {
+        let error = ParseSignalError {
+            word: BadWord::new(text),
+        };
+        if let Some(number) = small_number(text) {
+            return Signal::from_raw(number).map_err(|_| error);
+        }
+        let name = match text.get(..3) {
+            Some(sig) if sig.eq_ignore_ascii_case("SIG") => &text[3..],
+            _ => text,
+        };
+        let number = if let Some(position) = SIGNAL_NAMES
+            .split_terminator(' ')
+            .position(|known| known.eq_ignore_ascii_case(name))
+        {
+            position as c_int + 1
+        } else {
+            real_time(name).ok_or(error)?
+        };
+        Signal::from_raw(number).map_err(|_| error)
+    }
+}
+
+/// The number `RTMIN`, `RTMIN+n`, `RTMAX` or `RTMAX-n` names, in the
+/// kernel's count (from 32 to 64).
+fn real_time(name: &str) -> Option<c_int> {
+    let (base, rest) = name.split_at_checked(5)?;
+    let (origin, sign) = if base.eq_ignore_ascii_case("RTMIN") {
+        (KERNEL_SIGRTMIN, '+')
+    } else if base.eq_ignore_ascii_case("RTMAX") {
+        (LAST_SIGNAL, '-')
+    } else {
+        return None;
+    };
+    if rest.is_empty() {
+        return Some(origin);
+    }
+    let n = small_number(rest.strip_prefix(sign)?)?;
+    if n > LAST_SIGNAL - KERNEL_SIGRTMIN {
+        return None;
+    }
+    Some(if sign == '+' { origin + n } else { origin - n })
+}
+
+/// `text` as a number if it is one to three decimal digits.
+fn small_number(text: &str) -> Option<c_int> {
+    if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Text that names no signal, refused by [`Signal`]'s [`FromStr`].
+///
+/// ```
+/// let err = "SIGBOGUS".parse::<nsclone::Signal>().unwrap_err();
+/// assert_eq!(err.word(), "SIGBOGUS");
+/// assert_eq!(
+///     err.to_string(),
+///     "unknown signal \"SIGBOGUS\" (expected a name such as TERM or SIGTERM, \
+///      RTMIN+n, RTMAX-n, or a number from 1 to 64)",
+/// );
+/// ```
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct ParseSignalError {
+    word: BadWord,
+}
+
+impl ParseSignalError {
+    /// The text that named no signal (its first 32 bytes if it was
+    /// longer); [example](ParseSignalError#examples).
+    pub fn word(&self) -> &str {
+        self.word.as_str()
+    }
+}
+
+impl fmt::Display for ParseSignalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown signal {} (expected a name such as TERM or SIGTERM, RTMIN+n, RTMAX-n, \
+             or a number from 1 to 64)",
+            self.word
+        )
+    }
+}
+
 /// A number that is no signal, refused by [`Signal::from_raw`] and
 /// [`Signal::rt`]. Prints as `0 is not a signal number (1 to 64)`.
 ///
@@ -219,6 +333,43 @@ mod tests {
         assert_eq!(Signal::from_raw(32).unwrap().to_string(), "SIGRTMIN+0");
         assert_eq!(Signal::from_raw(64).unwrap().to_string(), "SIGRTMIN+32");
         assert_eq!(std::format!("{:?}", Signal::USR1), "SIGUSR1");
+    }
+
+    #[test]
+    fn names_numbers_and_real_time_offsets_parse_and_nothing_else() {
+        assert_eq!("HUP".parse(), Ok(Signal::HUP));
+        assert_eq!("SigSys".parse(), Ok(Signal::SYS));
+        assert_eq!(
+            "64".parse(),
+            Signal::from_raw(64).map_err(|_| unreachable!())
+        );
+        assert_eq!("RTMIN".parse::<Signal>().map(Signal::raw), Ok(32));
+        assert_eq!("rtmax-32".parse::<Signal>().map(Signal::raw), Ok(32));
+        for bad in [
+            "",
+            "0",
+            "65",
+            "0064",
+            "+9",
+            "SIG",
+            "SIG9",
+            "KILL ",
+            "RTMIN+",
+            "RTMIN+33",
+            "RTMIN-1",
+            "RTMAX+1",
+            "RTMAX-33",
+            "RTMID",
+            "SIGSIGKILL",
+            "é",
+            "RTMIN++3",
+        ] {
+            assert_eq!(
+                bad.parse::<Signal>().map_err(|e| e.word().len()),
+                Err(bad.len()),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -7,12 +7,12 @@ extern crate std;
 use super::*;
 use crate::{
     check_id_map, check_unshare, write_id_maps, CStrArray, CloneFlags as F, Error, Fd, IdMap,
-    Mount, SetGroups, Setup, Spawn, TimeOffset, MAX_FDS, MAX_ID_MAP_LINES,
+    Mount, SetGroups, Setup, Signal, Spawn, TimeOffset, MAX_FDS, MAX_ID_MAP_LINES,
 };
 use std::string::ToString;
 
 /// Every refusal; a new one needs a line here and in [`refused_call`].
-const REFUSALS: [Refusal; 29] = [
+const REFUSALS: [Refusal; 28] = [
     Refusal::SpawnSharesMemory,
     Refusal::SpawnMakesThreads,
     Refusal::SpawnSetsTls,
@@ -36,7 +36,6 @@ const REFUSALS: [Refusal; 29] = [
     Refusal::TooManyFds,
     Refusal::FdNegative,
     Refusal::FdTargetTwice,
-    Refusal::ParentDeathSignalInvalid,
     Refusal::ParentDeathSignalWithVfork,
     Refusal::SeccompFilterLength,
     Refusal::IdmappedMountNeedsIdMaps,
@@ -95,7 +94,6 @@ fn refused_call(refusal: Refusal) -> Result<(), Error> {
         Refusal::TooManyFds => set_up(&Setup::new().close_other_fds(&[0; MAX_FDS + 1])),
         Refusal::FdNegative => set_up(&Setup::new().fds(&[Fd::copy(-1, 3)])),
         Refusal::FdTargetTwice => set_up(&Setup::new().fds(&[Fd::copy(1, 3), Fd::copy(2, 3)])),
-        Refusal::ParentDeathSignalInvalid => set_up(&Setup::new().parent_death_signal(65)),
         Refusal::SeccompFilterLength => set_up(&Setup::new().seccomp(&[])),
         Refusal::IdmappedMountNeedsIdMaps => {
             set_up(&Setup::new().mounts(&[Mount::bind_idmapped(c"/", c"/mnt")]))
@@ -105,10 +103,10 @@ fn refused_call(refusal: Refusal) -> Result<(), Error> {
             .setup(&Setup::new().mounts(&[Mount::bind_idmapped(c"/", c"/mnt"); 17]))
             .check(),
         Refusal::ParentDeathSignalWithVfork => Spawn::new(F::VFORK)
-            .setup(&Setup::new().parent_death_signal(9))
+            .setup(&Setup::new().parent_death_signal(Signal::KILL))
             .check(),
         Refusal::ParentDeathSignalWithCloneParent => Spawn::new(F::PARENT)
-            .setup(&Setup::new().parent_death_signal(9))
+            .setup(&Setup::new().parent_death_signal(Signal::KILL))
             .check_exec(),
     }
 }
