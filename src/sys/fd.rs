@@ -16,7 +16,8 @@ pub use polyfill::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, Raw
 /// std's `std::os::fd` for `no_std`, closing with the crate's raw close(2).
 #[cfg(not(feature = "std"))]
 mod polyfill {
-    use crate::sys::syscall;
+    use crate::sys::errno::Result;
+    use crate::sys::{fd_table, syscall};
     use core::fmt;
     use core::marker::PhantomData;
 
@@ -68,6 +69,16 @@ mod polyfill {
     impl BorrowedFd<'_> {
         /// Borrows `fd`.
         ///
+        /// ```
+        /// use nsclone::{open_ns, AsRawFd, BorrowedFd, Namespace};
+        ///
+        /// let uts = open_ns(0, Namespace::Uts)?;
+        /// // SAFETY: `uts` owns the descriptor and outlives `borrowed`.
+        /// let borrowed = unsafe { BorrowedFd::borrow_raw(uts.as_raw_fd()) };
+        /// assert_eq!(borrowed.as_raw_fd(), uts.as_raw_fd());
+        /// # Ok::<(), nsclone::Errno>(())
+        /// ```
+        ///
         /// # Safety
         ///
         /// `fd` must be open (not -1) for the whole lifetime chosen.
@@ -76,6 +87,48 @@ mod polyfill {
                 fd,
                 owner: PhantomData,
             }
+        }
+
+        /// A new descriptor for the same open file, close-on-exec, numbered
+        /// 3 or above (`fcntl(F_DUPFD_CLOEXEC, 3)`, as std's).
+        ///
+        /// ```
+        /// use nsclone::{open_ns, AsFd, AsRawFd, Namespace};
+        ///
+        /// let uts = open_ns(0, Namespace::Uts)?;
+        /// let copy = uts.as_fd().try_clone_to_owned()?;
+        /// assert!(copy.as_raw_fd() >= 3 && copy.as_raw_fd() != uts.as_raw_fd());
+        /// # Ok::<(), nsclone::Errno>(())
+        /// ```
+        ///
+        /// # Errors
+        ///
+        /// The kernel's errno (`EMFILE` when the table is full); std's
+        /// method answers an `io::Error`.
+        pub fn try_clone_to_owned(&self) -> Result<OwnedFd> {
+            // As std does: a copy never lands on stdin, stdout or stderr.
+            fd_table::dup_above(self.fd, 3).map(|fd| OwnedFd { fd })
+        }
+    }
+
+    impl OwnedFd {
+        /// A new descriptor for the same open file, as
+        /// [`BorrowedFd::try_clone_to_owned`].
+        ///
+        /// ```
+        /// use nsclone::{open_ns, AsRawFd, Namespace};
+        ///
+        /// let uts = open_ns(0, Namespace::Uts)?;
+        /// let copy = uts.try_clone()?;
+        /// assert!(copy.as_raw_fd() >= 3 && copy.as_raw_fd() != uts.as_raw_fd());
+        /// # Ok::<(), nsclone::Errno>(())
+        /// ```
+        ///
+        /// # Errors
+        ///
+        /// As [`BorrowedFd::try_clone_to_owned`].
+        pub fn try_clone(&self) -> Result<OwnedFd> {
+            self.as_fd().try_clone_to_owned()
         }
     }
 
@@ -172,6 +225,7 @@ mod tests {
     extern crate std;
 
     use super::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+    use linux_raw_sys::general as k;
     use std::format;
 
     #[test]
@@ -195,5 +249,40 @@ mod tests {
         assert_eq!(ours.into_raw_fd(), raw);
         // SAFETY: `into_raw_fd` gave it back to us; std closes it on drop.
         drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) });
+    }
+
+    #[test]
+    fn a_clone_is_the_same_pipe_above_stdio_and_closed_on_exec_as_stds() {
+        use std::io::{Read, Write};
+        let (read, write) = std::io::pipe().unwrap();
+        let std_copy = std::os::fd::OwnedFd::from(write).try_clone().unwrap();
+        // SAFETY: std gave up its copy; it is ours alone.
+        let write = unsafe { OwnedFd::from_raw_fd(std::os::fd::IntoRawFd::into_raw_fd(std_copy)) };
+        let copies = [
+            write.try_clone().unwrap(),
+            write.as_fd().try_clone_to_owned().unwrap(),
+        ];
+        for copy in &copies {
+            assert!(copy.as_raw_fd() >= 3 && copy.as_raw_fd() != write.as_raw_fd());
+            let raw = copy.as_raw_fd();
+            let get_flags = [raw as usize, k::F_GETFD as usize];
+            // SAFETY: F_GETFD reads no memory.
+            let flags = unsafe { crate::sys::syscall::syscall(k::__NR_fcntl, get_flags) };
+            assert_eq!(flags, Ok(k::FD_CLOEXEC as usize), "close-on-exec");
+            // SAFETY: borrowed for this statement while `copies` owns it.
+            let mut file = std::mem::ManuallyDrop::new(unsafe {
+                <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(raw)
+            });
+            file.write_all(b"x").unwrap();
+        }
+        drop((write, copies));
+        let mut text = std::string::String::new();
+        std::fs::File::from(std::os::fd::OwnedFd::from(read))
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(
+            text, "xx",
+            "both copies wrote into the pipe, and all are closed"
+        );
     }
 }
