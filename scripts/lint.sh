@@ -31,10 +31,14 @@ for arch in x86_64 aarch64 riscv64; do
     cargo clippy --target "$target" --all-targets -- -D warnings
     echo "--- clippy $target --all-features (library, tests, examples)"
     cargo clippy --target "$target" --all-features --lib --tests --examples -- -D warnings
+    # Every fallible or panicking public function says when, under a heading.
+    echo "--- clippy $target --all-features (library: # Errors, # Panics)"
+    cargo clippy --target "$target" --all-features --lib -- -D warnings \
+        -W clippy::missing_errors_doc -W clippy::missing_panics_doc
     for features in --no-default-features --all-features; do
         echo "--- rustdoc $target $features"
         # As a user runs it (not --lib): the package documents the library only.
-        RUSTDOCFLAGS="-D warnings" cargo doc --target "$target" $features --no-deps
+        RUSTDOCFLAGS="-D warnings -W rustdoc::all" cargo doc --target "$target" $features --no-deps
     done
     # The static, libc-free binaries that are packages of their own.
     for package in tests/vm examples/tiny-init benches/floor-launcher; do
