@@ -8,12 +8,20 @@ use linux_raw_sys::errno;
 /// Prints as `EINVAL: invalid argument`, with `{}` and `{:?}` alike;
 /// compares and hashes by value.
 ///
+/// # Examples
+///
 /// ```
 /// use nsclone::Errno;
 ///
-/// assert_eq!(Errno::ESRCH.to_string(), "ESRCH: no such process");
-/// assert_eq!(format!("{:?}", Errno::ESRCH), "ESRCH: no such process");
-/// assert_eq!((Errno::ESRCH.raw(), Errno::ESRCH.name()), (3, "ESRCH"));
+/// let err = Errno::from_raw(3);
+/// assert_eq!(err, Errno::ESRCH);
+/// assert_eq!((err.raw(), err.name()), (3, "ESRCH"));
+/// assert_eq!(err.description(), "no such process");
+/// assert_eq!(err.to_string(), "ESRCH: no such process");
+/// assert_eq!(format!("{err:?}"), "ESRCH: no such process");
+/// // A number Linux does not define still prints.
+/// assert_eq!(Errno::from_raw(41).name(), "EUNKNOWN");
+/// assert_eq!(Errno::from_raw(41).to_string(), "errno 41: unknown error");
 /// ```
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct Errno(i32);
@@ -209,7 +217,8 @@ EHWPOISON = "memory page has hardware error";
 }
 
 impl Errno {
-    /// The symbolic name (`"EINVAL"`), or `"EUNKNOWN"` for a number Linux does not define.
+    /// The symbolic name (`"EINVAL"`), or `"EUNKNOWN"` for a number Linux
+    /// does not define; [example](Self#examples).
     pub const fn name(self) -> &'static str {
         match self.index() {
             Some(index) => entry(NAMES, &NAME_LENGTHS, index),
@@ -217,7 +226,8 @@ impl Errno {
         }
     }
 
-    /// The description glibc's `strerror` gives (`"invalid argument"`).
+    /// The description glibc's `strerror` gives (`"invalid argument"`);
+    /// [example](Self#examples).
     pub const fn description(self) -> &'static str {
         match self.index() {
             Some(index) => entry(DESCRIPTIONS, &DESCRIPTION_LENGTHS, index),
@@ -229,6 +239,16 @@ impl Errno {
     /// after another, read from a copy of the descriptions in which common
     /// words take one byte each: a binary that prints descriptions this way
     /// and never calls `description` holds 0.75 KiB less text.
+    ///
+    /// ```
+    /// use nsclone::Errno;
+    ///
+    /// // A no_std program writes each piece as it comes; joined, they are the description.
+    /// let text: String = Errno::ENOENT.description_pieces().collect();
+    /// assert_eq!(text, "no such file or directory");
+    /// let unknown: String = Errno::from_raw(41).description_pieces().collect();
+    /// assert_eq!(unknown, Errno::from_raw(41).description());
+    /// ```
     pub fn description_pieces(self) -> impl Iterator<Item = &'static str> {
         packed::pieces(self.index())
     }
@@ -248,12 +268,13 @@ impl Errno {
     /// `EDEADLOCK` is the same number as `EDEADLK`.
     pub const EDEADLOCK: Errno = Errno::EDEADLK;
 
-    /// The error number as the kernel gives it (positive).
+    /// The error number as the kernel gives it (positive);
+    /// [example](Self#examples).
     pub const fn raw(self) -> i32 {
         self.0
     }
 
-    /// Wraps a positive error number.
+    /// Wraps a positive error number; [example](Self#examples).
     pub const fn from_raw(raw: i32) -> Errno {
         Errno(raw)
     }
@@ -261,6 +282,16 @@ impl Errno {
     /// Decodes a raw syscall's return value as the kernel gives it (and the
     /// `sc` crate returns it): -4095..=-1 is `-errno`, anything else the
     /// call's value.
+    ///
+    /// ```
+    /// use nsclone::Errno;
+    ///
+    /// // close(-1)'s answer, -EBADF, as it comes back in the return register.
+    /// assert_eq!(Errno::from_syscall(-9isize as usize), Err(Errno::EBADF));
+    /// // Anything outside the window is a value, however large.
+    /// assert_eq!(Errno::from_syscall(3), Ok(3));
+    /// assert_eq!(Errno::from_syscall(-4096isize as usize), Ok(-4096isize as usize));
+    /// ```
     ///
     /// # Errors
     ///

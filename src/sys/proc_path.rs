@@ -13,12 +13,26 @@ const CAPACITY: usize = 48;
 /// allocating: for a `no_std` program, or a child of a multithreaded
 /// process, that opens another process's `/proc` files.
 ///
+/// # Examples
+///
 /// ```
-/// use nsclone::sys::ProcPath;
+/// use nsclone::sys::{getpid, read_file, ProcPath};
+/// use nsclone::Errno;
 ///
 /// let path = ProcPath::new(42, &[b"ns/", b"mnt"])?;
 /// assert_eq!(path.as_c_str(), c"/proc/42/ns/mnt");
-/// # Ok::<(), nsclone::Errno>(())
+/// // Pid 0 is the caller, by `/proc/self`.
+/// assert_eq!(ProcPath::new(0, &[b"stat"])?.as_c_str(), c"/proc/self/stat");
+///
+/// // This process's stat file, by its pid: it starts with that pid.
+/// let pid = getpid();
+/// let mut buf = [0; 64];
+/// let len = read_file(ProcPath::new(pid, &[b"stat"])?.as_c_str(), &mut buf)?;
+/// assert!(buf[..len].starts_with(format!("{pid} (").as_bytes()));
+///
+/// assert_eq!(ProcPath::new(-1, &[b"stat"]).err(), Some(Errno::EINVAL));
+/// assert_eq!(ProcPath::new(1, &[&[b'x'; 40]]).err(), Some(Errno::ENAMETOOLONG));
+/// # Ok::<(), Errno>(())
 /// ```
 pub struct ProcPath {
     bytes: [u8; CAPACITY],
@@ -26,7 +40,7 @@ pub struct ProcPath {
 
 impl ProcPath {
     /// `/proc/<pid>/` followed by the parts of `tail`, joined as they are
-    /// (`/proc/self/...` for pid 0).
+    /// (`/proc/self/...` for pid 0); [example](Self#examples).
     ///
     /// # Errors
     ///
@@ -53,7 +67,7 @@ impl ProcPath {
         Ok(ProcPath { bytes })
     }
 
-    /// The path, NUL-terminated.
+    /// The path, NUL-terminated; [example](Self#examples).
     pub fn as_c_str(&self) -> &CStr {
         let len = self
             .bytes

@@ -88,7 +88,7 @@ pub(crate) fn limit(resource: u32) -> Result<(u64, u64)> {
     Ok((old.rlim_cur, old.rlim_max))
 }
 
-/// setgroups(2): the supplementary groups.
+/// setgroups(2): the supplementary groups; [example](set_uid#examples).
 ///
 /// # Errors
 ///
@@ -99,7 +99,8 @@ pub fn setgroups(groups: &[u32]) -> Result<()> {
     unsafe { syscall(k::__NR_setgroups, [groups.len(), groups.as_ptr() as usize]) }.map(drop)
 }
 
-/// setresgid(gid, gid, gid): real, effective and saved group ID.
+/// setresgid(gid, gid, gid): real, effective and saved group ID;
+/// [example](set_uid#examples).
 ///
 /// # Errors
 ///
@@ -117,6 +118,34 @@ pub fn set_gid(gid: u32) -> Result<()> {
 ///
 /// `EPERM` without `CAP_SETUID`, `EINVAL` for a uid not mapped in the
 /// caller's user namespace, `EAGAIN` at the new uid's process limit.
+///
+/// # Examples
+///
+/// A child of root's drops to `nobody` for good, as before it runs a
+/// program: the groups first and the uid last, as each call needs the
+/// privilege the next one gives up.
+///
+/// ```
+/// use nsclone::sys::{effective_ids, set_gid, set_uid, setgroups};
+/// use nsclone::{spawn, CloneFlags, Errno, ExitStatus, MmapStack};
+///
+/// # // The calls need CAP_SETGID and CAP_SETUID: unprivileged, pass untried.
+/// # if effective_ids().0 != 0 { return Ok(()); }
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child makes raw syscalls only.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+///         if setgroups(&[]).and(set_gid(65534)).and(set_uid(65534)).is_err() {
+///             return 1;
+///         }
+///         // Every uid of the process is 65534 now: no way back to root.
+///         let dropped = effective_ids() == (65534, 65534);
+///         i32::from(!dropped || set_uid(0) != Err(Errno::EPERM))
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn set_uid(uid: u32) -> Result<()> {
     let uid = uid as usize;
     // SAFETY: setresuid reads no memory.

@@ -44,6 +44,36 @@ const SIG_IGN: usize = 1;
 /// Replaces the calling thread's signal mask (rt_sigprocmask(2),
 /// `SIG_SETMASK`); returns the old one. It cannot fail: both sets are
 /// valid and of the kernel's size.
+///
+/// # Examples
+///
+/// A blocked signal waits, pending, until the mask lets it through; then
+/// its action runs, here the default one, which ends the child.
+///
+/// ```
+/// use nsclone::sys::{getpid, kill, set_default_action, set_mask, ALL_SIGNALS};
+/// use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack, Signal};
+///
+/// let term = Signal::TERM.raw();
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child makes raw syscalls only.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+///         // A handler of the caller's is no business of the child's.
+///         set_default_action(term);
+///         set_mask(ALL_SIGNALS);
+///         if kill(getpid(), term).is_err() {
+///             return 1;
+///         }
+///         // Still alive: SIGTERM is pending. Unblocked, it ends the child
+///         // before set_mask returns.
+///         set_mask(0);
+///         2
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Signaled(term));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn set_mask(mask: SigSet) -> SigSet {
     change_mask(k::SIG_SETMASK, mask)
 }
@@ -97,7 +127,8 @@ pub(crate) fn reset_handlers() {
 
 /// Sets `signal`'s action to the default (rt_sigaction(2) with `SIG_DFL`,
 /// no flags, nothing blocked); a number that is no signal, or one whose
-/// action cannot change (`SIGKILL`, `SIGSTOP`), is left as it is.
+/// action cannot change (`SIGKILL`, `SIGSTOP`), is left as it is;
+/// [example](set_mask#examples).
 pub fn set_default_action(signal: c_int) {
     let default = &KernelSigaction::DEFAULT as *const _ as usize;
     // SAFETY: `default` is a valid sigaction; no old action is asked for.

@@ -15,6 +15,19 @@ use linux_raw_sys::general as k;
 /// The typed wrappers of this module cover what the crate and its programs
 /// share; this is for a program's own rare calls (`reboot`, an `ioctl`).
 ///
+/// ```
+/// use linux_raw_sys::general::{__NR_close, __NR_gettid};
+/// use nsclone::sys::{getpid, syscall};
+/// use nsclone::Errno;
+///
+/// // SAFETY: gettid reads no memory and changes nothing.
+/// let tid = unsafe { syscall(__NR_gettid, []) }?;
+/// assert_eq!(tid as i32, getpid()); // the main thread's ID is the process's
+/// // SAFETY: close reads no memory, and descriptor -1 is nobody's.
+/// assert_eq!(unsafe { syscall(__NR_close, [usize::MAX]) }, Err(Errno::EBADF));
+/// # Ok::<(), Errno>(())
+/// ```
+///
 /// # Safety
 ///
 /// The call's own contract: every pointer among `args` is valid for what
@@ -49,6 +62,30 @@ pub unsafe fn syscall<const N: usize>(nr: u32, args: [usize; N]) -> Result<usize
 /// `mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0)`: fresh zeroed
 /// memory; `MAP_SHARED` in `flags` shares it with every child forked
 /// afterwards.
+///
+/// ```
+/// use core::sync::atomic::{AtomicI32, Ordering};
+/// use linux_raw_sys::general::{MAP_SHARED, PROT_READ, PROT_WRITE};
+/// use nsclone::sys::{getpid, mmap_anonymous};
+/// use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack};
+///
+/// // A page where a child's answer outlives the child.
+/// let page = mmap_anonymous(4096, PROT_READ | PROT_WRITE, MAP_SHARED)?;
+/// // SAFETY: the page is zeroed, aligned and never unmapped.
+/// let answer = unsafe { &*page.cast::<AtomicI32>() };
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child makes raw syscalls and writes the shared page only
+/// // by an atomic.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+///         answer.store(getpid(), Ordering::Relaxed);
+///         0
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// assert_eq!(answer.load(Ordering::Relaxed), child.pid());
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -93,6 +130,30 @@ pub(crate) unsafe fn mprotect(addr: *mut u8, len: usize, prot: u32) -> Result<()
 /// # Errors
 ///
 /// `ECHILD` when no child matches `pid`, `EINVAL` for bad options.
+///
+/// # Examples
+///
+/// A child's end by [`kill`], seen and reaped by `wait4`:
+///
+/// ```
+/// use linux_raw_sys::general::WNOHANG;
+/// use nsclone::sys::{kill, wait4};
+/// use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack, Signal};
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child only spins until it is killed.
+/// let child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || loop {
+///         core::hint::spin_loop()
+///     })
+/// }?;
+/// let pid = child.pid();
+/// assert_eq!(wait4(pid, WNOHANG)?.0, 0); // still running
+/// kill(pid, Signal::KILL.raw())?;
+/// let (reaped, status) = wait4(pid, 0)?;
+/// assert_eq!((reaped, ExitStatus::from_raw(status)), (pid, ExitStatus::Signaled(9)));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn wait4(pid: pid_t, options: u32) -> Result<(pid_t, c_int)> {
     let mut status: c_int = 0;
     let status_ptr = &mut status as *mut c_int as usize;
@@ -110,7 +171,7 @@ pub fn wait4(pid: pid_t, options: u32) -> Result<(pid_t, c_int)> {
     }
 }
 
-/// `kill(pid, signal)`.
+/// `kill(pid, signal)`; [example](wait4#examples).
 ///
 /// # Errors
 ///
@@ -122,6 +183,23 @@ pub fn kill(pid: pid_t, signal: c_int) -> Result<()> {
 
 /// The caller's process ID (getpid(2)): the kernel's answer, never a C
 /// library's cached one.
+///
+/// ```
+/// use nsclone::sys::getpid;
+/// use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack};
+///
+/// assert_eq!(getpid() as u32, std::process::id());
+///
+/// // The first process of a new PID namespace is its pid 1 (NEWUSER lets
+/// // a caller without privileges create the PID namespace).
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// let flags = CloneFlags::NEWUSER | CloneFlags::NEWPID;
+/// // SAFETY: the child makes raw syscalls only.
+/// let mut child = unsafe { spawn(flags, stack.as_mut_slice(), || i32::from(getpid() != 1)) }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// assert_ne!(child.pid(), 1); // its pid in the caller's namespace
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn getpid() -> pid_t {
     // SAFETY: getpid reads no memory and cannot fail.
     unsafe { syscall(k::__NR_getpid, []) }.map_or(0, |pid| pid as pid_t)
@@ -139,10 +217,38 @@ pub(crate) fn close(fd: c_int) {
 /// # Errors
 ///
 /// What openat(2) answers: `ENOENT`, `EACCES`, `EMFILE`, ...
-// Inlined, so that every caller calls `open_numbered` as the child-side
-// code does, and one copy of it serves both (nsrun's size).
+///
+/// # Examples
+///
+/// With [`read`], [`read_file`], [`write`](write()) and [`write_all`]:
+///
+/// ```
+/// use linux_raw_sys::general::{O_RDONLY, O_WRONLY};
+/// use nsclone::sys::{open, read, read_file, write, write_all};
+/// use nsclone::Errno;
+///
+/// let mut buf = [0; 64];
+/// let version = open(c"/proc/version", O_RDONLY)?;
+/// let len = read(&version, &mut buf)?;
+/// assert!(buf[..len].starts_with(b"Linux version "));
+///
+/// // read_file opens, reads as much as fits, and closes.
+/// let len = read_file(c"/proc/sys/kernel/ostype", &mut buf)?;
+/// assert_eq!(&buf[..len], b"Linux\n");
+///
+/// // /dev/null takes everything at once.
+/// let null = open(c"/dev/null", O_WRONLY)?;
+/// assert_eq!(write(&null, b"gone")?, 4);
+/// write_all(&null, b"all of it")?;
+///
+/// assert_eq!(open(c"/nonexistent", O_RDONLY).err(), Some(Errno::ENOENT));
+/// # Ok::<(), Errno>(())
+/// ```
 #[inline(always)]
 pub fn open(path: &CStr, flags: u32) -> Result<OwnedFd> {
+    // Inlined, so that every caller calls `open_numbered` as the child-side
+    // code does, and one copy of it serves both (nsrun's size).
+
     // SAFETY: the new descriptor is nobody else's.
     open_numbered(path, flags).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -252,7 +358,8 @@ pub(crate) fn send(socket: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
     unsafe { syscall(k::__NR_sendto, args) }
 }
 
-/// `write(fd, data)`, once: how much the kernel took.
+/// `write(fd, data)`, once: how much the kernel took;
+/// [example](open#examples).
 ///
 /// # Errors
 ///
@@ -269,7 +376,8 @@ pub(crate) fn write_numbered(fd: c_int, data: &[u8]) -> Result<usize> {
     unsafe { syscall(k::__NR_write, args) }
 }
 
-/// Writes all of `data` to `fd`, retrying short writes and `EINTR`.
+/// Writes all of `data` to `fd`, retrying short writes and `EINTR`;
+/// [example](open#examples).
 ///
 /// # Errors
 ///
@@ -292,7 +400,7 @@ fn write_all_numbered(fd: c_int, mut data: &[u8]) -> Result<()> {
 }
 
 /// `read(fd, buf)`, once, retrying `EINTR`: how much was read (0 at the
-/// end of the file).
+/// end of the file); [example](open#examples).
 ///
 /// # Errors
 ///
@@ -313,7 +421,8 @@ pub(crate) fn read_numbered(fd: c_int, buf: &mut [u8]) -> Result<usize> {
     }
 }
 
-/// Reads the file at `path` into `buf`, as much as fits: the length read.
+/// Reads the file at `path` into `buf`, as much as fits: the length read;
+/// [example](open#examples).
 ///
 /// # Errors
 ///
@@ -379,6 +488,40 @@ pub(crate) fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: c_int) -> Result<OwnedFd> {
 /// # Errors
 ///
 /// `EBADF`, `EINVAL` when `fd` is `target`, `EMFILE`.
+///
+/// # Examples
+///
+/// A child reads a file as its standard input:
+///
+/// ```
+/// use linux_raw_sys::general::O_RDONLY;
+/// use nsclone::sys::{dup3, open, read};
+/// use nsclone::{spawn, BorrowedFd, CloneFlags, ExitStatus, MmapStack};
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child makes raw syscalls only.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+///         let Ok(file) = open(c"/proc/sys/kernel/ostype", O_RDONLY) else {
+///             return 1;
+///         };
+///         // SAFETY: the child's descriptor 0 is its own, and only std's
+///         // stdin, which the child does not use, names it.
+///         if unsafe { dup3(&file, 0) }.is_err() {
+///             return 2;
+///         }
+///         let mut buf = [0; 8];
+///         // SAFETY: descriptor 0 stays open while it is read.
+///         let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+///         match read(stdin, &mut buf) {
+///             Ok(len) if &buf[..len] == b"Linux\n" => 0,
+///             _ => 3,
+///         }
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub unsafe fn dup3(fd: impl AsFd, target: c_int) -> Result<()> {
     dup_onto(fd.as_fd().as_raw_fd(), target)
 }
@@ -391,6 +534,29 @@ pub(crate) fn dup_onto(fd: c_int, target: c_int) -> Result<()> {
 }
 
 /// The caller's effective user and group IDs (geteuid(2), getegid(2)).
+///
+/// # Examples
+///
+/// In a new user namespace that maps root to the caller, the child is
+/// root, with every capability, whoever the caller is:
+///
+/// ```
+/// use linux_raw_sys::general::CAP_SYS_ADMIN;
+/// use nsclone::sys::{effective_capabilities, effective_ids};
+/// use nsclone::{CloneFlags, ExitStatus, MmapStack, Spawn};
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// let spawn = Spawn::new(CloneFlags::NEWUSER).map_root_user();
+/// // SAFETY: the child makes raw syscalls only.
+/// let mut child = unsafe {
+///     spawn.spawn(stack.as_mut_slice(), || {
+///         let admin = effective_capabilities() & 1 << CAP_SYS_ADMIN != 0;
+///         i32::from(effective_ids() != (0, 0) || !admin)
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn effective_ids() -> (u32, u32) {
     // SAFETY: neither call reads memory or fails.
     let id = |nr| unsafe { syscall(nr, []) }.map_or(u32::MAX, |id| id as u32);
@@ -427,6 +593,39 @@ pub(crate) unsafe fn execve(path: &CStr, argv: *const *const u8, envp: *const *c
 ///
 /// What mount(2) answers: `EPERM` without `CAP_SYS_ADMIN` in the mount
 /// namespace's user namespace, `ENOENT`, `EINVAL`, ...
+///
+/// # Examples
+///
+/// With [`chroot`] and [`chdir`], in a child's own mount namespace (in a
+/// new user namespace too, so that it may mount and chroot, root or not):
+///
+/// ```
+/// use linux_raw_sys::general::{MS_PRIVATE, MS_REC, O_CREAT, O_WRONLY};
+/// use nsclone::sys::{chdir, chroot, mount, open, read_file, write_all};
+/// use nsclone::{CloneFlags, ExitStatus, MmapStack, Spawn};
+///
+/// /// A file on a fresh tmpfs, read back with the tmpfs as the root.
+/// fn contained() -> nsclone::Result<bool> {
+///     // Private first, so that nothing mounted here reaches the caller.
+///     mount(None, c"/", None, MS_REC | MS_PRIVATE, None)?;
+///     mount(Some(c"tmpfs"), c"/tmp", Some(c"tmpfs"), 0, None)?;
+///     write_all(open(c"/tmp/greeting", O_WRONLY | O_CREAT)?, b"hello")?;
+///     chroot(c"/tmp")?;
+///     // The working directory stays outside the new root until this.
+///     chdir(c"/")?;
+///     let mut buf = [0; 8];
+///     let len = read_file(c"greeting", &mut buf)?;
+///     Ok(&buf[..len] == b"hello")
+/// }
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// let spawn = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWNS).map_root_user();
+/// // SAFETY: the child makes raw syscalls only.
+/// let mut child =
+///     unsafe { spawn.spawn(stack.as_mut_slice(), || i32::from(contained() != Ok(true))) }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn mount(
     source: Option<&CStr>,
     target: &CStr,
@@ -446,7 +645,8 @@ pub fn mount(
     unsafe { syscall(k::__NR_mount, args) }.map(drop)
 }
 
-/// `sethostname(name)`: the UTS namespace's hostname.
+/// `sethostname(name)`: the UTS namespace's hostname;
+/// [example](Utsname#examples).
 ///
 /// # Errors
 ///
@@ -457,7 +657,7 @@ pub fn sethostname(name: &[u8]) -> Result<()> {
     unsafe { syscall(k::__NR_sethostname, [name.as_ptr() as usize, name.len()]) }.map(drop)
 }
 
-/// `chroot(dir)`.
+/// `chroot(dir)`; [example](mount#examples).
 ///
 /// # Errors
 ///
@@ -467,7 +667,7 @@ pub fn chroot(dir: &CStr) -> Result<()> {
     unsafe { syscall(k::__NR_chroot, [dir.as_ptr() as usize]) }.map(drop)
 }
 
-/// `chdir(dir)`.
+/// `chdir(dir)`; [example](mount#examples).
 ///
 /// # Errors
 ///
@@ -478,6 +678,32 @@ pub fn chdir(dir: &CStr) -> Result<()> {
 }
 
 /// What uname(2) tells: `struct new_utsname`, six NUL-padded fields.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::sys::{sethostname, uname};
+/// use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack};
+///
+/// let uts = uname();
+/// let (major, minor) = uts.release_numbers();
+/// assert!(uts.release().starts_with(format!("{major}.{minor}.").as_bytes()));
+///
+/// // A new UTS namespace has a hostname of its own (NEWUSER gives the
+/// // child CAP_SYS_ADMIN over it, root or not).
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// let flags = CloneFlags::NEWUSER | CloneFlags::NEWUTS;
+/// // SAFETY: the child makes raw syscalls only.
+/// let mut child = unsafe {
+///     spawn(flags, stack.as_mut_slice(), || match sethostname(b"inside") {
+///         Ok(()) if uname().nodename() == b"inside" => 0,
+///         _ => 1,
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// assert_eq!(uname().nodename(), uts.nodename()); // the caller's is as it was
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Utsname {
     fields: [[u8; 65]; 6],
@@ -490,19 +716,19 @@ impl Utsname {
         &field[..len]
     }
 
-    /// The hostname of the caller's UTS namespace.
+    /// The hostname of the caller's UTS namespace; [example](Self#examples).
     pub fn nodename(&self) -> &[u8] {
         self.field(1)
     }
 
-    /// The kernel's release, `6.1.0-18-amd64`.
+    /// The kernel's release, `6.1.0-18-amd64`; [example](Self#examples).
     pub fn release(&self) -> &[u8] {
         self.field(2)
     }
 
     /// The release's first two numbers, (6, 1) for `6.1.0-18-amd64`: for
     /// reports and test expectations; what the kernel supports is asked
-    /// of the kernel, not compared with a version.
+    /// of the kernel, not compared with a version; [example](Self#examples).
     pub fn release_numbers(&self) -> (u32, u32) {
         let mut numbers = self.release().split(|b| !b.is_ascii_digit()).map(|digits| {
             digits.iter().fold(0u32, |n, d| {
@@ -513,7 +739,8 @@ impl Utsname {
     }
 }
 
-/// uname(2): the kernel's release and the UTS namespace's names.
+/// uname(2): the kernel's release and the UTS namespace's names;
+/// [example](Utsname#examples).
 pub fn uname() -> Utsname {
     let mut uts = Utsname {
         fields: [[0; 65]; 6],
@@ -524,7 +751,8 @@ pub fn uname() -> Utsname {
 }
 
 /// The calling thread's effective capability set (capget(2), version 3), a
-/// bit per `CAP_*` number; 0 if the kernel does not answer.
+/// bit per `CAP_*` number; 0 if the kernel does not answer;
+/// [example](effective_ids#examples).
 pub fn effective_capabilities() -> u64 {
     let mut header = k::__user_cap_header_struct {
         version: k::_LINUX_CAPABILITY_VERSION_3,
@@ -545,12 +773,27 @@ pub fn effective_capabilities() -> u64 {
 }
 
 /// Syncs the filesystems and powers the machine off (reboot(2)), as an init
-/// does at its end.
+/// does at its end: for a PID 1, such as `examples/tiny-init`.
+///
+/// In a PID namespace other than the first it powers nothing off: the
+/// kernel ends the namespace's init, and the caller with it.
+///
+/// ```no_run
+/// use nsclone::sys::{exit_group, getpid, power_off};
+///
+/// // The end of an init, once its children are reaped.
+/// if getpid() == 1 {
+///     // Returns only if the kernel refused: the exit below then panics
+///     // the kernel, as any end of the machine's init does.
+///     let _refused = power_off();
+/// }
+/// exit_group(0)
+/// ```
 ///
 /// # Errors
 ///
-/// `EPERM` without `CAP_SYS_BOOT` in the initial user namespace; in a PID
-/// namespace other than the first, the kernel ends its init instead.
+/// `EPERM` without `CAP_SYS_BOOT` in the user namespace that owns the
+/// caller's PID namespace.
 pub fn power_off() -> Errno {
     let args = [
         k::LINUX_REBOOT_MAGIC1 as usize,
@@ -568,6 +811,18 @@ pub fn power_off() -> Errno {
 /// Ends the calling process, every thread of it, with `status`
 /// (exit_group(2)): no destructors, no `atexit` handlers, no buffers
 /// flushed.
+///
+/// ```
+/// use nsclone::sys::exit_group;
+/// use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack};
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child makes one raw syscall, which ends it: the closure
+/// // never returns.
+/// let mut child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), || exit_group(7)) }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(7));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn exit_group(status: c_int) -> ! {
     // SAFETY: exit_group reads no memory and does not return.
     let _ = unsafe { syscall(k::__NR_exit_group, [status as usize]) };
