@@ -248,7 +248,6 @@ pub(crate) fn close(fd: c_int) {
 pub fn open(path: &CStr, flags: u32) -> Result<OwnedFd> {
     // Inlined, so that every caller calls `open_numbered` as the child-side
     // code does, and one copy of it serves both (nsrun's size).
-
     // SAFETY: the new descriptor is nobody else's.
     open_numbered(path, flags).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
 }
