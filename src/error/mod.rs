@@ -18,6 +18,38 @@ use core::fmt;
 /// [`errno`](Self::errno) answers for all four. Its `Debug` is the same
 /// words under the variant's name (`Kernel(ESRCH: no such process)`), as
 /// `main` returning an `Error` prints it.
+///
+/// # Examples
+///
+/// A request refused before any syscall, and a step of the child's setup
+/// that failed:
+///
+/// ```
+/// use nsclone::{CStrArray, CloneFlags, Errno, Error, Refusal, Rule, Setup, Spawn, Step, EXEC_STACK};
+///
+/// let err = Spawn::new(CloneFlags::NEWNS | CloneFlags::FS).check().unwrap_err();
+/// assert_eq!(err.rule(), Some(Rule::NewnsWithFs));
+/// assert_eq!(err.errno(), Errno::EINVAL);
+/// assert_eq!(err.to_string(), "CLONE_NEWNS cannot be combined with CLONE_FS");
+/// let err = Spawn::new(CloneFlags::FILES).check().unwrap_err();
+/// assert_eq!(err.refusal(), Some(Refusal::SpawnSharesFiles));
+///
+/// let setup = Setup::new().current_dir(c"/nonexistent");
+/// let mut argv_buf = [core::ptr::null(); 2];
+/// let argv = CStrArray::new(&[c"true"], &mut argv_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let spawn = Spawn::new(CloneFlags::empty()).setup(&setup);
+/// let err = spawn.exec(&mut stack, c"true", argv, CStrArray::empty()).unwrap_err();
+/// assert_eq!(err.step(), Some(Step::Chdir));
+/// assert_eq!(err.errno(), Errno::ENOENT);
+/// assert_eq!(err.to_string(), r#"chdir("/nonexistent"): ENOENT: no such file or directory"#);
+/// let Error::Step(failed) = err else { panic!("not a step: {err}") };
+/// assert_eq!(failed.step().description(), "chdir");
+/// assert_eq!((failed.index(), failed.argument()), (0, br#""/nonexistent""#.as_slice()));
+/// assert_eq!(failed.errno(), Errno::ENOENT);
+/// assert_eq!(format!("{err:?}"), format!("Step({err})"));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {
@@ -36,7 +68,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// The errno: the kernel's, or the one the rule or refusal gives.
+    /// The errno: the kernel's, or the one the rule or refusal gives;
+    /// [example](Self#examples).
     pub const fn errno(&self) -> Errno {
         match self {
             Error::Invalid(rule) => rule.errno(),
@@ -46,7 +79,8 @@ impl Error {
         }
     }
 
-    /// The kernel's rule the flags break, if they were invalid.
+    /// The kernel's rule the flags break, if they were invalid;
+    /// [example](Self#examples).
     pub const fn rule(&self) -> Option<Rule> {
         match self {
             Error::Invalid(rule) => Some(*rule),
@@ -54,7 +88,8 @@ impl Error {
         }
     }
 
-    /// The crate's refusal, if it refused the request.
+    /// The crate's refusal, if it refused the request;
+    /// [example](Self#examples).
     pub const fn refusal(&self) -> Option<Refusal> {
         match self {
             Error::Refused(refusal) => Some(*refusal),
@@ -62,7 +97,7 @@ impl Error {
         }
     }
 
-    /// The step that failed, if one did.
+    /// The step that failed, if one did; [example](Self#examples).
     pub const fn step(&self) -> Option<Step> {
         match self {
             Error::Step(step) => Some(step.step),
@@ -140,7 +175,8 @@ macro_rules! steps {
             /// Every step, in order.
             pub(crate) const ALL: &'static [Step] = &[$(Step::$variant,)*];
 
-            /// What the step does: the call it makes, or the file it writes.
+            /// What the step does: the call it makes, or the file it writes;
+            /// [example](Error#examples).
             pub const fn description(self) -> &'static str {
                 // One string and its ends, not a table of slices: a third
                 // of the size in a binary that names steps.
@@ -272,24 +308,25 @@ pub struct StepError {
 }
 
 impl StepError {
-    /// The step.
+    /// The step; [example](Error#examples).
     pub const fn step(&self) -> Step {
         self.step
     }
 
-    /// The entry of the step's list that failed (0 for a step of one).
+    /// The entry of the step's list that failed (0 for a step of one);
+    /// [example](Error#examples).
     pub const fn index(&self) -> usize {
         self.index as usize
     }
 
     /// The step's argument as the error shows it (a quoted path, a
     /// number), empty if it has none; cut to 62 bytes, ending in `...`
-    /// where cut.
+    /// where cut; [example](Error#examples).
     pub fn argument(&self) -> &[u8] {
         self.argument.as_bytes()
     }
 
-    /// Its errno.
+    /// Its errno; [example](Error#examples).
     pub const fn errno(&self) -> Errno {
         self.errno
     }

@@ -15,6 +15,21 @@ use core::fmt;
 /// stack). Returned as [`Error::Refused`](crate::Error::Refused); the
 /// kernel's own flag rules are [`Rule`](crate::Rule)s
 /// ([`Error::Invalid`](crate::Error::Invalid)).
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{check_id_map, CloneFlags, Errno, Error, IdMap, Refusal, Spawn};
+///
+/// let err = Spawn::new(CloneFlags::FILES).check().unwrap_err();
+/// assert_eq!(err, Error::Refused(Refusal::SpawnSharesFiles));
+/// assert_eq!(err.to_string(), Refusal::SpawnSharesFiles.message());
+/// assert_eq!(err.errno(), Errno::EINVAL);
+///
+/// let empty = IdMap { inside: 0, outside: 1000, count: 0 };
+/// assert_eq!(check_id_map(&[empty]), Err(Refusal::IdMapEmptyRange));
+/// assert_eq!(Refusal::StackTooSmall.errno(), Errno::ENOMEM);
+/// ```
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum Refusal {
@@ -89,7 +104,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// What the refusal says, in the kernel's flag names and the crate's
-    /// option names.
+    /// option names; [example](Self#examples).
     pub const fn message(self) -> &'static str {
         match self {
             Refusal::SpawnSharesMemory => {
@@ -164,7 +179,7 @@ impl Refusal {
     /// The errno of the refusal: `ENOMEM` for a stack too small (as for a
     /// mapping that does not fit), `EINVAL` for every other, the kernel's
     /// answer for the input it would refuse too (ID maps, time offsets,
-    /// `set_tid`) and for flags it does not take.
+    /// `set_tid`) and for flags it does not take; [example](Self#examples).
     pub const fn errno(self) -> Errno {
         match self {
             Refusal::StackTooSmall => Errno::ENOMEM,

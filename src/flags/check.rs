@@ -66,7 +66,8 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// What the rule says, in the kernel's flag names.
+    /// What the rule says, in the kernel's flag names;
+    /// [example](FlagError#examples).
     pub const fn message(self) -> &'static str {
         match self {
             Rule::ExitSignalInvalid => "the exit signal must be a signal number from 0 to 64",
@@ -97,7 +98,8 @@ impl Rule {
         }
     }
 
-    /// The errno the kernel answers for every one of its flag rules: `EINVAL`.
+    /// The errno the kernel answers for every one of its flag rules:
+    /// `EINVAL`; [example](FlagError#examples).
     pub const fn errno(self) -> Errno {
         Errno::EINVAL
     }
@@ -106,6 +108,21 @@ impl Rule {
 /// Flags a syscall rejects: the [`Rule`] broken, the flags that break it and
 /// the errno the kernel would return. Displays as the rule, e.g.
 /// `CLONE_NEWNS cannot be combined with CLONE_FS`.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{CloneFlags, Errno, Rule, Syscall};
+///
+/// let flags = CloneFlags::NEWNS | CloneFlags::FS;
+/// let err = flags.check(Syscall::Clone).unwrap_err();
+/// assert_eq!(err.rule(), Rule::NewnsWithFs);
+/// assert_eq!((err.syscall(), err.flags()), (Syscall::Clone, flags));
+/// assert_eq!(err.errno(), Errno::EINVAL);
+/// assert_eq!(err.rule().errno(), err.errno());
+/// assert_eq!(err.to_string(), err.rule().message());
+/// assert_eq!(err.to_string(), "CLONE_NEWNS cannot be combined with CLONE_FS");
+/// ```
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct FlagError {
     rule: Rule,
@@ -118,22 +135,22 @@ impl FlagError {
         FlagError { rule, call, flags }
     }
 
-    /// The rule broken.
+    /// The rule broken; [example](Self#examples).
     pub const fn rule(&self) -> Rule {
         self.rule
     }
 
-    /// The syscall whose rule it is.
+    /// The syscall whose rule it is; [example](Self#examples).
     pub const fn syscall(&self) -> Syscall {
         self.call
     }
 
-    /// The flags that were checked.
+    /// The flags that were checked; [example](Self#examples).
     pub const fn flags(&self) -> CloneFlags {
         self.flags
     }
 
-    /// What the kernel would return for these flags.
+    /// What the kernel would return for these flags; [example](Self#examples).
     pub const fn errno(&self) -> Errno {
         self.rule.errno()
     }
@@ -189,6 +206,23 @@ impl CloneFlags {
     ///
     /// The first rule the flags break, in the kernel's order, as a
     /// [`FlagError`] naming it and the errno the kernel would give.
+    ///
+    /// # Examples
+    ///
+    /// The same flags, valid for one syscall and not for another:
+    ///
+    /// ```
+    /// use nsclone::{CloneFlags, Rule, Syscall};
+    ///
+    /// let flags = CloneFlags::NEWNS | CloneFlags::FS;
+    /// // CLONE_FS: to unshare, a root and working directory of the caller's
+    /// // own; to clone, shared with a child in another mount namespace.
+    /// assert_eq!(flags.check(Syscall::Unshare), Ok(()));
+    /// let err = flags.check(Syscall::Clone).unwrap_err();
+    /// assert_eq!(err.rule(), Rule::NewnsWithFs);
+    /// let err = CloneFlags::VM.check(Syscall::Setns).unwrap_err();
+    /// assert_eq!(err.rule(), Rule::SetnsNotANamespace);
+    /// ```
     pub fn check(self, call: Syscall) -> Result<(), FlagError> {
         self.check_with_exit_signal(call, 0)
     }
@@ -202,6 +236,20 @@ impl CloneFlags {
     /// [`Rule::ExitSignalInvalid`] for an exit signal above 64, and
     /// [`Rule::ThreadOrParentWithExitSignal`] for one with `CLONE_THREAD`
     /// or `CLONE_PARENT`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nsclone::{CloneFlags, Rule, Syscall};
+    ///
+    /// let sigchld = 17;
+    /// assert_eq!(CloneFlags::NEWPID.check_with_exit_signal(Syscall::Clone3, sigchld), Ok(()));
+    /// let err = CloneFlags::NEWPID.check_with_exit_signal(Syscall::Clone3, 65).unwrap_err();
+    /// assert_eq!(err.rule(), Rule::ExitSignalInvalid);
+    /// // CLONE_PARENT gives the child the caller's own exit signal.
+    /// let err = CloneFlags::PARENT.check_with_exit_signal(Syscall::Clone3, sigchld).unwrap_err();
+    /// assert_eq!(err.rule(), Rule::ThreadOrParentWithExitSignal);
+    /// ```
     pub fn check_with_exit_signal(self, call: Syscall, exit_signal: u64) -> Result<(), FlagError> {
         let fail = |rule| Err(FlagError::new(rule, call, self));
         let first_broken = match call {
