@@ -22,6 +22,29 @@ use core::ffi::c_int;
 /// `EINVAL` for `CLONE_NEWUSER` in a multithreaded process, `EPERM` (no
 /// `CAP_SYS_ADMIN`, or a chroot for `CLONE_NEWUSER`), `ENOSPC` (namespace
 /// limits), `ENOMEM`, `EUSERS`.
+///
+/// # Examples
+///
+/// A child that moves itself into a UTS namespace of its own (owned by a
+/// new user namespace, where it may rename it), leaving the caller's as
+/// it was; not run here, as some systems refuse user namespaces:
+///
+/// ```no_run
+/// use nsclone::{spawn, sys, unshare, CloneFlags, ExitStatus, MmapStack};
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child makes raw syscalls only and returns a number.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+///         let renamed = unshare(CloneFlags::NEWUSER | CloneFlags::NEWUTS).is_ok()
+///             && sys::sethostname(b"inside").is_ok();
+///         if renamed && sys::uname().nodename() == b"inside" { 0 } else { 1 }
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// assert_ne!(sys::uname().nodename(), b"inside");
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn unshare(flags: CloneFlags) -> Result<(), Error> {
     check_unshare(flags)?;
     // SAFETY: namespace flags change no memory, fd table or thread sharing
@@ -37,6 +60,17 @@ pub fn unshare(flags: CloneFlags) -> Result<(), Error> {
 ///
 /// [`Error::Refused`] with [`Refusal::UnshareNamespacesOnly`], or
 /// [`Error::Invalid`] with the kernel's rule; never another variant.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{check_unshare, CloneFlags, Refusal};
+///
+/// assert_eq!(check_unshare(CloneFlags::NEWUSER | CloneFlags::NEWNS), Ok(()));
+/// // Unsharing the fd table is unshare_unchecked's.
+/// let err = check_unshare(CloneFlags::NEWNS | CloneFlags::FILES).unwrap_err();
+/// assert_eq!(err.refusal(), Some(Refusal::UnshareNamespacesOnly));
+/// ```
 pub fn check_unshare(flags: CloneFlags) -> Result<(), Error> {
     if !CloneFlags::ALL_NAMESPACES.contains(flags) {
         return Err(Refusal::UnshareNamespacesOnly.into());
@@ -57,6 +91,28 @@ pub fn check_unshare(flags: CloneFlags) -> Result<(), Error> {
 /// # Errors
 ///
 /// unshare(2)'s: `EINVAL`, `EPERM`, `ENOSPC`, `ENOMEM`, `EUSERS`.
+///
+/// # Examples
+///
+/// A thread that changes its working directory without changing the
+/// process's:
+///
+/// ```
+/// use nsclone::{sys, unshare_unchecked, CloneFlags};
+///
+/// let before = std::env::current_dir().ok();
+/// let thread = std::thread::spawn(|| {
+///     // SAFETY: CLONE_FS alone; nothing on this thread relies on sharing
+///     // the working directory.
+///     unsafe { unshare_unchecked(CloneFlags::FS) }?;
+///     sys::chdir(c"/")?;
+///     Ok::<_, nsclone::Errno>(std::env::current_dir().ok())
+/// });
+/// let inside = thread.join().expect("the thread does not panic")?;
+/// assert_eq!(inside.as_deref(), Some(std::path::Path::new("/")));
+/// assert_eq!(std::env::current_dir().ok(), before);
+/// # Ok::<(), nsclone::Errno>(())
+/// ```
 pub unsafe fn unshare_unchecked(flags: CloneFlags) -> Result<()> {
     // SAFETY: the caller answers for the flags.
     unsafe { syscall::unshare(flags.bits()) }
@@ -75,6 +131,31 @@ pub unsafe fn unshare_unchecked(flags: CloneFlags) -> Result<()> {
 /// the nsfs fd, an fd that is neither, or joining a user or mount namespace
 /// from a multithreaded process; `EBADF`; `EPERM` (privilege); `ESRCH` (the
 /// pidfd's process is gone); `EUSERS` (time namespace, multithreaded caller).
+///
+/// # Examples
+///
+/// A child in a new UTS namespace that returns to the caller's, kept open
+/// for it ([`crate::open_ns`]); not run here, as it needs `CAP_SYS_ADMIN`.
+/// `examples/join.rs` joins through a pidfd.
+///
+/// ```no_run
+/// use nsclone::{ns_id, open_ns, setns, spawn, CloneFlags, ExitStatus, MmapStack, Namespace};
+///
+/// let home = open_ns(0, Namespace::Uts)?;
+/// let home_id = ns_id(0, Namespace::Uts)?;
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child makes raw syscalls only and returns a number.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::NEWUTS, stack.as_mut_slice(), || {
+///         let current = || ns_id(0, Namespace::Uts).ok();
+///         let away = current() != Some(home_id);
+///         let back = setns(&home, CloneFlags::NEWUTS).is_ok() && current() == Some(home_id);
+///         if away && back { 0 } else { 1 }
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn setns(fd: impl AsFd, kinds: CloneFlags) -> Result<(), Error> {
     kinds.check(Syscall::Setns)?;
     Ok(syscall::setns(

@@ -15,6 +15,23 @@ use linux_raw_sys::general::{O_PATH, O_RDONLY};
 /// - `kernel.unprivileged_userns_clone` is 0 (a Debian and Ubuntu patch);
 /// - `kernel.apparmor_restrict_unprivileged_userns` is 1 (Ubuntu 23.10+);
 /// - the caller is in a chroot, where the kernel never allows one.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{spawn, user_namespace_refusal_cause, CloneFlags, MmapStack};
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child returns at once.
+/// match unsafe { spawn(CloneFlags::NEWUSER, stack.as_mut_slice(), || 0) } {
+///     Ok(mut child) => assert!(child.wait()?.success()),
+///     Err(err) => {
+///         let cause = user_namespace_refusal_cause().unwrap_or("none of the usual causes");
+///         eprintln!("cannot create a user namespace: {err} ({cause})");
+///     }
+/// }
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn user_namespace_refusal_cause() -> Option<&'static str> {
     let (euid, _) = syscall::effective_ids();
     if sysctl_is(c"/proc/sys/user/max_user_namespaces", b"0") {
