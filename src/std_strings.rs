@@ -11,6 +11,23 @@ use std::vec::Vec;
 
 /// Owned C strings and the null-terminated array of pointers to them that
 /// execve(2) takes, as `std::process::Command` builds its own.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{CStrArray, CStrings, CloneFlags, ExitStatus, Spawn, EXEC_STACK};
+///
+/// let argv = CStrings::new(["sh", "-c", r#"test "$GREETING" = hello"#])?;
+/// assert_eq!(argv.strings()[0].as_bytes(), b"sh");
+/// // The caller's environment, with one variable more.
+/// let env = CStrings::current_environment();
+/// let mut envp_buf = vec![core::ptr::null(); env.strings().len() + 2];
+/// let envp = CStrArray::environment(env.as_array(), &[c"GREETING=hello"], &[], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let mut child = Spawn::new(CloneFlags::empty()).exec(&mut stack, c"sh", argv.as_array(), envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct CStrings {
     strings: Vec<CString>,
@@ -19,7 +36,8 @@ pub struct CStrings {
 }
 
 impl CStrings {
-    /// The strings of `items` (`"sh"`, `Path::new("/bin")`, an `OsString`).
+    /// The strings of `items` (`"sh"`, `Path::new("/bin")`, an `OsString`);
+    /// [example](Self#examples).
     ///
     /// # Errors
     ///
@@ -38,7 +56,7 @@ impl CStrings {
 
     /// This process's environment (`std::env::vars_os`), as `NAME=value`
     /// strings; variables with a NUL byte (none can come from the kernel)
-    /// are left out.
+    /// are left out; [example](Self#examples).
     pub fn current_environment() -> CStrings {
         let strings = std::env::vars_os()
             .filter_map(|(name, value)| {
@@ -60,7 +78,7 @@ impl CStrings {
         CStrings { strings, ptrs }
     }
 
-    /// The array execve takes, borrowed.
+    /// The array execve takes, borrowed; [example](Self#examples).
     ///
     /// # Panics
     ///
@@ -72,7 +90,7 @@ impl CStrings {
         unsafe { CStrArray::from_ptrs(&self.ptrs) }.expect("the array ends with a null")
     }
 
-    /// The strings.
+    /// The strings; [example](Self#examples).
     pub fn strings(&self) -> &[CString] {
         &self.strings
     }

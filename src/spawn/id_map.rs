@@ -56,6 +56,30 @@ const TEXT_CAPACITY: usize = 4096;
 /// the parent namespace and the map is not exactly its own ID; `gid_map`
 /// without `setgroups` denied; IDs unmapped in the parent), `ENOENT`/`ESRCH`
 /// (no such process), `EACCES`.
+///
+/// # Examples
+///
+/// A child that makes itself root of a new user namespace, as
+/// `unshare -r` does; not run here, as some systems refuse user
+/// namespaces:
+///
+/// ```no_run
+/// use nsclone::{spawn, sys, unshare, write_id_maps, CloneFlags, ExitStatus, IdMap, MmapStack, SetGroups};
+///
+/// let (uid, gid) = sys::effective_ids();
+/// let root = |outside| [IdMap { inside: 0, outside, count: 1 }];
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child makes raw syscalls only and returns a number.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+///         let mapped = unshare(CloneFlags::NEWUSER)
+///             .and_then(|()| write_id_maps(0, &root(uid), &root(gid), SetGroups::Deny));
+///         if mapped.is_ok() && sys::effective_ids() == (0, 0) { 0 } else { 1 }
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn write_id_maps(
     pid: pid_t,
     uid: &[IdMap],
@@ -90,6 +114,20 @@ pub fn write_id_maps(
 ///
 /// The first rule broken, as the crate's [`Refusal`] (the kernel would
 /// answer `EINVAL` when the map is written).
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{check_id_map, IdMap, Refusal};
+///
+/// let root = IdMap { inside: 0, outside: 1000, count: 1 };
+/// let users = IdMap { inside: 1, outside: 100_000, count: 65_536 };
+/// assert_eq!(check_id_map(&[root, users]), Ok(()));
+/// let overlapping = IdMap { inside: 0, outside: 200_000, count: 10 };
+/// assert_eq!(check_id_map(&[root, overlapping]), Err(Refusal::IdMapOverlaps));
+/// let past_the_last_id = IdMap { inside: 0, outside: u32::MAX, count: 1 };
+/// assert_eq!(check_id_map(&[past_the_last_id]), Err(Refusal::IdMapWraps));
+/// ```
 pub fn check_id_map(map: &[IdMap]) -> Result<(), Refusal> {
     if map.len() > MAX_ID_MAP_LINES || text_len(map) >= TEXT_CAPACITY {
         return Err(Refusal::IdMapTooLong);

@@ -10,6 +10,30 @@ use core::ptr;
 
 /// A null-terminated array of C-string pointers, as execve(2) takes `argv`
 /// and `envp`, borrowed for `'a` and built without allocating.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{CStrArray, Errno};
+///
+/// let mut argv_buf = [core::ptr::null(); 3];
+/// let argv = CStrArray::new(&[c"ls", c"-l"], &mut argv_buf)?;
+/// assert!(argv.iter().eq([c"ls", c"-l"]));
+///
+/// let mut base_buf = [core::ptr::null(); 4];
+/// let base = CStrArray::new(&[c"PATH=/bin", c"HOME=/root", c"TERM=dumb"], &mut base_buf)?;
+/// let mut envp_buf = [core::ptr::null(); 4];
+/// let envp = CStrArray::environment(base, &[c"HOME=/tmp"], &[b"TERM"], &mut envp_buf)?;
+/// assert!(envp.iter().eq([c"PATH=/bin", c"HOME=/tmp"]));
+/// assert_eq!(envp.var(b"HOME"), Some(b"/tmp".as_slice()));
+/// assert_eq!(envp.var(b"TERM"), None);
+///
+/// assert_eq!(CStrArray::empty().iter().count(), 0);
+/// // No room for the final null.
+/// let mut short = [core::ptr::null(); 2];
+/// assert_eq!(CStrArray::new(&[c"ls", c"-l"], &mut short).unwrap_err(), Errno::E2BIG);
+/// # Ok::<(), nsclone::Errno>(())
+/// ```
 #[derive(Copy, Clone, Debug)]
 pub struct CStrArray<'a> {
     ptrs: &'a [*const c_char],
@@ -17,7 +41,7 @@ pub struct CStrArray<'a> {
 
 impl<'a> CStrArray<'a> {
     /// Points the first `strings.len() + 1` slots of `buf` at `strings` and a
-    /// final null.
+    /// final null; [example](Self#examples).
     ///
     /// # Errors
     ///
@@ -34,7 +58,8 @@ impl<'a> CStrArray<'a> {
     /// An environment made from `base` (`NAME=value` strings): without the
     /// variables named in `unset` or set again in `set`, then with `set`
     /// (the last of two with one name wins), pointed at from `buf`. An
-    /// empty `base` starts from a cleared environment.
+    /// empty `base` starts from a cleared environment;
+    /// [example](Self#examples).
     ///
     /// # Errors
     ///
@@ -74,6 +99,20 @@ impl<'a> CStrArray<'a> {
     /// # Errors
     ///
     /// `EINVAL` if its last pointer is not null.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nsclone::{CStrArray, Errno};
+    ///
+    /// let ptrs = [c"sh".as_ptr(), core::ptr::null()];
+    /// // SAFETY: the pointer before the null is a static string's.
+    /// let argv = unsafe { CStrArray::from_ptrs(&ptrs) }?;
+    /// assert!(argv.iter().eq([c"sh"]));
+    /// // SAFETY: as above.
+    /// assert_eq!(unsafe { CStrArray::from_ptrs(&ptrs[..1]) }.unwrap_err(), Errno::EINVAL);
+    /// # Ok::<(), nsclone::Errno>(())
+    /// ```
     pub unsafe fn from_ptrs(ptrs: &'a [*const c_char]) -> Result<CStrArray<'a>> {
         match ptrs.last() {
             Some(last) if last.is_null() => Ok(CStrArray { ptrs }),
@@ -81,13 +120,14 @@ impl<'a> CStrArray<'a> {
         }
     }
 
-    /// The empty array (just the null), e.g. for an empty environment.
+    /// The empty array (just the null), e.g. for an empty environment;
+    /// [example](Self#examples).
     pub const fn empty() -> CStrArray<'static> {
         const NULL: &[*const c_char] = &[ptr::null()];
         CStrArray { ptrs: NULL }
     }
 
-    /// The strings, in order.
+    /// The strings, in order; [example](Self#examples).
     pub fn iter(&self) -> impl Iterator<Item = &'a CStr> + 'a {
         let ptrs: &'a [*const c_char] = self.ptrs;
         ptrs.iter()
@@ -98,7 +138,7 @@ impl<'a> CStrArray<'a> {
     }
 
     /// The value of variable `name` in an environment (`PATH` in
-    /// `PATH=/bin`), if set.
+    /// `PATH=/bin`), if set; [example](Self#examples).
     pub fn var(&self, name: &[u8]) -> Option<&'a [u8]> {
         self.iter()
             .map(CStr::to_bytes)
@@ -123,7 +163,29 @@ fn name(entry: &[u8]) -> &[u8] {
 /// Replaces the calling process's program (execve(2)); returns only on failure.
 ///
 /// Safe to call in any child this crate creates: it is a single raw syscall.
-/// Errors: `ENOENT`, `EACCES`, `ENOEXEC`, `E2BIG`, `ENOMEM`, `ETXTBSY`, ...
+///
+/// # Errors
+///
+/// The errno it returns: `ENOENT`, `EACCES`, `ENOEXEC`, `E2BIG`, `ENOMEM`,
+/// `ETXTBSY`, ...
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{execve, spawn, CStrArray, CloneFlags, ExitStatus, MmapStack};
+///
+/// let mut argv_buf = [core::ptr::null(); 4];
+/// let argv = CStrArray::new(&[c"sh", c"-c", c"exit 3"], &mut argv_buf)?;
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child execs, or returns the errno.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+///         execve(c"/bin/sh", argv, CStrArray::empty()).raw()
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(3));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn execve(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
     // SAFETY: both arrays are null-terminated arrays of NUL-terminated
     // strings, alive across the call.
@@ -141,9 +203,35 @@ pub const MAX_SCRIPT_ARGS: usize = 256;
 /// one is tried in each directory of `envp`'s `PATH` (or
 /// [`DEFAULT_PATH`]), an empty entry being the working directory, until
 /// one runs. A file the kernel cannot run (`ENOEXEC`: a script without a
-/// `#!` line) is run by `/bin/sh`, as glibc does. Returns only on
-/// failure: `ENOENT` for an empty name or one found nowhere, `EACCES` if
-/// some candidate was not executable, or the first other error.
+/// `#!` line) is run by `/bin/sh`, as glibc does. Returns only on failure.
+///
+/// # Errors
+///
+/// `ENOENT` for an empty name or one found nowhere, `EACCES` if some
+/// candidate was not executable, or the first other error.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{execvpe, spawn, CStrArray, CloneFlags, Errno, ExitStatus, MmapStack};
+///
+/// let mut argv_buf = [core::ptr::null(); 4];
+/// let argv = CStrArray::new(&[c"sh", c"-c", c"exit 3"], &mut argv_buf)?;
+/// let mut envp_buf = [core::ptr::null(); 2];
+/// let envp = CStrArray::new(&[c"PATH=/nonexistent:/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child execs, or returns a number.
+/// let mut child = unsafe {
+///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
+///         if execvpe(c"no-such-program", argv, envp) != Errno::ENOENT {
+///             return 1;
+///         }
+///         execvpe(c"sh", argv, envp).raw()
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(3));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub fn execvpe(name: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
     let bytes = name.to_bytes();
     if bytes.is_empty() {

@@ -11,6 +11,22 @@ use linux_raw_sys::general as k;
 ///
 /// As a local, hand it out with [`as_mut_slice`](Self::as_mut_slice); as a
 /// `static`, [`take`](Self::take) hands it out once.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{spawn, CloneFlags, ExitStatus, StaticStack};
+///
+/// let mut stack = StaticStack::<{ 32 * 1024 }>::new();
+/// // SAFETY: the child only returns a number.
+/// let mut child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), || 7) }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(7));
+///
+/// static STACK: StaticStack<{ 64 * 1024 }> = StaticStack::new();
+/// assert_eq!(STACK.take().map(|bytes| bytes.len()), Some(64 * 1024));
+/// assert!(STACK.take().is_none());
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 #[repr(C, align(16))]
 pub struct StaticStack<const N: usize> {
     bytes: UnsafeCell<[u8; N]>,
@@ -22,7 +38,8 @@ pub struct StaticStack<const N: usize> {
 unsafe impl<const N: usize> Sync for StaticStack<N> {}
 
 impl<const N: usize> StaticStack<N> {
-    /// A zeroed stack; `const` so it can initialize a `static`.
+    /// A zeroed stack; `const` so it can initialize a `static`;
+    /// [example](Self#examples).
     pub const fn new() -> Self {
         StaticStack {
             bytes: UnsafeCell::new([0; N]),
@@ -30,14 +47,14 @@ impl<const N: usize> StaticStack<N> {
         }
     }
 
-    /// The stack's bytes.
+    /// The stack's bytes; [example](Self#examples).
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         self.bytes.get_mut()
     }
 
-    /// The stack's bytes for the whole program, the first time only; `None` after.
-    // The flag makes the one `&mut` unique, which the lint cannot see.
-    #[allow(clippy::mut_from_ref)]
+    /// The stack's bytes for the whole program, the first time only; `None`
+    /// after; [example](Self#examples).
+    #[allow(clippy::mut_from_ref)] // The flag makes the one `&mut` unique, which the lint cannot see.
     pub fn take(&'static self) -> Option<&'static mut [u8]> {
         if self.taken.swap(true, Ordering::AcqRel) {
             return None;
@@ -62,6 +79,28 @@ impl<const N: usize> AsMut<[u8]> for StaticStack<N> {
 /// A child stack mapped with `mmap(MAP_STACK)`, with an inaccessible guard
 /// region below it, so a child that overflows dies with `SIGSEGV` instead of
 /// writing over other memory. Unmapped on drop.
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{spawn, CloneFlags, ExitStatus, MmapStack, Signal};
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// assert_eq!(stack.as_mut_slice().len(), 64 * 1024);
+/// // SAFETY: the child only recurses; past its stack it meets the guard.
+/// let mut child = unsafe { spawn(CloneFlags::empty(), stack.as_mut_slice(), || deeper(0)) }?;
+/// assert_eq!(child.wait()?, ExitStatus::Signaled(Signal::SEGV.raw()));
+///
+/// fn deeper(depth: u64) -> i32 {
+///     if depth == u64::MAX {
+///         return 0;
+///     }
+///     // Kept across the call, so each level takes its own 512 bytes.
+///     let frame = [depth; 64];
+///     deeper(depth + 1) + core::hint::black_box(&frame)[0] as i32
+/// }
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub struct MmapStack {
     base: *mut u8,
     mapped: usize,
@@ -73,7 +112,8 @@ impl MmapStack {
     pub const GUARD: usize = 64 * 1024;
 
     /// Maps at least `len` usable bytes (rounded up to [`Self::GUARD`]) above a
-    /// `PROT_NONE` guard. See mmap(2) and mprotect(2).
+    /// `PROT_NONE` guard. See mmap(2) and mprotect(2);
+    /// [example](Self#examples).
     ///
     /// # Errors
     ///
@@ -95,7 +135,7 @@ impl MmapStack {
         Ok(stack)
     }
 
-    /// The usable bytes, above the guard.
+    /// The usable bytes, above the guard; [example](Self#examples).
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: `[base + GUARD, base + mapped)` is our read-write mapping,
         // borrowed mutably through `self`.

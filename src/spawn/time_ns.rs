@@ -29,6 +29,22 @@ use crate::spawn::Spawn;
 /// `unshare` does without `--fork`), and reports to the parent before its
 /// closure runs. The parent's [`Spawn::spawn`] returns only then, with the
 /// child's error if it failed (the child is then killed and reaped).
+///
+/// # Examples
+///
+/// ```
+/// use nsclone::{CloneFlags, Refusal, Spawn, TimeOffset};
+///
+/// let monotonic = TimeOffset::from_secs(24 * 60 * 60);
+/// let boottime = TimeOffset { seconds: -2, nanoseconds: 500_000_000 }; // -1.5 s
+/// let request = Spawn::new(CloneFlags::NEWUSER).map_root_user().time_offsets(monotonic, boottime);
+/// assert_eq!(request.check(), Ok(()));
+///
+/// let too_many = TimeOffset { seconds: 0, nanoseconds: 1_000_000_000 };
+/// let request = Spawn::new(CloneFlags::NEWUSER).time_offsets(too_many, TimeOffset::ZERO);
+/// let err = request.check().unwrap_err();
+/// assert_eq!(err.refusal(), Some(Refusal::TimeOffsetNanosecondsTooLarge));
+/// ```
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct TimeOffset {
     /// Whole seconds added to the clock.
@@ -41,7 +57,7 @@ impl TimeOffset {
     /// No offset.
     pub const ZERO: TimeOffset = TimeOffset::from_secs(0);
 
-    /// An offset of whole seconds.
+    /// An offset of whole seconds; [example](Self#examples).
     pub const fn from_secs(seconds: i64) -> TimeOffset {
         TimeOffset {
             seconds,
