@@ -9,6 +9,7 @@ missing=$(git ls-files -- 'src/*.rs' ':!src/bin' | xargs awk '
     FNR == 1 { doc = "" }
     /^[[:space:]]*\/\/\// { doc = doc $0 "\n"; next }
     /^[[:space:]]*#\[/ { next }
+    /^[[:space:]]*\/\/([^\/!]|$)/ { next }
     /^[[:space:]]*pub (const )?(unsafe )?fn / {
         if (doc !~ /```|#examples\)|`examples\//) {
             name = $0

@@ -200,7 +200,11 @@ impl CloneFlags {
     ///
     /// Follows kernels 6.9 and later, where `CLONE_PIDFD` with `CLONE_THREAD`
     /// is accepted (5.2 to 6.8 answer `EINVAL`). Rules that depend on the
-    /// caller's state are left to the kernel (see the module docs).
+    /// caller's state are left to the kernel: threads sharing the memory or
+    /// signal handlers (unshare, setns), privilege (`EPERM`), namespace and
+    /// process limits (`ENOSPC`, `EAGAIN`), chroot, security modules,
+    /// `CLONE_PARENT` from an init process, and `CLONE_THREAD` after the
+    /// caller's `pid_for_children` changed.
     ///
     /// # Errors
     ///
