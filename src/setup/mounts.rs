@@ -155,9 +155,11 @@ impl<'a> Mount<'a> {
 
     /// `source`'s mount bound on `target` with the owners of its files
     /// mapped through the child's ID maps (`MOUNT_ATTR_IDMAP`, Linux 5.12
-    /// for most disk filesystems, 6.3 for tmpfs): a file the caller's uid
-    /// owns shows as owned by the uid the maps give it inside, with no
-    /// recursive chown. The parent makes it (open_tree(2), mount_setattr(2)
+    /// for most disk filesystems, 6.3 for tmpfs): a file that ID `n` owns
+    /// on the filesystem shows as owned by `n` inside the child's user
+    /// namespace (nobody, if no map line has `n` inside), without a
+    /// recursive chown; through a plain bind it shows as the inside ID
+    /// that maps to `n` outside. The parent makes it (open_tree(2), mount_setattr(2)
     /// with the child's user namespace, once it wrote the maps: it needs
     /// `CAP_SYS_ADMIN` over the source's filesystem, so root for a disk)
     /// and hands it over; the child attaches it here (move_mount(2)). Needs
