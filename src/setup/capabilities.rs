@@ -32,7 +32,8 @@ impl Capabilities {
     /// No capability at all, bounding set included.
     pub const NONE: Capabilities = Capabilities::only(0);
 
-    /// `set` in every set: a program run under any uid has exactly these.
+    /// `set` in every set: a program run under any uid has exactly these;
+    /// [example](crate::Setup#examples).
     pub const fn only(set: u64) -> Capabilities {
         Capabilities {
             bounding: set,

@@ -18,6 +18,43 @@ pub const MAX_FDS: usize = 64;
 
 /// A descriptor the child gets: its number (the target) and what it
 /// refers to.
+///
+/// # Examples
+///
+/// A program started as a service manager starts one: stdin from
+/// `/dev/null`, the caller's stdout and stderr, a file the caller opened
+/// on descriptor 3, and nothing else, not even a descriptor the caller
+/// leaked without close-on-exec. The program, a shell, lists its own
+/// descriptors with builtins (a command in `$(...)` would see the shell's
+/// pipe from it), then reads descriptor 3:
+///
+/// ```
+/// use linux_raw_sys::general::O_RDONLY;
+/// use nsclone::{sys, AsRawFd, CStrArray, CloneFlags, ExitStatus, Fd, Setup, Spawn, EXEC_STACK};
+///
+/// let data = sys::open(c"/proc/sys/kernel/ostype", O_RDONLY)?; // close-on-exec
+/// // SAFETY: dup makes a descriptor of ours, closed below.
+/// let leaked = unsafe { libc::dup(2) };
+/// let fds = [
+///     Fd::open(c"/dev/null", O_RDONLY, 0, 0),
+///     Fd::copy(1, 1),
+///     Fd::copy(2, 2),
+///     Fd::copy(data.as_raw_fd(), 3),
+/// ];
+/// let setup = Setup::new().fds(&fds).close_other_fds(&[]);
+/// let test = c"for n in $(seq 0 99); do [ -e /proc/$$/fd/$n ] && open=\"$open $n\"; done
+///     [ \"$open\" = ' 0 1 2 3' ] && read -r os <&3 && [ $os = Linux ]";
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", test], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let request = Spawn::new(CloneFlags::empty()).setup(&setup);
+/// let mut child = request.exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// // SAFETY: ours, closed once.
+/// unsafe { libc::close(leaked) };
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Fd<'a> {
     target: c_int,
@@ -39,7 +76,7 @@ enum Source<'a> {
 impl<'a> Fd<'a> {
     /// `target` refers to what `source` refers to when the child starts
     /// (the parent's descriptor of that number). `copy(n, n)` keeps `n`
-    /// open across exec (clears close-on-exec).
+    /// open across exec (clears close-on-exec); [example](Fd#examples).
     pub const fn copy(source: c_int, target: c_int) -> Fd<'a> {
         Fd {
             target,
@@ -50,7 +87,7 @@ impl<'a> Fd<'a> {
     /// `target` is `path` opened by the child with `flags` (`O_RDONLY`,
     /// `O_WRONLY | O_CREAT | O_APPEND`, ...) and `mode` for a file it
     /// creates: after the identity steps (with the child's final IDs) and
-    /// in its working directory.
+    /// in its working directory; [example](Fd#examples).
     pub const fn open(path: &'a CStr, flags: u32, mode: u32, target: c_int) -> Fd<'a> {
         Fd {
             target,
@@ -59,6 +96,12 @@ impl<'a> Fd<'a> {
     }
 
     /// The descriptor number the child gets.
+    ///
+    /// ```
+    /// use nsclone::Fd;
+    ///
+    /// assert_eq!(Fd::copy(5, 1).target(), 1);
+    /// ```
     pub const fn target(&self) -> c_int {
         self.target
     }

@@ -16,6 +16,12 @@ macro_rules! resources {
 
         impl Resource {
             /// The kernel's name, `RLIMIT_NOFILE`.
+            ///
+            /// ```
+            /// use nsclone::Resource;
+            ///
+            /// assert_eq!(Resource::OpenFiles.name(), "RLIMIT_NOFILE");
+            /// ```
             pub const fn name(self) -> &'static str {
                 match self {
                     $(Resource::$variant => $name,)*
@@ -62,6 +68,30 @@ resources! {
 
 /// A resource limit the child sets: `soft` is enforced, `hard` caps it;
 /// [`Limit::INFINITY`] for none. Raising `hard` needs `CAP_SYS_RESOURCE`.
+///
+/// # Examples
+///
+/// A program that may open at most 64 files and dumps no core, as
+/// systemd's `LimitNOFILE=64` and `LimitCORE=0` leave a service:
+///
+/// ```
+/// use nsclone::{CStrArray, CloneFlags, ExitStatus, Limit, Resource, Setup, Spawn, EXEC_STACK};
+///
+/// let limits = [
+///     Limit { resource: Resource::OpenFiles, soft: 64, hard: 64 },
+///     Limit { resource: Resource::Core, soft: 0, hard: 0 },
+/// ];
+/// let setup = Setup::new().limits(&limits);
+/// let test = c"[ $(ulimit -n) = 64 ] && [ $(ulimit -c) = 0 ]";
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", test], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let request = Spawn::new(CloneFlags::empty()).setup(&setup);
+/// let mut child = request.exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Limit {
     /// What it limits.

@@ -72,6 +72,158 @@ const PARENT_GONE: c_int = 127;
 ///    [`keep_signals`](Self::keep_signals);
 /// 9. the [`seccomp`](Self::seccomp) filter, last.
 ///
+/// # Examples
+///
+/// The child's UTS names, umask and working directory, in new user and
+/// UTS namespaces (root inside, the caller outside); the program, a shell,
+/// exits with 0 if it has them:
+///
+/// ```
+/// use nsclone::{CStrArray, CloneFlags, ExitStatus, Setup, Spawn, EXEC_STACK};
+///
+/// let setup = Setup::new()
+///     .hostname(b"box")
+///     .domainname(b"example.org")
+///     .umask(0o027)
+///     .current_dir(c"/usr");
+/// let test = c"[ $(uname -n) = box ] && [ $(cat /proc/sys/kernel/domainname) = example.org ] \
+///     && [ $(umask) = 0027 ] && [ $(pwd -P) = /usr ]";
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", test], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let flags = CloneFlags::NEWUSER | CloneFlags::NEWUTS;
+/// let request = Spawn::new(flags).map_root_user().setup(&setup);
+/// let mut child = request.exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// assert_ne!(nsclone::sys::uname().nodename(), b"box"); // the caller's is its own
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
+/// Who the program runs as, in a user namespace whose IDs 0 to 65535 are
+/// 100000 to 165535 outside (maps only a privileged parent may write):
+/// user and group 1000 with group 100 besides, keeping only
+/// `CAP_NET_BIND_SERVICE` (the program may listen on port 80), with no
+/// way to gain more through a set-user-ID program:
+///
+/// ```no_run
+/// use nsclone::{
+///     CStrArray, Capabilities, CloneFlags, ExitStatus, IdMap, SetGroups, Setup, Spawn, EXEC_STACK,
+/// };
+///
+/// const CAP_NET_BIND_SERVICE: u32 = 10;
+/// let ids = [IdMap { inside: 0, outside: 100_000, count: 65_536 }];
+/// let setup = Setup::new()
+///     .groups(&[100])
+///     .gid(1000)
+///     .uid(1000)
+///     .capabilities(Capabilities::only(1 << CAP_NET_BIND_SERVICE))
+///     .no_new_privs();
+/// // The IDs, the ambient set (bit 10 is 0x400) and the flag.
+/// let test = c"[ \"$(id -u) $(id -G)\" = '1000 1000 100' ] \
+///     && grep -q '^CapAmb:.*400$' /proc/self/status && grep -q '^NoNewPrivs:.*1$' /proc/self/status";
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", test], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let request = Spawn::new(CloneFlags::NEWUSER)
+///     .id_maps(&ids, &ids, SetGroups::Allow)
+///     .setup(&setup);
+/// let mut child = request.exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
+/// A shell on a new pseudo-terminal, as a terminal emulator starts one: a
+/// session of its own whose controlling terminal is the terminal side,
+/// which is also its stdin, stdout and stderr. Only a process with a
+/// controlling terminal can open `/dev/tty`:
+///
+/// ```
+/// use nsclone::{CStrArray, CloneFlags, ExitStatus, Fd, Setup, Spawn, EXEC_STACK};
+/// use std::ptr::{null, null_mut};
+///
+/// let (mut manager, mut terminal) = (-1, -1);
+/// // SAFETY: openpty writes the two descriptors; no name, settings or size.
+/// let opened = unsafe { libc::openpty(&mut manager, &mut terminal, null_mut(), null(), null()) };
+/// assert_eq!(opened, 0);
+/// let stdio = [Fd::copy(terminal, 0), Fd::copy(terminal, 1), Fd::copy(terminal, 2)];
+/// let on_terminal = Setup::new().controlling_terminal(terminal).fds(&stdio);
+/// // A new session alone has no controlling terminal.
+/// let detached = Setup::new().new_session().fds(&stdio);
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", c": </dev/tty"], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let request = Spawn::new(CloneFlags::empty());
+/// let mut child = request.setup(&on_terminal).exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// let mut child = request.setup(&detached).exec(&mut stack, c"sh", argv, envp)?;
+/// assert_ne!(child.wait()?, ExitStatus::Exited(0));
+/// // SAFETY: both descriptors are ours, closed once.
+/// unsafe {
+///     libc::close(manager);
+///     libc::close(terminal);
+/// }
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
+/// A job-control shell keeps its jobs in its own session instead: each in
+/// a process group of its own, in the foreground of the shell's terminal
+/// (its stdin) until the shell takes the terminal back:
+///
+/// ```no_run
+/// # use nsclone::{CStrArray, CloneFlags, Setup, Spawn, EXEC_STACK};
+/// # let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 3], [core::ptr::null(); 2]);
+/// # let argv = CStrArray::new(&[c"vi", c"notes.txt"], &mut argv_buf)?;
+/// # let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// # let mut stack = [0u8; EXEC_STACK];
+/// // SAFETY: installs no handler. With SIGTTOU ignored, as job-control
+/// // shells have it, the shell may take the terminal back from the background.
+/// unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
+/// let job = Setup::new().foreground(0);
+/// let mut child = Spawn::new(CloneFlags::empty()).setup(&job).exec(&mut stack, c"vi", argv, envp)?;
+/// child.wait()?;
+/// // SAFETY: plain calls on the shell's own terminal.
+/// unsafe { libc::tcsetpgrp(0, libc::getpgrp()) };
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
+/// A seccomp filter under which sethostname(2) fails with `EPERM`, every
+/// other call allowed, installed without privilege thanks to
+/// [`no_new_privs`](Self::no_new_privs). (It is for the running
+/// architecture only: a real filter checks `seccomp_data.arch` first, as
+/// `examples/container.rs` does.) Root of a new UTS namespace could set
+/// the hostname otherwise:
+///
+/// ```
+/// use linux_raw_sys::{errno::EPERM, general::__NR_sethostname};
+/// use nsclone::{CStrArray, CloneFlags, ExitStatus, Setup, SockFilter, Spawn, EXEC_STACK};
+///
+/// const LD_NR: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS: seccomp_data.nr, at 0
+/// const JEQ: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+/// const RET: u16 = 0x06; // BPF_RET | BPF_K
+/// const RET_ERRNO: u32 = 0x0005_0000;
+/// const RET_ALLOW: u32 = 0x7fff_0000;
+/// let filter = [
+///     SockFilter { code: LD_NR, jt: 0, jf: 0, k: 0 },
+///     SockFilter { code: JEQ, jt: 0, jf: 1, k: __NR_sethostname },
+///     SockFilter { code: RET, jt: 0, jf: 0, k: RET_ERRNO | EPERM },
+///     SockFilter { code: RET, jt: 0, jf: 0, k: RET_ALLOW },
+/// ];
+/// let setup = Setup::new().no_new_privs().seccomp(&filter);
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 3], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"hostname", c"inside"], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let flags = CloneFlags::NEWUSER | CloneFlags::NEWUTS;
+/// let request = Spawn::new(flags).map_root_user().setup(&setup);
+/// let mut child = request.exec(&mut stack, c"hostname", argv, envp)?;
+/// // "hostname: you must be root to change the host name"
+/// assert_eq!(child.wait()?, ExitStatus::Exited(1));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
 /// [`Spawn::exec`]: crate::Spawn::exec
 /// [`Spawn::spawn`]: crate::Spawn::spawn
 /// [`Spawn::setup`]: crate::Spawn::setup
@@ -107,7 +259,7 @@ impl Default for Setup<'_> {
 }
 
 impl<'a> Setup<'a> {
-    /// No step but the signals' reset.
+    /// No step but the signals' reset; [example](Setup#examples).
     pub const fn new() -> Setup<'a> {
         Setup {
             parent_death_signal: None,
@@ -172,7 +324,7 @@ impl<'a> Setup<'a> {
     }
 
     /// A new session and process group, led by the child (setsid(2)):
-    /// no controlling terminal.
+    /// no controlling terminal; [example](Setup#examples).
     pub const fn new_session(mut self) -> Setup<'a> {
         self.new_session = true;
         self
@@ -183,7 +335,7 @@ impl<'a> Setup<'a> {
     /// with the child's process group in the foreground; `fd` is the
     /// descriptor the child inherited (give it as stdin too with
     /// [`fds`](Self::fds), which come later). Replaces a
-    /// [`foreground`](Self::foreground).
+    /// [`foreground`](Self::foreground); [example](Setup#examples).
     pub const fn controlling_terminal(mut self, fd: c_int) -> Setup<'a> {
         self.new_session = true;
         self.terminal = Some(Terminal {
@@ -197,7 +349,8 @@ impl<'a> Setup<'a> {
     /// In the caller's session, a new process group for the child, made
     /// the foreground one of the terminal `fd` refers to, as a shell
     /// starts a job. Replaces a
-    /// [`controlling_terminal`](Self::controlling_terminal).
+    /// [`controlling_terminal`](Self::controlling_terminal);
+    /// [example](Setup#examples).
     pub const fn foreground(mut self, fd: c_int) -> Setup<'a> {
         self.terminal = Some(Terminal {
             fd,
@@ -208,13 +361,14 @@ impl<'a> Setup<'a> {
     }
 
     /// The hostname of the child's UTS namespace (give it `CLONE_NEWUTS`,
-    /// or it is the caller's). At most 64 bytes.
+    /// or it is the caller's). At most 64 bytes; [example](Setup#examples).
     pub const fn hostname(mut self, name: &'a [u8]) -> Setup<'a> {
         self.hostname = Some(name);
         self
     }
 
-    /// The NIS domain name of the child's UTS namespace. At most 64 bytes.
+    /// The NIS domain name of the child's UTS namespace. At most 64 bytes;
+    /// [example](Setup#examples).
     pub const fn domainname(mut self, name: &'a [u8]) -> Setup<'a> {
         self.domainname = Some(name);
         self
@@ -223,7 +377,8 @@ impl<'a> Setup<'a> {
     /// Mounts and the mount points they need, in this order (give the
     /// child `CLONE_NEWNS`, or they are the caller's
     /// too). Start with [`Mount::private`] of `/` so that none reaches the
-    /// caller's namespace through shared propagation.
+    /// caller's namespace through shared propagation;
+    /// [example](Mount#examples).
     pub const fn mounts(mut self, mounts: &'a [Mount<'a>]) -> Setup<'a> {
         self.mounts = mounts;
         self
@@ -235,7 +390,7 @@ impl<'a> Setup<'a> {
     /// it stays reachable, and changes to the new `/`. Replaces a
     /// [`chroot`](Self::chroot). The kernel refuses it (`EINVAL`) while
     /// the root is the initial ramfs (`rootfs`, under an initramfs's
-    /// `/init`), which chroot serves.
+    /// `/init`), which chroot serves; [example](Mount#examples).
     pub const fn pivot_root(mut self, new_root: &'a CStr) -> Setup<'a> {
         self.root = Some(Root::pivot(new_root));
         self
@@ -244,44 +399,48 @@ impl<'a> Setup<'a> {
     /// After the mounts, makes `dir` the root directory (chroot(2)) and
     /// changes to it: the mounts outside stay reachable to a process with
     /// `CAP_SYS_CHROOT`, which [`pivot_root`](Self::pivot_root) avoids.
-    /// Replaces a `pivot_root`.
+    /// Replaces a `pivot_root`; the [example](Mount#examples) of a new
+    /// root says when to use it.
     pub const fn chroot(mut self, dir: &'a CStr) -> Setup<'a> {
         self.root = Some(Root::chroot(dir));
         self
     }
 
-    /// The child's working directory, after the root moved.
+    /// The child's working directory, after the root moved;
+    /// [example](Setup#examples).
     pub const fn current_dir(mut self, dir: &'a CStr) -> Setup<'a> {
         self.current_dir = Some(dir);
         self
     }
 
-    /// The child's file mode creation mask.
+    /// The child's file mode creation mask; [example](Setup#examples).
     pub const fn umask(mut self, mask: u32) -> Setup<'a> {
         self.umask = Some(mask);
         self
     }
 
-    /// Resource limits, set in this order.
+    /// Resource limits, set in this order; [example](Limit#examples).
     pub const fn limits(mut self, limits: &'a [Limit]) -> Setup<'a> {
         self.limits = limits;
         self
     }
 
     /// The supplementary groups (an empty list drops them all). Needs
-    /// `CAP_SETGID`, and in a new user namespace `setgroups` allowed.
+    /// `CAP_SETGID`, and in a new user namespace `setgroups` allowed;
+    /// [example](Setup#examples).
     pub const fn groups(mut self, groups: &'a [u32]) -> Setup<'a> {
         self.groups = Some(groups);
         self
     }
 
-    /// The real, effective and saved group ID.
+    /// The real, effective and saved group ID; [example](Setup#examples).
     pub const fn gid(mut self, gid: u32) -> Setup<'a> {
         self.gid = Some(gid);
         self
     }
 
-    /// The real, effective and saved user ID, set after the groups.
+    /// The real, effective and saved user ID, set after the groups;
+    /// [example](Setup#examples).
     pub const fn uid(mut self, uid: u32) -> Setup<'a> {
         self.uid = Some(uid);
         self
@@ -292,14 +451,15 @@ impl<'a> Setup<'a> {
     /// `caps.bounding` before the IDs change, the other sets are set
     /// after (the permitted set kept across the uid change). Without it,
     /// the child keeps what it has, as the kernel's rules for the uid
-    /// change and execve leave it.
+    /// change and execve leave it; [example](Setup#examples).
     pub const fn capabilities(mut self, caps: Capabilities) -> Setup<'a> {
         self.capabilities = Some(capabilities::Kept::new(caps));
         self
     }
 
     /// `PR_SET_NO_NEW_PRIVS`: no exec from here on grants privileges
-    /// (set-user-ID bits and file capabilities are ignored).
+    /// (set-user-ID bits and file capabilities are ignored);
+    /// [example](Setup#examples).
     pub const fn no_new_privs(mut self) -> Setup<'a> {
         self.no_new_privs = true;
         self
@@ -309,7 +469,8 @@ impl<'a> Setup<'a> {
     /// it refers to. They are applied as if at once: every source is the
     /// descriptor as the child inherited it, so `0 → 1` with `1 → 0` swaps
     /// the two. A target is never close-on-exec. At most [`MAX_FDS`]
-    /// entries, no target twice ([`Refusal::FdTargetTwice`]).
+    /// entries, no target twice ([`Refusal::FdTargetTwice`]);
+    /// [example](Fd#examples).
     pub const fn fds(mut self, fds: &'a [Fd<'a>]) -> Setup<'a> {
         self.fds = fds;
         self.fds_code = Some(&fds::CODE);
@@ -321,7 +482,7 @@ impl<'a> Setup<'a> {
     /// kernels before 5.9). Without it the child keeps what it inherited
     /// that is not close-on-exec, as after fork. At most [`MAX_FDS`]. A
     /// kept descriptor keeps its close-on-exec flag: give it as
-    /// `Fd::copy(n, n)` to hand it to the program.
+    /// `Fd::copy(n, n)` to hand it to the program; [example](Fd#examples).
     pub const fn close_other_fds(mut self, keep: &'a [c_int]) -> Setup<'a> {
         self.keep_fds = Some(keep);
         self.fds_code = Some(&fds::CODE);
@@ -332,6 +493,27 @@ impl<'a> Setup<'a> {
     /// inherited them (what execve(2) itself keeps), instead of resetting
     /// them. Caught signals are reset to their default either way: their
     /// handlers are the parent's code.
+    ///
+    /// ```
+    /// use nsclone::{CStrArray, CloneFlags, ExitStatus, Setup, Spawn, EXEC_STACK};
+    ///
+    /// // SAFETY: installs no handler: SIGHUP ignored, as nohup(1) leaves it.
+    /// unsafe { libc::signal(libc::SIGHUP, libc::SIG_IGN) };
+    /// // SIGHUP (1) is the lowest bit of the ignored set.
+    /// let ignored = c"^SigIgn:.*[13579bdf]$";
+    /// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 5], [core::ptr::null(); 2]);
+    /// let argv = CStrArray::new(&[c"grep", c"-q", ignored, c"/proc/self/status"], &mut argv_buf)?;
+    /// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+    /// let mut stack = [0u8; EXEC_STACK];
+    /// let kept = Setup::new().keep_signals();
+    /// let request = Spawn::new(CloneFlags::empty());
+    /// let mut child = request.setup(&kept).exec(&mut stack, c"grep", argv, envp)?;
+    /// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+    /// // Without it, the program starts with every signal at its default.
+    /// let mut child = request.exec(&mut stack, c"grep", argv, envp)?;
+    /// assert_eq!(child.wait()?, ExitStatus::Exited(1));
+    /// # Ok::<(), nsclone::Error>(())
+    /// ```
     pub const fn keep_signals(mut self) -> Setup<'a> {
         self.keep_signals = true;
         self
@@ -341,7 +523,8 @@ impl<'a> Setup<'a> {
     /// child's seccomp filter, the last step: everything after it, execve
     /// included (and for a closure's child, the write of its report), must
     /// be allowed by it. Without [`no_new_privs`](Self::no_new_privs) the
-    /// child needs `CAP_SYS_ADMIN` (`EACCES` otherwise).
+    /// child needs `CAP_SYS_ADMIN` (`EACCES` otherwise);
+    /// [example](Setup#examples).
     pub const fn seccomp(mut self, filter: &'a [SockFilter]) -> Setup<'a> {
         self.seccomp = Some(filter);
         self
@@ -352,7 +535,7 @@ impl<'a> Setup<'a> {
     /// Linux 5.0), which the caller fetches while the child holds
     /// ([`Held::seccomp_listener`](crate::Held::seccomp_listener) in
     /// [`Spawn::exec_held`](crate::Spawn::exec_held)); it is close-on-exec,
-    /// so the program never has it.
+    /// so the program never has it; [example](crate::Held#examples).
     pub const fn seccomp_listener(mut self) -> Setup<'a> {
         self.seccomp_listener = true;
         self

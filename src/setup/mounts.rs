@@ -18,6 +18,85 @@ use linux_raw_sys::general as k;
 /// directory, file or link to mount on. Paths are the child's, resolved
 /// in the order of the list (an earlier mount changes what a later path
 /// names).
+///
+/// # Examples
+///
+/// A container's filesystem, unprivileged, on a system whose `/bin` and
+/// `/lib` are links into `/usr`: a `tmpfs` over `/tmp` (in the child's
+/// mount namespace only) as the new root, the host's `/usr` and `/sys`
+/// read-only, a `/proc` of the container's PID namespace, a `/dev` of one
+/// device and a link, and a message-queue filesystem of its IPC
+/// namespace; then [`pivot_root`](crate::Setup::pivot_root) into it, which
+/// leaves nothing of the host's root reachable (`/etc` is gone):
+///
+/// ```no_run
+/// use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID};
+/// use nsclone::{CStrArray, CloneFlags, ExitStatus, Mount, Setup, Spawn, EXEC_STACK};
+///
+/// let mqueue_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+/// let mounts = [
+///     // Nothing mounted from here on reaches the caller's namespace.
+///     Mount::private(c"/"),
+///     Mount::tmpfs(c"/tmp", Some(c"mode=0755,size=64m")),
+///     Mount::dir(c"/tmp/usr", 0o755),
+///     Mount::bind_read_only(c"/usr", c"/tmp/usr"),
+///     Mount::symlink(c"usr/bin", c"/tmp/bin"),
+///     Mount::symlink(c"usr/lib", c"/tmp/lib"),
+///     Mount::symlink(c"usr/lib64", c"/tmp/lib64"),
+///     // `/sys` has mounts under it (cgroup2, ...), each made read-only too.
+///     Mount::dir(c"/tmp/sys", 0o555),
+///     Mount::bind_read_only_recursive(c"/sys", c"/tmp/sys"),
+///     Mount::dir(c"/tmp/proc", 0o555),
+///     Mount::proc(c"/tmp/proc"),
+///     Mount::dir(c"/tmp/dev", 0o755),
+///     Mount::file(c"/tmp/dev/null", 0o666),
+///     Mount::bind(c"/dev/null", c"/tmp/dev/null"),
+///     Mount::symlink(c"/proc/self/fd", c"/tmp/dev/fd"),
+///     Mount::dir(c"/tmp/dev/mqueue", 0o755),
+///     Mount::new(Some(c"mqueue"), c"/tmp/dev/mqueue", Some(c"mqueue"), mqueue_flags, None),
+/// ];
+/// // `.chroot(c"/tmp")` where the root is an initramfs, which
+/// // pivot_root(2) cannot leave.
+/// let setup = Setup::new()
+///     .mounts(&mounts)
+///     .pivot_root(c"/tmp")
+///     .current_dir(c"/");
+/// let test = c"[ $$ = 1 ] && [ ! -e /etc ] && ! touch /usr/x 2>/dev/null \
+///     && [ -c /dev/null ] && [ -d /dev/fd/ ] && [ -d /dev/mqueue ] && [ -d /sys/fs/cgroup ]";
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", test], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let flags = CloneFlags::NEWUSER | CloneFlags::NEWNS | CloneFlags::NEWPID | CloneFlags::NEWIPC;
+/// let request = Spawn::new(flags).map_root_user().setup(&setup);
+/// let mut child = request.exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
+/// As root, a container whose IDs 0 to 65535 are 100000 to 165535
+/// outside: the host's later mounts still reach it (`slave`), and the
+/// host's `/srv`, owned by root and so nobody's (65534) inside, shows on
+/// `/mnt` as owned by the container's root (idmapped):
+///
+/// ```no_run
+/// use nsclone::{CStrArray, CloneFlags, ExitStatus, IdMap, Mount, SetGroups, Setup, Spawn, EXEC_STACK};
+///
+/// let ids = [IdMap { inside: 0, outside: 100_000, count: 65_536 }];
+/// let mounts = [Mount::slave(c"/"), Mount::bind_idmapped(c"/srv", c"/mnt")];
+/// let setup = Setup::new().mounts(&mounts);
+/// let test = c"[ $(stat -c %u /mnt) = 0 ] && [ $(stat -c %u /srv) = 65534 ]";
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", test], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWNS)
+///     .id_maps(&ids, &ids, SetGroups::Deny)
+///     .setup(&setup);
+/// let mut child = request.exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 #[derive(Copy, Clone)]
 pub struct Mount<'a> {
     op: Op<'a>,
@@ -97,7 +176,8 @@ enum Op<'a> {
 }
 
 impl<'a> Mount<'a> {
-    /// mount(2) as given: `None` passes a null pointer.
+    /// mount(2) as given: `None` passes a null pointer;
+    /// [example](Mount#examples).
     pub const fn new(
         source: Option<&'a CStr>,
         target: &'a CStr,
@@ -118,7 +198,7 @@ impl<'a> Mount<'a> {
     }
 
     /// `source` bound on `target` with the mounts under it (`MS_BIND |
-    /// MS_REC`).
+    /// MS_REC`); [example](Mount#examples).
     pub const fn bind(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
         Mount::new(Some(source), target, None, k::MS_BIND | k::MS_REC, None)
     }
@@ -126,7 +206,8 @@ impl<'a> Mount<'a> {
     /// `source` bound on `target` read-only, without the mounts under it
     /// (a mount under `source` would stay writable): a bind, then a
     /// read-only remount that keeps the flags the kernel locks in a user
-    /// namespace (`nosuid`, `nodev`, `noexec`, atime).
+    /// namespace (`nosuid`, `nodev`, `noexec`, atime);
+    /// [example](Mount#examples).
     pub const fn bind_read_only(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
         Mount {
             op: Op::ReadOnlyBind {
@@ -141,7 +222,7 @@ impl<'a> Mount<'a> {
     /// [`bind_read_only`](Self::bind_read_only) with the mounts under
     /// `source`, each made read-only too (mount_setattr(2), Linux 5.12;
     /// before it, the step fails with `ENOSYS` rather than leave one
-    /// writable).
+    /// writable); [example](Mount#examples).
     pub const fn bind_read_only_recursive(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
         Mount {
             op: Op::ReadOnlyBind {
@@ -164,7 +245,7 @@ impl<'a> Mount<'a> {
     /// `CAP_SYS_ADMIN` over the source's filesystem, so root for a disk)
     /// and hands it over; the child attaches it here (move_mount(2)). Needs
     /// [`Spawn::id_maps`](crate::Spawn::id_maps) or the like, and
-    /// `CLONE_NEWNS`. At most 16 in a setup.
+    /// `CLONE_NEWNS`. At most 16 in a setup; [example](Mount#examples).
     pub const fn bind_idmapped(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
         Mount {
             op: Op::Idmapped { source, target },
@@ -173,14 +254,15 @@ impl<'a> Mount<'a> {
     }
 
     /// A new `proc` on `target` (`nosuid`, `nodev`, `noexec`): it shows the
-    /// PID namespace the child is in, a new one if it has `CLONE_NEWPID`.
+    /// PID namespace the child is in, a new one if it has `CLONE_NEWPID`;
+    /// [example](Mount#examples).
     pub const fn proc(target: &'a CStr) -> Mount<'a> {
         let flags = k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC;
         Mount::new(Some(c"proc"), target, Some(c"proc"), flags, None)
     }
 
     /// A new `tmpfs` on `target` (`nosuid`, `nodev`), with its options
-    /// (`mode=0755,size=64m`) if any.
+    /// (`mode=0755,size=64m`) if any; [example](Mount#examples).
     pub const fn tmpfs(target: &'a CStr, options: Option<&'a CStr>) -> Mount<'a> {
         let flags = k::MS_NOSUID | k::MS_NODEV;
         Mount::new(Some(c"tmpfs"), target, Some(c"tmpfs"), flags, options)
@@ -189,25 +271,27 @@ impl<'a> Mount<'a> {
     /// The mount at `target` and those under it made private: no mount
     /// event reaches or leaves them (`MS_REC | MS_PRIVATE`). Usually first,
     /// on `/`, so that nothing the child mounts reaches the parent's
-    /// namespace, and `pivot_root` accepts the new root.
+    /// namespace, and `pivot_root` accepts the new root;
+    /// [example](Mount#examples).
     pub const fn private(target: &'a CStr) -> Mount<'a> {
         Mount::new(None, target, None, k::MS_REC | k::MS_PRIVATE, None)
     }
 
     /// The mount at `target` and those under it made slaves: mount events
     /// of the parent's namespace still reach them, none leaves (`MS_REC |
-    /// MS_SLAVE`).
+    /// MS_SLAVE`); [example](Mount#examples).
     pub const fn slave(target: &'a CStr) -> Mount<'a> {
         Mount::new(None, target, None, k::MS_REC | k::MS_SLAVE, None)
     }
 
-    /// The mount at `source` moved to `target` (`MS_MOVE`).
+    /// The mount at `source` moved to `target` (`MS_MOVE`);
+    /// [example](Mount#examples).
     pub const fn moved(source: &'a CStr, target: &'a CStr) -> Mount<'a> {
         Mount::new(Some(source), target, None, k::MS_MOVE, None)
     }
 
     /// The directory `path` with `mode` (less the umask), if missing; its
-    /// parent must exist.
+    /// parent must exist; [example](Mount#examples).
     pub const fn dir(path: &'a CStr, mode: u32) -> Mount<'a> {
         Mount {
             op: Op::Dir { path, mode },
@@ -216,7 +300,8 @@ impl<'a> Mount<'a> {
     }
 
     /// The empty file `path` with `mode`, if missing: a mount point for a
-    /// file, such as a device node bound from the parent's `/dev`.
+    /// file, such as a device node bound from the parent's `/dev`;
+    /// [example](Mount#examples).
     pub const fn file(path: &'a CStr, mode: u32) -> Mount<'a> {
         Mount {
             op: Op::File { path, mode },
@@ -225,7 +310,7 @@ impl<'a> Mount<'a> {
     }
 
     /// The symbolic link `link` pointing at `target` (`/dev/fd` →
-    /// `/proc/self/fd`).
+    /// `/proc/self/fd`); [example](Mount#examples).
     pub const fn symlink(target: &'a CStr, link: &'a CStr) -> Mount<'a> {
         Mount {
             op: Op::Symlink { target, link },
