@@ -46,6 +46,40 @@ use core::ffi::{c_int, c_void};
 /// - with `CLONE_VM`, `CLONE_THREAD`, `CLONE_SETTLS` or `CLONE_FILES`, the
 ///   caller is responsible for every aliasing, TLS and fd-table consequence;
 /// - `ptid`, `tls` and `ctid` must be valid for the flags that use them.
+///
+/// # Examples
+///
+/// A child in a new user namespace, reaped with `wait4`:
+///
+/// ```
+/// use core::ffi::{c_int, c_void};
+/// use core::ptr::null_mut;
+/// use nsclone::{clone, ns_id, sys, CloneFlags, ExitStatus, MmapStack, Namespace, Signal};
+///
+/// /// Exits with 0 if its user namespace is not the one `arg` names.
+/// extern "C" fn in_new_user_namespace(arg: *mut c_void) -> c_int {
+///     // SAFETY: `arg` points to the parent's `u64`, of which the child has a copy.
+///     let parent = unsafe { *arg.cast::<u64>() };
+///     match ns_id(0, Namespace::User) {
+///         Ok(own) if own != parent => 0,
+///         _ => 1,
+///     }
+/// }
+///
+/// let mut parent = ns_id(0, Namespace::User)?;
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// let top = stack.as_mut_slice().as_mut_ptr_range().end;
+/// let flags = CloneFlags::NEWUSER.bits() as c_int | Signal::CHLD.raw();
+/// let arg = (&raw mut parent).cast();
+/// // SAFETY: without CLONE_VM the child has its own copy of our memory; it
+/// // runs on `stack`, mapped until we return, and makes raw syscalls only.
+/// let pid = unsafe {
+///     clone(Some(in_new_user_namespace), top, flags, arg, null_mut(), null_mut(), null_mut())
+/// }?;
+/// let (_, status) = sys::wait4(pid, 0)?;
+/// assert_eq!(ExitStatus::from_raw(status), ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub unsafe fn clone(
     f: Option<CloneFn>,
     stack: *mut u8,

@@ -36,7 +36,8 @@ impl Spawn<'_> {
     /// runs. A setup that changes the child's user or group ID gets a
     /// child with memory of its own instead (a copy, as fork makes, at
     /// fork's cost): the kernel marks the memory of a process whose
-    /// effective IDs change undumpable, which would be the caller's.
+    /// effective IDs change undumpable, which would be the caller's;
+    /// [example](Spawn#examples).
     ///
     /// Safe from any parent, threads included: the child runs only this
     /// crate's code, raw syscalls a few frames deep on `stack` (no lock, no
@@ -92,7 +93,7 @@ impl Spawn<'_> {
     /// attached with `pasta` or `slirp4netns`, a cgroup, a listener fetched
     /// (bubblewrap's `--block-fd`, youki's channel). `hold` runs with the
     /// caller's signal mask; should it panic, the child is killed and
-    /// reaped before the panic goes on.
+    /// reaped before the panic goes on; [example](Held#examples).
     ///
     /// # Errors
     ///
@@ -205,6 +206,44 @@ impl Drop for RestoreMask {
 
 /// A child stopped at its hold point ([`Spawn::exec_held`]): its
 /// namespaces exist and its setup is done; it has not exec'd.
+///
+/// # Examples
+///
+/// A program in new user and network namespaces, held after its setup
+/// while the caller does what needs its PID and namespaces (where a tool
+/// such as `pasta` would connect its network), and fetches the
+/// user-notification descriptor of its seccomp filter:
+///
+/// ```
+/// use nsclone::{
+///     ns_id, CStrArray, CloneFlags, ExitStatus, Namespace, Setup, SockFilter, Spawn, EXEC_STACK,
+/// };
+///
+/// // A filter that allows every call; a supervisor's would answer some
+/// // with SECCOMP_RET_USER_NOTIF, for the listener to handle.
+/// const RET: u16 = 0x06; // BPF_RET | BPF_K
+/// const RET_ALLOW: u32 = 0x7fff_0000;
+/// let allow_all = [SockFilter { code: RET, jt: 0, jf: 0, k: RET_ALLOW }];
+/// let setup = Setup::new().no_new_privs().seccomp(&allow_all).seccomp_listener();
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 2], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"true"], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let flags = CloneFlags::NEWUSER | CloneFlags::NEWNET;
+/// let request = Spawn::new(flags).map_root_user().setup(&setup);
+/// let (mut pid, mut net, mut listener) = (0, 0, None);
+/// let mut child = request.exec_held(&mut stack, c"true", argv, envp, |held| {
+///     pid = held.pid();
+///     net = ns_id(pid, Namespace::Net)?;
+///     listener = held.seccomp_listener()?;
+///     Ok(())
+/// })?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// assert_eq!(pid, child.pid());
+/// assert_ne!(net, ns_id(0, Namespace::Net)?); // its own, before `true` ran
+/// assert!(listener.is_some());
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 pub struct Held<'a> {
     child: &'a Process,
     listener: c_int,
@@ -215,14 +254,15 @@ impl<'a> Held<'a> {
         Held { child, listener }
     }
 
-    /// The child's process ID.
+    /// The child's process ID; [example](Held#examples).
     pub fn pid(&self) -> pid_t {
         self.child.pid()
     }
 
     /// A copy of the user-notification descriptor of the child's seccomp
     /// filter ([`Setup::seccomp_listener`](crate::Setup::seccomp_listener)),
-    /// fetched with pidfd_getfd(2) (Linux 5.6); `None` if it asked for none.
+    /// fetched with pidfd_getfd(2) (Linux 5.6); `None` if it asked for none;
+    /// [example](Held#examples).
     ///
     /// # Errors
     ///

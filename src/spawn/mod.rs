@@ -50,6 +50,18 @@ use linux_raw_sys::general::SIGKILL;
 ///
 /// The same as `Spawn::new(flags).spawn(stack, f)`; see [`Spawn::spawn`].
 ///
+/// ```
+/// use nsclone::{spawn, sys, CloneFlags, ExitStatus, MmapStack};
+///
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // The first process of a new PID namespace is its PID 1.
+/// let flags = CloneFlags::NEWUSER | CloneFlags::NEWPID;
+/// // SAFETY: the child makes one raw syscall.
+/// let mut child = unsafe { spawn(flags, stack.as_mut_slice(), || sys::getpid()) }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(1));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
 /// # Safety
 ///
 /// As for [`Spawn::spawn`]: `f` must be fit to run in a copy of this
@@ -85,6 +97,121 @@ pub unsafe fn spawn<F: FnOnce() -> c_int>(
 /// stable kernels the fix was backported to); before, clone3 answers
 /// `EINVAL`, and [`time_offsets`](Spawn::time_offsets) with zero offsets,
 /// which needs only 5.6, starts the child in a new time namespace instead.
+///
+/// # Examples
+///
+/// A request is checked before any syscall, with the error the call would
+/// return, and [`syscall`](Spawn::syscall) says which clone it makes:
+///
+/// ```
+/// use core::ffi::c_int;
+/// use nsclone::{CloneFlags, Error, Refusal, Spawn, Syscall};
+///
+/// let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWPID).map_root_user();
+/// assert_eq!(request.check(), Ok(()));
+/// assert_eq!(request.syscall(), Syscall::Clone);
+/// // Only clone3 resets the child's signal handlers.
+/// assert_eq!(request.clear_sighand().syscall(), Syscall::Clone3);
+/// // A closure's child may not share the caller's memory; the child of
+/// // `exec`, which runs only the crate's code until execve, does.
+/// let shared = Spawn::new(CloneFlags::VM);
+/// assert_eq!(shared.check(), Err(Error::Refused(Refusal::SpawnSharesMemory)));
+/// assert_eq!(shared.check_exec(), Ok(()));
+/// // The stack a closure holding 4 KiB needs below it: `spawn` refuses less.
+/// let table = [1u8; 4096];
+/// let f = move || c_int::from(table[0]);
+/// let needed = Spawn::stack_needed_below(size_of_val(&f), align_of_val(&f));
+/// assert_eq!(needed, Some(2 * 4096 + 6 + Spawn::MIN_FREE_STACK));
+/// ```
+///
+/// A program as root of a new user namespace, with the maps
+/// [`map_root_user`](Spawn::map_root_user) writes spelled out and a pidfd
+/// for the child; then one with the caller's own IDs inside
+/// ([`map_current_user`](Spawn::map_current_user)). Each line of
+/// `/proc/self/uid_map` reads: the first ID inside, outside, how many:
+///
+/// ```
+/// use nsclone::{sys, CStrArray, CloneFlags, ExitStatus, IdMap, SetGroups, Spawn, EXEC_STACK};
+///
+/// let (uid, gid) = sys::effective_ids();
+/// let uid_map = [IdMap { inside: 0, outside: uid, count: 1 }];
+/// let gid_map = [IdMap { inside: 0, outside: gid, count: 1 }];
+/// let as_root = Spawn::new(CloneFlags::NEWUSER)
+///     .id_maps(&uid_map, &gid_map, SetGroups::Deny)
+///     .pidfd(true);
+/// let root = c"read -r inside outside count </proc/self/uid_map \
+///     && [ $(id -u) = 0 ] && [ $inside = 0 ]";
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", root], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let mut child = as_root.exec(&mut stack, c"sh", argv, envp)?;
+/// assert!(child.pidfd().is_some()); // its wait and kill go through it
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+///
+/// let as_caller = Spawn::new(CloneFlags::NEWUSER).map_current_user();
+/// let same = c"read -r inside outside count </proc/self/uid_map \
+///     && [ $(id -u) = $outside ] && [ $inside = $outside ]";
+/// let mut argv_buf = [core::ptr::null(); 4];
+/// let argv = CStrArray::new(&[c"sh", c"-c", same], &mut argv_buf)?;
+/// let mut child = as_caller.exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
+/// A closure in a new time namespace whose boot-time clock runs a day
+/// ahead, as a process restored on another machine keeps its own clocks;
+/// `/proc/uptime` counts in the reader's time namespace:
+///
+/// ```
+/// use nsclone::{sys, CloneFlags, ExitStatus, MmapStack, Spawn, TimeOffset};
+///
+/// /// Whole seconds since boot, as the caller's time namespace counts them.
+/// fn uptime() -> u64 {
+///     let mut buf = [0u8; 64];
+///     let len = sys::read_file(c"/proc/uptime", &mut buf).unwrap_or(0);
+///     let text = core::str::from_utf8(&buf[..len]).unwrap_or("");
+///     text.split('.').next().and_then(|secs| secs.parse().ok()).unwrap_or(0)
+/// }
+///
+/// const DAY: i64 = 24 * 60 * 60;
+/// let request = Spawn::new(CloneFlags::NEWUSER)
+///     .map_root_user()
+///     .time_offsets(TimeOffset::ZERO, TimeOffset::from_secs(DAY));
+/// let before = uptime();
+/// let mut stack = MmapStack::new(64 * 1024)?;
+/// // SAFETY: the child reads a file with raw syscalls and allocates nothing.
+/// let mut child = unsafe {
+///     request.spawn(stack.as_mut_slice(), || {
+///         let hours_ahead = uptime().saturating_sub(before) / 3600;
+///         hours_ahead as i32
+///     })
+/// }?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(24));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
+///
+/// As root: a program started in its cgroup (never a moment outside it)
+/// under a PID chosen in advance, as CRIU restores a process with its old
+/// one (the cgroup made beforehand: `mkdir /sys/fs/cgroup/restored`):
+///
+/// ```no_run
+/// use linux_raw_sys::general::{O_DIRECTORY, O_RDONLY};
+/// use nsclone::{sys, AsFd, CStrArray, CloneFlags, ExitStatus, Spawn, EXEC_STACK};
+///
+/// let cgroup = sys::open(c"/sys/fs/cgroup/restored", O_RDONLY | O_DIRECTORY)?;
+/// let request = Spawn::new(CloneFlags::empty())
+///     .into_cgroup(cgroup.as_fd())
+///     .set_tid(&[4242]);
+/// let test = c"[ $$ = 4242 ] && grep -qx 0::/restored /proc/self/cgroup";
+/// let (mut argv_buf, mut envp_buf) = ([core::ptr::null(); 4], [core::ptr::null(); 2]);
+/// let argv = CStrArray::new(&[c"sh", c"-c", test], &mut argv_buf)?;
+/// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
+/// let mut stack = [0u8; EXEC_STACK];
+/// let mut child = request.exec(&mut stack, c"sh", argv, envp)?;
+/// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+/// # Ok::<(), nsclone::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug)]
 pub struct Spawn<'a> {
     flags: CloneFlags,
@@ -136,7 +263,7 @@ impl<'a> Spawn<'a> {
     /// ([`Refusal::StackTooSmall`]), so the crate's frames and the closure's
     /// moves stay on the stack the child was given; the closure body's use
     /// beyond `MIN_FREE_STACK`, and signal frames, are the caller's to fit
-    /// (see [`spawn`](Self::spawn)'s safety section).
+    /// (see [`spawn`](Self::spawn)'s safety section); [example](Spawn#examples).
     pub const fn stack_needed_below(size: usize, align: usize) -> Option<usize> {
         let copies = match size.checked_mul(2) {
             Some(copies) => copies,
@@ -152,7 +279,8 @@ impl<'a> Spawn<'a> {
         }
     }
 
-    /// A child created with `flags` that signals `SIGCHLD` when it exits.
+    /// A child created with `flags` that signals `SIGCHLD` when it exits;
+    /// [example](Spawn#examples).
     pub const fn new(flags: CloneFlags) -> Spawn<'a> {
         Spawn {
             flags,
@@ -187,14 +315,14 @@ impl<'a> Spawn<'a> {
 
     /// Whether the [`Child`] gets a pidfd (`CLONE_PIDFD`, close-on-exec,
     /// Linux 5.2+): its `wait` and `kill` then go through the pidfd, which
-    /// cannot hit a recycled PID.
+    /// cannot hit a recycled PID; [example](Spawn#examples).
     pub const fn pidfd(mut self, pidfd: bool) -> Spawn<'a> {
         self.pidfd = pidfd;
         self
     }
 
     /// Starts the child in the cgroup2 directory `cgroup` refers to
-    /// (`CLONE_INTO_CGROUP`, clone3, Linux 5.7+).
+    /// (`CLONE_INTO_CGROUP`, clone3, Linux 5.7+); [example](Spawn#examples).
     ///
     /// It takes a [`BorrowedFd`], not `impl AsFd` as the crate's functions
     /// do: a `const fn` cannot call a trait method. Pass `dir.as_fd()`.
@@ -205,14 +333,15 @@ impl<'a> Spawn<'a> {
 
     /// Asks for these PIDs (clone3, Linux 5.5+): `pids[0]` in the child's own
     /// PID namespace, each next one a level further out. Needs
-    /// `CAP_SYS_ADMIN` or `CAP_CHECKPOINT_RESTORE` over each level.
+    /// `CAP_SYS_ADMIN` or `CAP_CHECKPOINT_RESTORE` over each level;
+    /// [example](Spawn#examples).
     pub const fn set_tid(mut self, pids: &'a [pid_t]) -> Spawn<'a> {
         self.set_tid = pids;
         self
     }
 
     /// Resets every signal handler of the child to the default
-    /// (`CLONE_CLEAR_SIGHAND`, clone3, Linux 5.5+).
+    /// (`CLONE_CLEAR_SIGHAND`, clone3, Linux 5.5+); [example](Spawn#examples).
     pub const fn clear_sighand(mut self) -> Spawn<'a> {
         self.flags = self.flags.union(CloneFlags::CLEAR_SIGHAND);
         self
@@ -223,7 +352,8 @@ impl<'a> Spawn<'a> {
     /// waits on a close-on-exec pipe). Needs `CLONE_NEWUSER`; the maps are
     /// checked with the request ([`check_id_map`](crate::check_id_map)); if
     /// writing fails, the child is killed and reaped and the error names
-    /// the file ([`Step::UidMap`], [`Step::Setgroups`], [`Step::GidMap`]).
+    /// the file ([`Step::UidMap`], [`Step::Setgroups`], [`Step::GidMap`]);
+    /// [example](Spawn#examples).
     pub const fn id_maps(
         mut self,
         uid: &'a [IdMap],
@@ -239,14 +369,16 @@ impl<'a> Spawn<'a> {
     }
 
     /// Maps uid and gid 0 inside the new user namespace to the caller's
-    /// effective uid and gid, with setgroups denied, like `unshare -r`.
+    /// effective uid and gid, with setgroups denied, like `unshare -r`;
+    /// [example](Spawn#examples).
     pub const fn map_root_user(mut self) -> Spawn<'a> {
         self.maps = UserMaps::RootToCaller;
         self
     }
 
     /// Maps the caller's effective uid and gid to themselves inside the new
-    /// user namespace, with setgroups denied, like `unshare -c`.
+    /// user namespace, with setgroups denied, like `unshare -c`;
+    /// [example](Spawn#examples).
     pub const fn map_current_user(mut self) -> Spawn<'a> {
         self.maps = UserMaps::CallerToCaller;
         self
@@ -259,7 +391,7 @@ impl<'a> Spawn<'a> {
     /// namespace, sets the offsets and enters it before its closure runs;
     /// [`TimeOffset`] says how. The caller's own namespaces and
     /// `time_for_children` never change, and it may have threads. Needs
-    /// Linux 5.6 and `/proc`.
+    /// Linux 5.6 and `/proc`; [example](Spawn#examples).
     ///
     /// Refused ([`check`](Self::check) names the refusal): `CLONE_VM` (so
     /// [`Spawn::exec`] too), and nanoseconds of a second or more.
@@ -281,7 +413,7 @@ impl<'a> Spawn<'a> {
     /// What the child does before its closure or program: descriptors,
     /// identity, limits, signals and more, in the order [`Setup`]
     /// documents. A failing step fails the call with [`Error::Step`]
-    /// naming it; the child is reaped first.
+    /// naming it; the child is reaped first; [example](Setup#examples).
     ///
     /// A closure's child runs the steps on its stack, under the closure
     /// (their frames are gone before the closure runs): [`spawn`](Self::spawn)
@@ -304,7 +436,8 @@ impl<'a> Spawn<'a> {
         self
     }
 
-    /// The syscall [`spawn`](Self::spawn) will make first.
+    /// The syscall [`spawn`](Self::spawn) will make first;
+    /// [example](Spawn#examples).
     pub fn syscall(&self) -> Syscall {
         if self.needs_clone3() || (self.pidfd && clone3_available()) {
             Syscall::Clone3
@@ -343,7 +476,7 @@ impl<'a> Spawn<'a> {
     /// ([`id_maps`](Self::id_maps) lines, [`time_offsets`](Self::time_offsets),
     /// `set_tid`), then the kernel's rules for the syscall it will use
     /// ([`CloneFlags::check`]). Only the stack is left to the call, which
-    /// alone sees it ([`Refusal::StackTooSmall`]).
+    /// alone sees it ([`Refusal::StackTooSmall`]); [example](Spawn#examples).
     ///
     /// # Errors
     ///
@@ -357,7 +490,8 @@ impl<'a> Spawn<'a> {
     /// [`check`](Self::check) for [`exec`](Self::exec): the same rules for
     /// this request plus the flags `exec` adds (its child runs only the
     /// crate's code): `CLONE_VM`, and `CLONE_VFORK` unless the parent acts
-    /// while the child waits (ID maps, a parent-death signal).
+    /// while the child waits (ID maps, a parent-death signal);
+    /// [example](Spawn#examples).
     ///
     /// # Errors
     ///
@@ -435,7 +569,8 @@ impl<'a> Spawn<'a> {
 
     /// Moves `f` onto the top of `stack` and runs it in a new child created
     /// with this builder's request; the child process ends (`exit_group`,
-    /// all its threads) with `f`'s return value as its status.
+    /// all its threads) with `f`'s return value as its status;
+    /// [example](Spawn#examples).
     ///
     /// Accepted: namespace flags, `CLONE_FS`, `CLONE_VFORK` (the parent
     /// waits until the child exits or execs), `CLONE_PARENT`,
@@ -537,6 +672,31 @@ impl<'a> Spawn<'a> {
     /// [`spawn`](Self::spawn) with any flags: no check but the stack's size
     /// and the [`setup`](Self::setup)'s (and ID maps with `CLONE_VFORK`,
     /// which would deadlock).
+    ///
+    /// A vfork-style child (`CLONE_VM | CLONE_VFORK`, which
+    /// [`spawn`](Self::spawn) refuses) writes into the caller's memory
+    /// while the caller waits:
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicI32, Ordering};
+    /// use nsclone::{sys, CloneFlags, ExitStatus, MmapStack, Spawn};
+    ///
+    /// let seen = AtomicI32::new(0);
+    /// let mut stack = MmapStack::new(64 * 1024)?;
+    /// let request = Spawn::new(CloneFlags::VM | CloneFlags::VFORK);
+    /// // SAFETY: the caller waits until the child exits (CLONE_VFORK), so
+    /// // `stack` and `seen` outlive it; the child stays on its stack, makes
+    /// // one raw syscall and an atomic store: no TLS, lock or allocation.
+    /// let mut child = unsafe {
+    ///     request.spawn_unchecked(stack.as_mut_slice(), || {
+    ///         seen.store(sys::getpid(), Ordering::Relaxed);
+    ///         0
+    ///     })
+    /// }?;
+    /// assert_eq!(seen.load(Ordering::Relaxed), child.pid());
+    /// assert_eq!(child.wait()?, ExitStatus::Exited(0));
+    /// # Ok::<(), nsclone::Error>(())
+    /// ```
     ///
     /// # Safety
     ///
