@@ -23,6 +23,9 @@ if git grep --untracked -nE '(^|[^[:alnum:]_])sc::' -- '*.rs' ':!src/sys/syscall
     exit 1
 fi
 
+echo "--- every public function has an example or links to one"
+bash scripts/doc-examples.sh
+
 # nsrun is a no_std binary with its own panic handler and libc shims: it is
 # built without feature `std`, which would link std into it.
 for arch in x86_64 aarch64 riscv64; do
