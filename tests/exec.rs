@@ -24,7 +24,8 @@ fn exec_runs_the_program_as_pid_1_of_a_new_pid_namespace() {
 }
 
 #[test]
-fn exec_failures_come_back_as_the_exec_step_with_its_errno_and_the_child_reaped() {
+fn exec_failures_come_back_as_the_exec_step_naming_the_program_with_its_errno_and_the_child_reaped()
+{
     skip_if!(
         common::under_qemu_user(),
         "qemu-user runs vfork children in their own memory, so the error cannot come back"
@@ -42,6 +43,11 @@ fn exec_failures_come_back_as_the_exec_step_with_its_errno_and_the_child_reaped(
     let missing = missing.unwrap_err();
     assert_eq!(missing.step(), Some(Step::Exec));
     assert_eq!(missing.errno(), Errno::ENOENT);
+    assert_eq!(
+        missing.to_string(),
+        "execve(\"/nonexistent/program\"): ENOENT: no such file or directory",
+        "names the program"
+    );
     let not_executable = request.exec(
         stack.as_mut_slice(),
         c"/proc/self/status",

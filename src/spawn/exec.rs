@@ -4,7 +4,7 @@
 //! runs only this crate's raw syscalls (its setup) until execve.
 
 use crate::error::refusal::Refusal;
-use crate::error::{Error, Step};
+use crate::error::{Error, Step, StepArgument};
 use crate::flags::CloneFlags;
 use crate::pid_t;
 use crate::setup::report::{ChildContext, Failure, SharedRecord};
@@ -64,8 +64,9 @@ impl Spawn<'_> {
     /// time namespace (after `unshare(CLONE_NEWTIME)`: the kernel refused
     /// a `CLONE_VM` child there; from 6.2 the program starts in that
     /// namespace); [`Error::Step`] with the
-    /// step that failed, or [`Step::Exec`] and [`execvpe`]'s errno (`ENOENT`,
-    /// `EACCES`, `ENOEXEC`, ...) when the program could not be started
+    /// step that failed, or [`Step::Exec`] naming `path` with [`execvpe`]'s
+    /// errno (`execve("prog"): ENOENT: ...`, `EACCES`, `ENOEXEC`, ...) when
+    /// the program could not be started
     /// (the child is reaped, unless `CLONE_PARENT` made it the caller's
     /// parent's child).
     pub fn exec(
@@ -189,7 +190,13 @@ impl Spawn<'_> {
             None => Ok(child),
             Some(failure) => {
                 let _ = child.wait();
-                Err(setup.error(failure).into())
+                let err = setup.error(failure);
+                Err(match failure.step {
+                    // The setup does not know the program: the parent names it.
+                    Step::Exec => err.at(0, StepArgument::new(&[b"\"", path.to_bytes(), b"\""])),
+                    _ => err,
+                }
+                .into())
             }
         }
     }
