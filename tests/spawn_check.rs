@@ -279,18 +279,3 @@ fn a_stack_too_small_is_the_one_refusal_left_to_the_call_and_is_named() {
     assert_eq!(err, Error::Refused(Refusal::StackTooSmall));
     assert_eq!(err.errno(), nsclone::Errno::ENOMEM);
 }
-
-#[test]
-fn an_errors_debug_is_its_words_under_its_kind() {
-    let invalid = Spawn::new(CloneFlags::NEWUSER | CloneFlags::FS)
-        .check()
-        .unwrap_err();
-    assert_eq!(
-        format!("{invalid:?}"),
-        "Invalid(CLONE_NEWUSER cannot be combined with CLONE_FS)"
-    );
-    let refused = Error::Refused(Refusal::ParentDeathSignalWithVfork);
-    assert_eq!(format!("{refused:?}"), format!("Refused({refused})"));
-    let kernel = Error::from(nsclone::Errno::ESRCH);
-    assert_eq!(format!("{kernel:?}"), "Kernel(ESRCH: no such process)");
-}

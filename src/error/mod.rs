@@ -9,6 +9,7 @@ pub(crate) mod refusal;
 use crate::error::refusal::Refusal;
 use crate::flags::check::{FlagError, Rule};
 use crate::sys::errno::Errno;
+use crate::sys::error_words::debug_as_words;
 use core::fmt;
 
 /// Why [`Spawn`](crate::Spawn), [`unshare`](crate::unshare),
@@ -299,13 +300,15 @@ impl Step {
 /// as `chdir("/srv"): ENOENT: no such file or directory`, or
 /// `writing gid_map: EPERM: operation not permitted` for a step without
 /// an argument.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct StepError {
     step: Step,
     index: u16,
     argument: StepArgument,
     errno: Errno,
 }
+
+debug_as_words!(StepError);
 
 impl StepError {
     /// The step; [example](Error#examples).

@@ -25,6 +25,25 @@ pub enum Syscall {
     Setns,
 }
 
+/// The syscall's name, as its man page has it.
+///
+/// ```
+/// use nsclone::Syscall;
+///
+/// assert_eq!(Syscall::Clone3.to_string(), "clone3");
+/// assert_eq!(format!("{}", Syscall::Setns), "setns");
+/// ```
+impl fmt::Display for Syscall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Syscall::Clone => "clone",
+            Syscall::Clone3 => "clone3",
+            Syscall::Unshare => "unshare",
+            Syscall::Setns => "setns",
+        })
+    }
+}
+
 /// A rule of the kernel's that the flags break: what [`CloneFlags::check`]
 /// finds, and the kernel answers `EINVAL` for. Returned as
 /// [`Error::Invalid`](crate::Error::Invalid); what the crate itself refuses
@@ -126,13 +145,17 @@ impl Rule {
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct FlagError {
     rule: Rule,
-    call: Syscall,
+    syscall: Syscall,
     flags: CloneFlags,
 }
 
 impl FlagError {
-    pub(crate) const fn new(rule: Rule, call: Syscall, flags: CloneFlags) -> FlagError {
-        FlagError { rule, call, flags }
+    pub(crate) const fn new(rule: Rule, syscall: Syscall, flags: CloneFlags) -> FlagError {
+        FlagError {
+            rule,
+            syscall,
+            flags,
+        }
     }
 
     /// The rule broken; [example](Self#examples).
@@ -142,7 +165,7 @@ impl FlagError {
 
     /// The syscall whose rule it is; [example](Self#examples).
     pub const fn syscall(&self) -> Syscall {
-        self.call
+        self.syscall
     }
 
     /// The flags that were checked; [example](Self#examples).

@@ -2,7 +2,7 @@
 
 use crate::flags::namespace::Namespace;
 use crate::flags::{CloneFlags, NAMED};
-use crate::sys::bad_word::BadWord;
+use crate::sys::error_words::{debug_as_words, BadWord};
 use core::{fmt, str::FromStr};
 
 /// A word in a flags string that names no flag.
@@ -14,10 +14,12 @@ use core::{fmt, str::FromStr};
 /// assert_eq!(err.word(), "bogus");
 /// assert!(err.to_string().starts_with("unknown namespace or clone flag \"bogus\""));
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ParseFlagsError {
     word: BadWord,
 }
+
+debug_as_words!(ParseFlagsError, ParseNamespaceError);
 
 impl ParseFlagsError {
     /// The bad word (its first 32 bytes if it was longer).
@@ -66,7 +68,7 @@ impl fmt::Display for ParseFlagsError {
 /// let err = "mnt ns".parse::<Namespace>().unwrap_err();
 /// assert_eq!(err.word(), "mnt ns");
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ParseNamespaceError {
     word: BadWord,
 }

@@ -1,6 +1,6 @@
 //! The kernel, below everything else: the raw syscalls and the clone
 //! trampolines, errno, file descriptors, signal numbers and masks, `/proc`
-//! paths, decimal text, the words parse errors keep, and the ABI facts
+//! paths, decimal text, the words errors keep and show, and the ABI facts
 //! pinned at compile time. Uses nothing else of the crate.
 //!
 //! Public here: the raw calls the crate's own programs (nsrun, the VM
@@ -12,9 +12,9 @@
 
 mod abi;
 pub(crate) mod arch;
-pub(crate) mod bad_word;
 pub(crate) mod decimal;
 pub(crate) mod errno;
+pub(crate) mod error_words;
 pub(crate) mod fd;
 pub(crate) mod fd_passing;
 pub(crate) mod fd_table;

@@ -1,7 +1,7 @@
 //! `Signal`: a signal number the kernel accepts (1 to 64), with the names
 //! of the standard ones.
 
-use crate::sys::bad_word::BadWord;
+use crate::sys::error_words::{debug_as_words, BadWord};
 use core::ffi::c_int;
 use core::fmt;
 use core::num::NonZeroU8;
@@ -267,7 +267,7 @@ fn small_number(text: &str) -> Option<c_int> {
 ///      RTMIN+n, RTMAX-n, or a number from 1 to 64)",
 /// );
 /// ```
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq)]
 pub struct ParseSignalError {
     word: BadWord,
 }
@@ -299,8 +299,10 @@ impl fmt::Display for ParseSignalError {
 /// assert_eq!(err.raw(), 65);
 /// assert_eq!(err.to_string(), "65 is not a signal number (1 to 64)");
 /// ```
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct InvalidSignal(c_int);
+
+debug_as_words!(ParseSignalError, InvalidSignal);
 
 impl InvalidSignal {
     /// The number that was refused.

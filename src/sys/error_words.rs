@@ -1,5 +1,6 @@
-//! `BadWord`: text that named nothing, kept in a parse error without
-//! allocating.
+//! How the crate's errors keep and show their words: `BadWord`, text that
+//! named nothing, kept in a parse error without allocating, and
+//! `debug_as_words!`, a `Debug` that reads as the error's `Display`.
 
 use core::fmt;
 
@@ -36,13 +37,6 @@ impl BadWord {
     }
 }
 
-/// The word kept, as a `&str` shows it: an error's `Debug` shows its word.
-impl fmt::Debug for BadWord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
 /// The word in quotes, with `...` if it was cut.
 impl fmt::Display for BadWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -50,3 +44,17 @@ impl fmt::Display for BadWord {
         write!(f, "\"{}{more}\"", self.as_str())
     }
 }
+
+/// Implements `Debug` for error types as their `Display` words under the
+/// type's name, `ParseFlagsError(unknown namespace ...)`: what `main`
+/// returning the error prints, where a derived `Debug` would show buffers.
+macro_rules! debug_as_words {
+    ($($error:ident),* $(,)?) => {$(
+        impl core::fmt::Debug for $error {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_tuple(stringify!($error)).field(&format_args!("{self}")).finish()
+            }
+        }
+    )*};
+}
+pub(crate) use debug_as_words;
