@@ -115,9 +115,12 @@ impl fmt::Display for ParseNamespaceError {
     }
 }
 
-/// Parses `"net,pid,uts"`, `"mnt"`, `"CLONE_NEWNET|CLONE_NEWPID"` or the
-/// [`Display`](fmt::Display) form (`0x...` for bits without a name, `0` for none).
-/// Names are case-insensitive; spaces around a word are ignored.
+/// Parses `"net,pid,uts"`, `"mnt"`, `"CLONE_NEWNET|CLONE_NEWPID"`, the
+/// constants' names without `CLONE_` as [`CloneFlags::from_name`] and
+/// [`iter_names`](CloneFlags::iter_names) have them (`"NEWNS"`, `"fs"`),
+/// or the [`Display`](fmt::Display) form (`0x...` for bits without a
+/// name, `0` for none). Names are case-insensitive; spaces around a word
+/// are ignored.
 ///
 /// # Errors
 ///
@@ -130,7 +133,11 @@ impl fmt::Display for ParseNamespaceError {
 /// let flags = CloneFlags::NEWNET | CloneFlags::NEWPID;
 /// assert_eq!("net, pid".parse::<CloneFlags>(), Ok(flags));
 /// assert_eq!("CLONE_NEWNET|clone_newpid".parse::<CloneFlags>(), Ok(flags));
+/// assert_eq!("NEWNET|newpid".parse::<CloneFlags>(), Ok(flags));
 /// assert_eq!("0x60000000".parse::<CloneFlags>(), Ok(flags));
+/// for (name, flag) in CloneFlags::all().iter_names() {
+///     assert_eq!(name.parse::<CloneFlags>(), Ok(flag));
+/// }
 /// assert_eq!(flags.to_string().parse::<CloneFlags>(), Ok(flags));
 /// assert!("".parse::<CloneFlags>().is_err());
 /// ```
@@ -150,9 +157,12 @@ fn parse_word(word: &str) -> Result<CloneFlags, ParseFlagsError> {
     if let Some(ns) = namespace_named(trimmed) {
         return Ok(ns.flag());
     }
-    let by_kernel_name = NAMED
-        .iter()
-        .find(|(_, name)| name.eq_ignore_ascii_case(trimmed));
+    let by_kernel_name = NAMED.iter().find(|(_, name)| {
+        name.eq_ignore_ascii_case(trimmed)
+            || name
+                .strip_prefix("CLONE_")
+                .is_some_and(|short| short.eq_ignore_ascii_case(trimmed))
+    });
     if let Some(&(flag, _)) = by_kernel_name {
         return Ok(flag);
     }

@@ -19,12 +19,18 @@ const UTIL_LINUX: &[(&str, u64)] = &[
 ];
 
 /// The model: what one word between separators means, or `None`.
-/// Spaces around it are ignored, names are case-insensitive, numbers are
-/// `0` or `0x`/`0X` and hex digits that fit in 64 bits.
+/// Spaces around it are ignored, names are case-insensitive (a kernel
+/// name with or without its `CLONE_`), numbers are `0` or `0x`/`0X` and
+/// hex digits that fit in 64 bits.
 pub fn model_word(word: &str) -> Option<u64> {
     let word = word.trim();
     let mut named = UTIL_LINUX.iter().chain(kbits::NAMED);
-    if let Some(&(_, bits)) = named.find(|(n, _)| n.eq_ignore_ascii_case(word)) {
+    let names = |n: &str| {
+        n.eq_ignore_ascii_case(word)
+            || n.strip_prefix("CLONE_")
+                .is_some_and(|short| short.eq_ignore_ascii_case(word))
+    };
+    if let Some(&(_, bits)) = named.find(|(n, _)| names(n)) {
         return Some(bits);
     }
     if word == "0" {
