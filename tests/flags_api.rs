@@ -311,10 +311,7 @@ fn a_string_naming_no_namespace_is_named_in_the_error() {
         "unknown namespace \"bogus\" (expected one of mount, mnt, uts, ipc, net, network, \
          pid, user, cgroup, time)"
     );
-    assert_eq!(
-        format!("{err:?}"),
-        "ParseNamespaceError { word: \"bogus\" }"
-    );
+    assert_eq!(format!("{err:?}"), format!("ParseNamespaceError({err})"));
     let long = "x".repeat(40).parse::<Namespace>().unwrap_err();
     assert_eq!(long.word(), "x".repeat(32));
     assert!(long
