@@ -42,6 +42,8 @@ for arch in x86_64 aarch64 riscv64; do
         echo "--- rustdoc $target $features"
         # As a user runs it (not --lib): the package documents the library only.
         RUSTDOCFLAGS="-D warnings -W rustdoc::all" cargo doc --target "$target" $features --no-deps
+        echo "--- links to examples ($target $features)"
+        bash scripts/doc-examples.sh "${CARGO_TARGET_DIR:-target}/$target/doc/nsclone"
     done
     # The static, libc-free binaries that are packages of their own.
     for package in tests/vm examples/tiny-init benches/floor-launcher; do

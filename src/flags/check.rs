@@ -267,9 +267,9 @@ impl CloneFlags {
     /// # Examples
     ///
     /// ```
-    /// use nsclone::{CloneFlags, Rule, Syscall};
+    /// use nsclone::{CloneFlags, Rule, Signal, Syscall};
     ///
-    /// let sigchld = 17;
+    /// let sigchld = Signal::CHLD.raw() as u64;
     /// assert_eq!(CloneFlags::NEWPID.check_with_exit_signal(Syscall::Clone3, sigchld), Ok(()));
     /// let err = CloneFlags::NEWPID.check_with_exit_signal(Syscall::Clone3, 65).unwrap_err();
     /// assert_eq!(err.rule(), Rule::ExitSignalInvalid);

@@ -27,9 +27,9 @@ use core::ffi::c_int;
 ///
 /// A child that moves itself into a UTS namespace of its own (owned by a
 /// new user namespace, where it may rename it), leaving the caller's as
-/// it was; not run here, as some systems refuse user namespaces:
+/// it was:
 ///
-/// ```no_run
+/// ```
 /// use nsclone::{spawn, sys, unshare, CloneFlags, ExitStatus, MmapStack};
 ///
 /// let mut stack = MmapStack::new(64 * 1024)?;

@@ -103,15 +103,16 @@ const PARENT_GONE: c_int = 127;
 /// Who the program runs as, in a user namespace whose IDs 0 to 65535 are
 /// 100000 to 165535 outside (maps only a privileged parent may write):
 /// user and group 1000 with group 100 besides, keeping only
-/// `CAP_NET_BIND_SERVICE` (the program may listen on port 80), with no
-/// way to gain more through a set-user-ID program:
+/// `CAP_NET_BIND_SERVICE` (the program may listen on port 80 of the
+/// network namespace the user namespace owns), with no way to gain more
+/// through a set-user-ID program:
 ///
 /// ```no_run
+/// use linux_raw_sys::general::CAP_NET_BIND_SERVICE;
 /// use nsclone::{
 ///     CStrArray, Capabilities, CloneFlags, ExitStatus, IdMap, SetGroups, Setup, Spawn, EXEC_STACK,
 /// };
 ///
-/// const CAP_NET_BIND_SERVICE: u32 = 10;
 /// let ids = [IdMap { inside: 0, outside: 100_000, count: 65_536 }];
 /// let setup = Setup::new()
 ///     .groups(&[100])
@@ -126,7 +127,7 @@ const PARENT_GONE: c_int = 127;
 /// let argv = CStrArray::new(&[c"sh", c"-c", test], &mut argv_buf)?;
 /// let envp = CStrArray::new(&[c"PATH=/usr/bin:/bin"], &mut envp_buf)?;
 /// let mut stack = [0u8; EXEC_STACK];
-/// let request = Spawn::new(CloneFlags::NEWUSER)
+/// let request = Spawn::new(CloneFlags::NEWUSER | CloneFlags::NEWNET)
 ///     .id_maps(&ids, &ids, SetGroups::Allow)
 ///     .setup(&setup);
 /// let mut child = request.exec(&mut stack, c"sh", argv, envp)?;

@@ -104,10 +104,11 @@ impl fmt::Display for ExitStatus {
 ///         core::hint::spin_loop()
 ///     })
 /// }?;
+/// let running = child.try_wait();
+/// child.kill(Signal::KILL)?; // first, so that no failure leaves it spinning
+/// assert_eq!(running?, None);
 /// assert!(child.pid() > 0);
 /// assert!(child.pidfd().is_none()); // Spawn::pidfd(true) asks for one
-/// assert_eq!(child.try_wait()?, None);
-/// child.kill(Signal::KILL)?;
 /// assert_eq!(child.wait()?, ExitStatus::Signaled(9));
 /// assert_eq!(child.try_wait()?, Some(ExitStatus::Signaled(9)));
 /// child.kill(Signal::KILL)?; // reaped: sends nothing

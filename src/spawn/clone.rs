@@ -72,7 +72,8 @@ use core::ffi::{c_int, c_void};
 /// let flags = CloneFlags::NEWUSER.bits() as c_int | Signal::CHLD.raw();
 /// let arg = (&raw mut parent).cast();
 /// // SAFETY: without CLONE_VM the child has its own copy of our memory; it
-/// // runs on `stack`, mapped until we return, and makes raw syscalls only.
+/// // runs on its copy of `stack`, 64 KiB above a guard, which its one call
+/// // to ns_id stays well within, and makes raw syscalls only.
 /// let pid = unsafe {
 ///     clone(Some(in_new_user_namespace), top, flags, arg, null_mut(), null_mut(), null_mut())
 /// }?;

@@ -60,10 +60,9 @@ const TEXT_CAPACITY: usize = 4096;
 /// # Examples
 ///
 /// A child that makes itself root of a new user namespace, as
-/// `unshare -r` does; not run here, as some systems refuse user
-/// namespaces:
+/// `unshare -r` does:
 ///
-/// ```no_run
+/// ```
 /// use nsclone::{spawn, sys, unshare, write_id_maps, CloneFlags, ExitStatus, IdMap, MmapStack, SetGroups};
 ///
 /// let (uid, gid) = sys::effective_ids();

@@ -624,8 +624,10 @@ impl<'a> Spawn<'a> {
     ///   mapped `MAP_SHARED` (by `mmap`, or a safe wrapper such as
     ///   memmap2's) is the parent's too, so a write of `f`'s there, through
     ///   what it borrowed, lands in the parent's memory after `spawn`
-    ///   returned: a data race there. `f` must not write shared mappings
-    ///   the parent may use. Open file descriptions are shared as well:
+    ///   returned, as another thread's write would. `f` may write there
+    ///   only what a thread of the parent's could write at that moment
+    ///   (through atomics, say); any other write is a data race. Open
+    ///   file descriptions are shared as well:
     ///   their offsets, status flags and `flock` locks.
     /// - **Deadlocks (not undefined behaviour):** in a multithreaded
     ///   parent, a lock another thread held at the clone (the allocator's,

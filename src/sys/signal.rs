@@ -258,6 +258,8 @@ fn small_number(text: &str) -> Option<c_int> {
 
 /// Text that names no signal, refused by [`Signal`]'s [`FromStr`].
 ///
+/// # Examples
+///
 /// ```
 /// let err = "SIGBOGUS".parse::<nsclone::Signal>().unwrap_err();
 /// assert_eq!(err.word(), "SIGBOGUS");

@@ -75,7 +75,7 @@ pub unsafe fn syscall<const N: usize>(nr: u32, args: [usize; N]) -> Result<usize
 /// let answer = unsafe { &*page.cast::<AtomicI32>() };
 /// let mut stack = MmapStack::new(64 * 1024)?;
 /// // SAFETY: the child makes raw syscalls and writes the shared page only
-/// // by an atomic.
+/// // through an atomic, as a thread of ours could.
 /// let mut child = unsafe {
 ///     spawn(CloneFlags::empty(), stack.as_mut_slice(), || {
 ///         answer.store(getpid(), Ordering::Relaxed);
@@ -148,8 +148,9 @@ pub(crate) unsafe fn mprotect(addr: *mut u8, len: usize, prot: u32) -> Result<()
 ///     })
 /// }?;
 /// let pid = child.pid();
-/// assert_eq!(wait4(pid, WNOHANG)?.0, 0); // still running
-/// kill(pid, Signal::KILL.raw())?;
+/// let running = wait4(pid, WNOHANG);
+/// kill(pid, Signal::KILL.raw())?; // first, so that no failure leaves it spinning
+/// assert_eq!(running?.0, 0);
 /// let (reaped, status) = wait4(pid, 0)?;
 /// assert_eq!((reaped, ExitStatus::from_raw(status)), (pid, ExitStatus::Signaled(9)));
 /// # Ok::<(), nsclone::Error>(())
@@ -782,8 +783,8 @@ pub fn effective_capabilities() -> u64 {
 ///
 /// // The end of an init, once its children are reaped.
 /// if getpid() == 1 {
-///     // Returns only if the kernel refused: the exit below then panics
-///     // the kernel, as any end of the machine's init does.
+///     // Returns only if the kernel refused: the exit below then ends the
+///     // PID namespace, or panics the kernel if this is the machine's init.
 ///     let _refused = power_off();
 /// }
 /// exit_group(0)
