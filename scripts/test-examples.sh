@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build -q --examples
+cargo build -q --examples --features std
 examples=${CARGO_TARGET_DIR:-target}/debug/examples
 
 # expect WHAT GOT WANT: fails loudly when an example shows something else.
@@ -43,3 +43,12 @@ done
 [[ -n "$target" ]] || { echo "example join: the sandbox did not start" >&2; exit 1; }
 joined=$("$examples/join" "$target" -- sh -c 'echo $(cat /proc/sys/kernel/hostname) $(id -u)')
 expect join "$joined" "sandbox 0"
+# The sandbox's program, its PID 1, ends with it (its parent-death signal).
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+for _ in $(seq 100); do
+    kill -0 "$target" 2>/dev/null || break
+    sleep 0.05
+done
+gone=$(kill -0 "$target" 2>/dev/null && echo "still running" || echo gone)
+expect sandbox-killed "$gone" gone

@@ -85,7 +85,8 @@ impl<'a> Fd<'a> {
     }
 
     /// `target` is `path` opened by the child with `flags` (`O_RDONLY`,
-    /// `O_WRONLY | O_CREAT | O_APPEND`, ...) and `mode` for a file it
+    /// `O_WRONLY | O_CREAT | O_APPEND`, ...: the constants of
+    /// `linux_raw_sys::general`, or libc's as `u32`) and `mode` for a file it
     /// creates: after the identity steps (with the child's final IDs) and
     /// in its working directory; [example](Fd#examples).
     pub const fn open(path: &'a CStr, flags: u32, mode: u32, target: c_int) -> Fd<'a> {

@@ -176,7 +176,8 @@ enum Op<'a> {
 }
 
 impl<'a> Mount<'a> {
-    /// mount(2) as given: `None` passes a null pointer;
+    /// mount(2) as given: `None` passes a null pointer; `flags` are the
+    /// `MS_*` constants of `linux_raw_sys::general` (or libc's as `u32`);
     /// [example](Mount#examples).
     pub const fn new(
         source: Option<&'a CStr>,

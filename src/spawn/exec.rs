@@ -53,6 +53,12 @@ impl Spawn<'_> {
     /// need memory of its own): [`check_exec`](Self::check_exec) names the
     /// refusal.
     ///
+    /// With `CLONE_NEWPID` the program is PID 1 of its namespace, which no
+    /// signal it has no handler for ends (`SIGKILL` and `SIGSTOP` from
+    /// outside aside): killing the caller leaves it running, unless the
+    /// setup gives it a [`parent_death_signal`](crate::Setup::parent_death_signal),
+    /// as `examples/sandbox.rs` does (`nsrun` runs an init there instead).
+    ///
     /// # Errors
     ///
     /// [`Error::Invalid`] or [`Error::Refused`] as
