@@ -58,8 +58,10 @@ pub fn unshare(flags: CloneFlags) -> Result<(), Error> {
 ///
 /// # Errors
 ///
-/// [`Error::Refused`] with [`Refusal::UnshareNamespacesOnly`], or
-/// [`Error::Invalid`] with the kernel's rule; never another variant.
+/// [`Error::Refused`] with [`Refusal::UnshareNamespacesOnly`]; never
+/// another variant (the kernel's rules for unshare, checked after it,
+/// pass every set of namespace flags: no [`Error::Invalid`] comes from
+/// here today).
 ///
 /// # Examples
 ///
