@@ -1,8 +1,9 @@
-//! Target `parse`: `CloneFlags::from_str` against a model of its grammar,
-//! and every printed form reading back to the same bits.
+//! Target `parse`: `CloneFlags::from_str` and `Signal::from_str` against
+//! models of their grammars, and every printed form reading back to the
+//! same value.
 
 use super::kbits;
-use nsclone::{CloneFlags, Namespace};
+use nsclone::{CloneFlags, Namespace, Signal};
 
 /// The util-linux names, with their flags.
 const UTIL_LINUX: &[(&str, u64)] = &[
@@ -57,10 +58,12 @@ fn prefix(word: &str, max: usize) -> &str {
     &word[..len]
 }
 
-/// Checks one input: any bytes, read as (lossy) UTF-8.
+/// Checks one input: any bytes, read as (lossy) UTF-8, as flags and as a
+/// signal.
 pub fn check(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let text = text.as_ref();
+    check_signal(text);
     let words: Vec<&str> = text.split([',', '|']).collect();
     let model: Option<u64> = words
         .iter()
@@ -118,5 +121,84 @@ pub fn round_trips(text: &str, flags: CloneFlags) {
         let names: Vec<&str> = flags.namespaces().map(Namespace::proc_name).collect();
         assert_eq!(names.len(), flags.bits().count_ones() as usize, "{text:?}");
         reads_back(&names.join(","), "util-linux names");
+    }
+}
+
+/// Signals 1 to 31 by number, from signal(7) (the generic numbering x86_64,
+/// aarch64 and riscv64 share).
+const SIGNALS: [&str; 31] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+];
+
+/// One to three decimal digits, as a number.
+fn digits(text: &str) -> Option<i32> {
+    let all = (1..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
+    all.then(|| text.bytes().fold(0, |n, b| n * 10 + i32::from(b - b'0')))
+}
+
+/// The model: the signal number `text` names, or `None`. A number 1 to 64;
+/// a standard name with or without `SIG`, in any case; `RTMIN`, `RTMIN+n`
+/// (32 + n), `RTMAX`, `RTMAX-n` (64 - n), n at most 32.
+pub fn model_signal(text: &str) -> Option<i32> {
+    if let Some(n) = digits(text) {
+        return (1..=64).contains(&n).then_some(n);
+    }
+    let name = match text.get(..3) {
+        Some(sig) if sig.eq_ignore_ascii_case("sig") => &text[3..],
+        _ => text,
+    };
+    if let Some(i) = SIGNALS.iter().position(|s| s.eq_ignore_ascii_case(name)) {
+        return Some(i as i32 + 1);
+    }
+    let upper = name.to_ascii_uppercase();
+    // Some(answer) once `upper` starts with `prefix`.
+    let real_time = |prefix: &str, sign: char, base: i32, step: i32| {
+        let rest = upper.strip_prefix(prefix)?;
+        Some(match rest {
+            "" => Some(base),
+            _ => rest
+                .strip_prefix(sign)
+                .and_then(digits)
+                .filter(|&n| n <= 32)
+                .map(|n| base + step * n),
+        })
+    };
+    real_time("RTMIN", '+', 32, 1)
+        .or_else(|| real_time("RTMAX", '-', 64, -1))
+        .flatten()
+}
+
+/// `Signal::from_str` reads what the model reads, names the text on
+/// failure, and a parsed signal's `Display` reads back to it.
+pub fn check_signal(text: &str) {
+    match text.parse::<Signal>() {
+        Ok(signal) => {
+            assert_eq!(
+                Some(signal.raw()),
+                model_signal(text),
+                "{text:?} parses to {signal}"
+            );
+            let shown = signal.to_string();
+            assert_eq!(
+                shown.parse(),
+                Ok(signal),
+                "{text:?}: {shown} reads back otherwise"
+            );
+            assert_eq!(
+                shown.to_lowercase().parse(),
+                Ok(signal),
+                "{text:?}: lowercase {shown}"
+            );
+        }
+        Err(err) => {
+            assert_eq!(
+                model_signal(text),
+                None,
+                "{text:?} fails ({err}), the model reads it"
+            );
+            assert_eq!(err.word(), prefix(text, 32), "{text:?}: {err}");
+        }
     }
 }
