@@ -125,16 +125,8 @@ mod tests {
     use super::{receive_fds, send_fds, MAX_PASSED};
     use crate::sys::errno::Errno;
     use crate::sys::fd::{AsFd, AsRawFd};
+    use crate::sys::fd_table::cloexec;
     use crate::sys::syscall::{self, socket_pair};
-    use core::ffi::c_int;
-    use linux_raw_sys::general as k;
-
-    /// Whether `fd` is open and close-on-exec.
-    fn cloexec(fd: c_int) -> Option<bool> {
-        // SAFETY: F_GETFD reads no memory.
-        let flags = unsafe { syscall::syscall(k::__NR_fcntl, [fd as usize, k::F_GETFD as usize]) };
-        flags.ok().map(|flags| flags & k::FD_CLOEXEC as usize != 0)
-    }
 
     #[test]
     fn descriptors_sent_come_in_order_close_on_exec_and_as_many_as_sent() {

@@ -19,6 +19,14 @@ pub(crate) fn dup_above(fd: c_int, floor: c_int) -> Result<c_int> {
     unsafe { syscall(k::__NR_fcntl, args) }.map(|fd| fd as c_int)
 }
 
+/// Whether `fd` is open and close-on-exec (for the tests).
+#[cfg(test)]
+pub(crate) fn cloexec(fd: c_int) -> Option<bool> {
+    // SAFETY: F_GETFD reads no memory.
+    let flags = unsafe { syscall(k::__NR_fcntl, [fd as usize, k::F_GETFD as usize]) };
+    flags.ok().map(|flags| flags & k::FD_CLOEXEC as usize != 0)
+}
+
 /// Closes every descriptor from `first` to `last` (close_range(2), Linux
 /// 5.9; with `CLOSE_RANGE_CLOEXEC` in `flags`, 5.11, marks them
 /// close-on-exec instead).
